@@ -1,0 +1,194 @@
+//! Command-line arguments (clap derive; doc comments are the help).
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use segprep::{
+    AttributeType, Case, HeaderMode, IdType, PipelineBuilder,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_VALUE_LEN,
+};
+
+/// Check, clean and dedupe single-column identifier files for MoEngage
+/// File Segment uploads.
+#[derive(Debug, Parser)]
+#[command(name = "segprep", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Report every problem with its line number; change nothing.
+    ///
+    /// Exit status: 0 the file conforms (it could be uploaded as it is),
+    /// 1 it does not, 2 an error.
+    Check(CheckArgs),
+    /// Write a clean file: fixed, filtered and deduped.
+    ///
+    /// Exit status: 0 written, 1 written but --fail-on-reject was given
+    /// and a row was rejected, 2 an error (nothing written).
+    Clean(CleanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The input file; `-` reads standard input.
+    pub file: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// At most this many diagnostics per rule; 0 means all.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    pub max_diagnostics: u64,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// The input file; `-` reads standard input.
+    pub file: PathBuf,
+
+    /// The clean file; `-` writes standard output. A file is written
+    /// beside its final name and renamed into place.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Write every dropped row (reject, duplicate, header) to this CSV
+    /// file: line,rule,detail,raw.
+    #[arg(long, value_name = "PATH")]
+    pub rejects: Option<PathBuf>,
+
+    /// Write the statistics as JSON to this file; `-` writes standard
+    /// output.
+    #[arg(long, value_name = "PATH")]
+    pub stats: Option<PathBuf>,
+
+    /// Write the values in byte order instead of first-occurrence order.
+    #[arg(long)]
+    pub sort: bool,
+
+    /// Exit 1 when a row was rejected (duplicates and the header do not
+    /// count); the files are still written.
+    #[arg(long)]
+    pub fail_on_reject: bool,
+
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One line per finding, then a summary.
+    Human,
+    /// One JSON object: statistics and diagnostics.
+    Json,
+}
+
+fn enum_parser<T>() -> impl TypedValueParser<Value = T>
+where
+    T: std::str::FromStr<Err = String> + Clone + Send + Sync + 'static,
+    T: NamedValues,
+{
+    PossibleValuesParser::new(T::NAMES).try_map(|s| s.parse::<T>())
+}
+
+/// The accepted names of a library enum.
+pub trait NamedValues {
+    const NAMES: &'static [&'static str];
+}
+
+macro_rules! named_values {
+    ($($t:ty),+) => {
+        $(impl NamedValues for $t {
+            const NAMES: &'static [&'static str] = <$t>::NAMES;
+        })+
+    };
+}
+
+named_values!(IdType, AttributeType, Case, HeaderMode);
+
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// What the values identify; sets the format check and the default
+    /// case.
+    #[arg(long, value_name = "TYPE", default_value = "string",
+          value_parser = enum_parser::<IdType>())]
+    pub id_type: IdType,
+
+    /// The segment attribute's type; `double` checks and rewrites
+    /// numbers (needs --id-type string or numeric).
+    #[arg(long, value_name = "TYPE", default_value = "string",
+          value_parser = enum_parser::<AttributeType>())]
+    pub attribute_type: AttributeType,
+
+    /// Fold ASCII letters; default: lower for uuid and gaid, upper for
+    /// idfa, keep otherwise.
+    #[arg(long, value_name = "CASE", value_parser = enum_parser::<Case>())]
+    pub case: Option<Case>,
+
+    /// Whether row 1 is a header.
+    #[arg(long, value_name = "MODE", default_value = "auto",
+          value_parser = enum_parser::<HeaderMode>())]
+    pub header: HeaderMode,
+
+    /// The segment's attribute name; a row 1 equal to it (ignoring
+    /// case) is the header.
+    #[arg(long, value_name = "NAME")]
+    pub attribute_name: Option<String>,
+
+    /// Characters to allow although they are special (each taken
+    /// literally).
+    #[arg(long, value_name = "CHARS", default_value = "")]
+    pub allow_chars: String,
+
+    /// Characters to reject besides the special ones (each taken
+    /// literally; wins over --allow-chars).
+    #[arg(long, value_name = "CHARS", default_value = "")]
+    pub deny_chars: String,
+
+    /// Reject every non-ASCII character.
+    #[arg(long)]
+    pub ascii_only: bool,
+
+    /// Reject values longer than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_VALUE_LEN)]
+    pub max_value_len: usize,
+
+    /// The platform's file size limit.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BYTES)]
+    pub max_bytes: u64,
+
+    /// Worker threads; 0 means one per core. Results do not depend on it.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Read files instead of memory-mapping them (safe if the file may
+    /// change while segprep reads it).
+    #[arg(long)]
+    pub no_mmap: bool,
+}
+
+impl CommonArgs {
+    pub fn builder(&self) -> PipelineBuilder {
+        let mut builder = PipelineBuilder::new();
+        builder
+            .id_type(self.id_type)
+            .attribute_type(self.attribute_type)
+            .case(self.case)
+            .header(self.header)
+            .attribute_name(self.attribute_name.clone())
+            .allow_chars(&self.allow_chars)
+            .deny_chars(&self.deny_chars)
+            .ascii_only(self.ascii_only)
+            .max_value_len(self.max_value_len)
+            .max_bytes(self.max_bytes)
+            .threads(self.threads);
+        builder
+    }
+}

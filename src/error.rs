@@ -1,0 +1,119 @@
+//! The library's error type.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// An error that stops a run: I/O, a bad configuration, or an output
+/// that cannot be written. Rejected rows are never errors: they are
+/// findings.
+#[derive(Debug)]
+pub struct Error(Box<ErrorKind>);
+
+/// The kinds of [`Error`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Reading or writing `path` failed.
+    Io {
+        /// The file, or `None` for standard input or output.
+        path: Option<PathBuf>,
+        /// What was being done (`"reading"`, `"writing"`, ...).
+        action: &'static str,
+        /// The cause.
+        err: io::Error,
+    },
+    /// The options contradict each other.
+    Config(String),
+    /// The output path names the input file.
+    OutputIsInput {
+        /// The output path as given.
+        path: PathBuf,
+    },
+    /// The clean file would be larger than `--max-bytes`.
+    CleanTooLarge {
+        /// The clean file's size.
+        bytes: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A message from a caller's sink.
+    Sink(String),
+}
+
+impl Error {
+    /// The kind of error.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// An I/O error while doing `action` to `path` (`None`: a standard
+    /// stream).
+    pub fn io(
+        path: Option<&Path>,
+        action: &'static str,
+        err: io::Error,
+    ) -> Error {
+        Error::from(ErrorKind::Io {
+            path: path.map(Path::to_path_buf),
+            action,
+            err,
+        })
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Error {
+        Error::from(ErrorKind::Config(message.into()))
+    }
+
+    /// Whether this is a write to a closed pipe.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(&*self.0, ErrorKind::Io { err, .. }
+            if err.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Error {
+        Error(Box::new(kind))
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(err: io::Error) -> Error {
+        Error::io(None, "I/O", err)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &*self.0 {
+            ErrorKind::Io { path: Some(path), action, err } => {
+                write!(f, "{}: {action}: {err}", path.display())
+            }
+            ErrorKind::Io { path: None, action, err } => {
+                write!(f, "{action}: {err}")
+            }
+            ErrorKind::Config(message) => f.write_str(message),
+            ErrorKind::OutputIsInput { path } => write!(
+                f,
+                "{}: the output is the input file; write elsewhere",
+                path.display()
+            ),
+            ErrorKind::CleanTooLarge { bytes, limit } => write!(
+                f,
+                "the clean file would be {bytes} bytes, over --max-bytes \
+                 {limit}; nothing written"
+            ),
+            ErrorKind::Sink(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &*self.0 {
+            ErrorKind::Io { err, .. } => Some(err),
+            _ => None,
+        }
+    }
+}

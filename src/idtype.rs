@@ -1,0 +1,546 @@
+//! Identifier types, attribute types, case and header modes, and the
+//! value checks of pipeline steps 7 to 10.
+
+use std::fmt;
+use std::io::Write as _;
+use std::str::FromStr;
+
+use crate::rule::{Fix, FixSet, Reject};
+use crate::special::SpecialChars;
+
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            /// Every accepted name, in the order of the documentation.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            /// The name used on the command line and in outputs.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<$name, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!(
+                        "unknown {} '{}' (expected one of: {})",
+                        stringify!($name),
+                        s,
+                        $name::NAMES.join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+named_enum! {
+    /// What the values identify (`--id-type`).
+    IdType {
+        /// Anything that passes the character and length checks.
+        String => "string",
+        /// ASCII digits only; leading zeros are kept.
+        Numeric => "numeric",
+        /// 8-4-4-4-12 hexadecimal digits.
+        Uuid => "uuid",
+        /// A Google advertising id: a UUID that is not all zeros.
+        Gaid => "gaid",
+        /// An Apple advertising id: a UUID that is not all zeros.
+        Idfa => "idfa",
+        /// An e-mail address.
+        Email => "email",
+        /// A phone number: optional `+` and 7 to 15 digits.
+        Phone => "phone",
+    }
+}
+
+named_enum! {
+    /// The segment attribute's type on the platform (`--attribute-type`).
+    AttributeType {
+        /// Values are strings.
+        String => "string",
+        /// Values are decimal numbers, stored as doubles.
+        Double => "double",
+    }
+}
+
+named_enum! {
+    /// Case folding of ASCII letters (`--case`).
+    Case {
+        /// Fold to lower case.
+        Lower => "lower",
+        /// Fold to upper case.
+        Upper => "upper",
+        /// Leave letters as they are.
+        Keep => "keep",
+    }
+}
+
+named_enum! {
+    /// Whether row 1 is a header (`--header`).
+    HeaderMode {
+        /// Decide from row 1 and row 2 (see the README).
+        Auto => "auto",
+        /// Row 1 is the header, whatever it holds.
+        Yes => "yes",
+        /// Row 1 is data.
+        No => "no",
+    }
+}
+
+impl IdType {
+    /// The case folding this id type uses when `--case` is not given.
+    pub fn default_case(self) -> Case {
+        match self {
+            IdType::Uuid | IdType::Gaid => Case::Lower,
+            IdType::Idfa => Case::Upper,
+            _ => Case::Keep,
+        }
+    }
+
+    fn format_hint(self) -> &'static str {
+        match self {
+            IdType::String => "",
+            IdType::Numeric => "not numeric: ASCII digits only",
+            IdType::Uuid | IdType::Gaid | IdType::Idfa => {
+                "not a UUID: 8-4-4-4-12 hexadecimal digits"
+            }
+            IdType::Email => {
+                "not an e-mail address: one @, a local part and a dotted domain"
+            }
+            IdType::Phone => "not a phone number: optional + and 7 to 15 digits",
+        }
+    }
+}
+
+/// Why a row was rejected, in more words than its rule name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Detail {
+    /// Invalid UTF-8 at this byte offset of the row (0-based).
+    InvalidUtf8 {
+        /// Offset of the first invalid byte.
+        at: usize,
+    },
+    /// A quoted field has no closing quote.
+    UnclosedQuote,
+    /// Text follows a closing quote.
+    TextAfterQuote,
+    /// No value in the row.
+    Empty,
+    /// The number of fields left in the row.
+    Columns(usize),
+    /// The first character that is not allowed.
+    Char(char),
+    /// The value's length and the limit, in bytes.
+    Length {
+        /// The value's length.
+        len: usize,
+        /// `--max-value-len`.
+        limit: usize,
+    },
+    /// The format the id type expects.
+    Format(IdType),
+    /// An advertising id of all zeros.
+    ZeroAdId,
+    /// Not a decimal number.
+    NotDecimal,
+    /// A decimal number too large for a double.
+    Overflow,
+    /// An integer above 2^53.
+    Imprecise,
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Detail::InvalidUtf8 { at } => {
+                write!(f, "invalid UTF-8 at byte {}", at + 1)
+            }
+            Detail::UnclosedQuote => f.write_str("quoted field is not closed"),
+            Detail::TextAfterQuote => {
+                f.write_str("text after the closing quote")
+            }
+            Detail::Empty => f.write_str("no value in the row"),
+            Detail::Columns(n) => write!(f, "{n} fields where 1 is allowed"),
+            Detail::Char(c) => write!(f, "value has {c:?}"),
+            Detail::Length { len, limit } => {
+                write!(f, "{len} bytes, over the limit of {limit}")
+            }
+            Detail::Format(id_type) => f.write_str(id_type.format_hint()),
+            Detail::ZeroAdId => f.write_str("all-zero advertising id"),
+            Detail::NotDecimal => f.write_str("not a decimal number"),
+            Detail::Overflow => f.write_str("number overflows a double"),
+            Detail::Imprecise => f.write_str(
+                "integer above 2^53: a double would hold another number",
+            ),
+        }
+    }
+}
+
+/// A rejected value: the rule and the reason.
+pub(crate) type Rejection = (Reject, Detail);
+
+/// Steps 7 to 10 for one id type and attribute type.
+#[derive(Clone, Debug)]
+pub(crate) struct ValueRules {
+    pub(crate) id_type: IdType,
+    pub(crate) double: bool,
+    pub(crate) case: Case,
+    pub(crate) special: SpecialChars,
+    pub(crate) max_value_len: usize,
+}
+
+/// Where the value ended up after steps 7 to 10.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Normalized {
+    /// The value is unchanged.
+    Same,
+    /// The value changed and is now in the scratch buffer.
+    Changed,
+}
+
+impl ValueRules {
+    /// Runs steps 7 to 10 on `value` (valid UTF-8, one field). A changed
+    /// value is written to `scratch`.
+    ///
+    /// `plain` says the caller already knows that every byte of `value` is
+    /// an ASCII character that step 8 allows, whatever its case.
+    pub(crate) fn apply(
+        &self,
+        value: &[u8],
+        plain: bool,
+        scratch: &mut Vec<u8>,
+        fixes: &mut FixSet,
+    ) -> Result<Normalized, Rejection> {
+        let mut changed = false;
+        // Step 7: case, then phone formatting.
+        let needs_fold = match self.case {
+            Case::Keep => false,
+            Case::Lower => value.iter().any(u8::is_ascii_uppercase),
+            Case::Upper => value.iter().any(u8::is_ascii_lowercase),
+        };
+        if needs_fold {
+            scratch.clear();
+            scratch.extend_from_slice(value);
+            match self.case {
+                Case::Lower => scratch.make_ascii_lowercase(),
+                Case::Upper => scratch.make_ascii_uppercase(),
+                Case::Keep => {}
+            }
+            fixes.insert(Fix::Case);
+            changed = true;
+        }
+        if self.id_type == IdType::Phone {
+            let current = if changed { &scratch[..] } else { value };
+            if current.iter().copied().any(is_phone_punct) {
+                if !changed {
+                    scratch.clear();
+                    scratch.extend_from_slice(value);
+                }
+                scratch.retain(|&b| !is_phone_punct(b));
+                fixes.insert(Fix::PhoneFormat);
+                changed = true;
+            }
+        }
+        let current = if changed { &scratch[..] } else { value };
+        // Step 8.
+        if !plain {
+            // Steps 3 and 5 left valid UTF-8; step 7 only touched ASCII.
+            let text = std::str::from_utf8(current)
+                .expect("steps 3 to 7 keep the value valid UTF-8");
+            if let Some(c) = self.special.first_denied(text) {
+                return Err((Reject::SpecialChar, Detail::Char(c)));
+            }
+        }
+        // Step 9.
+        if current.len() > self.max_value_len {
+            return Err((
+                Reject::TooLong,
+                Detail::Length {
+                    len: current.len(),
+                    limit: self.max_value_len,
+                },
+            ));
+        }
+        // Step 10.
+        self.check_format(current)?;
+        if self.double {
+            let canonical = canonical_number(current)?;
+            if let Some(text) = canonical {
+                scratch.clear();
+                scratch.extend_from_slice(text.as_bytes());
+                fixes.insert(Fix::NumberFormat);
+                changed = true;
+            }
+        }
+        Ok(if changed { Normalized::Changed } else { Normalized::Same })
+    }
+
+    fn check_format(&self, value: &[u8]) -> Result<(), Rejection> {
+        let bad = (Reject::BadFormat, Detail::Format(self.id_type));
+        let ok = match self.id_type {
+            IdType::String => true,
+            IdType::Numeric => {
+                !value.is_empty() && value.iter().all(u8::is_ascii_digit)
+            }
+            IdType::Uuid => is_uuid(value),
+            IdType::Gaid | IdType::Idfa => {
+                if !is_uuid(value) {
+                    return Err(bad);
+                }
+                if value.iter().all(|&b| b == b'0' || b == b'-') {
+                    return Err((Reject::ZeroAdId, Detail::ZeroAdId));
+                }
+                true
+            }
+            IdType::Email => is_email(value),
+            IdType::Phone => is_phone(value),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(bad)
+        }
+    }
+}
+
+fn is_phone_punct(b: u8) -> bool {
+    matches!(b, b' ' | b'-' | b'(' | b')' | b'.')
+}
+
+/// 8-4-4-4-12 hexadecimal digits, either case.
+pub(crate) fn is_uuid(v: &[u8]) -> bool {
+    v.len() == 36
+        && v.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+fn is_email(v: &[u8]) -> bool {
+    let Some(at) = memchr::memchr(b'@', v) else {
+        return false;
+    };
+    let (local, domain) = (&v[..at], &v[at + 1..]);
+    !local.is_empty()
+        && memchr::memchr(b'@', domain).is_none()
+        && domain.contains(&b'.')
+        && domain.split(|&b| b == b'.').all(|label| !label.is_empty())
+}
+
+fn is_phone(v: &[u8]) -> bool {
+    let digits = v.strip_prefix(b"+").unwrap_or(v);
+    (7..=15).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit)
+}
+
+/// 2^53: the largest integer below which every integer is a double.
+const MAX_EXACT_INTEGER: &[u8] = b"9007199254740992";
+
+/// Checks a decimal number and returns its canonical text when that
+/// differs from `v`.
+fn canonical_number(v: &[u8]) -> Result<Option<String>, Rejection> {
+    let not_a_number = (Reject::NotANumber, Detail::NotDecimal);
+    let integer = match decimal_shape(v) {
+        Some(shape) => shape == Shape::Integer,
+        None => return Err(not_a_number),
+    };
+    // The shape check leaves ASCII only.
+    let text = std::str::from_utf8(v).map_err(|_| not_a_number)?;
+    let number: f64 = text.parse().map_err(|_| not_a_number)?;
+    if number.is_infinite() {
+        return Err((Reject::NotANumber, Detail::Overflow));
+    }
+    if integer {
+        let digits =
+            v.strip_prefix(b"-").or(v.strip_prefix(b"+")).unwrap_or(v);
+        let first = digits.iter().position(|&b| b != b'0');
+        let digits = first.map_or(&digits[..0], |i| &digits[i..]);
+        let over = digits.len() > MAX_EXACT_INTEGER.len()
+            || (digits.len() == MAX_EXACT_INTEGER.len()
+                && digits > MAX_EXACT_INTEGER);
+        if over {
+            return Err((Reject::ImpreciseNumber, Detail::Imprecise));
+        }
+    }
+    let number = if number == 0.0 { 0.0 } else { number };
+    let mut canonical = Vec::with_capacity(24);
+    write!(canonical, "{number}").expect("writing to a Vec cannot fail");
+    if canonical == v {
+        Ok(None)
+    } else {
+        Ok(Some(String::from_utf8(canonical).expect("Display is UTF-8")))
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Shape {
+    Integer,
+    Decimal,
+}
+
+/// `[+-]?[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+fn decimal_shape(v: &[u8]) -> Option<Shape> {
+    fn digits(v: &[u8]) -> usize {
+        v.iter().take_while(|b| b.is_ascii_digit()).count()
+    }
+    let mut i = usize::from(matches!(v.first(), Some(b'+' | b'-')));
+    let n = digits(&v[i..]);
+    if n == 0 {
+        return None;
+    }
+    i += n;
+    let mut shape = Shape::Integer;
+    if v.get(i) == Some(&b'.') {
+        let n = digits(&v[i + 1..]);
+        if n == 0 {
+            return None;
+        }
+        i += 1 + n;
+        shape = Shape::Decimal;
+    }
+    if matches!(v.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(v.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let n = digits(&v[i..]);
+        if n == 0 {
+            return None;
+        }
+        i += n;
+        shape = Shape::Decimal;
+    }
+    (i == v.len()).then_some(shape)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(id_type: IdType, double: bool) -> ValueRules {
+        ValueRules {
+            id_type,
+            double,
+            case: id_type.default_case(),
+            special: SpecialChars::new("", "", false),
+            max_value_len: 256,
+        }
+    }
+
+    /// Runs steps 7 to 10 and renders the outcome as the value or the
+    /// reject name.
+    fn run(rules: &ValueRules, value: &str) -> String {
+        let mut scratch = Vec::new();
+        let mut fixes = FixSet::EMPTY;
+        match rules.apply(value.as_bytes(), false, &mut scratch, &mut fixes) {
+            Ok(Normalized::Same) => value.to_string(),
+            Ok(Normalized::Changed) => String::from_utf8(scratch).unwrap(),
+            Err((reject, _)) => format!("[{}]", reject.name()),
+        }
+    }
+
+    macro_rules! values {
+        ($($name:ident: $id:ident $double:literal, $input:literal => $want:literal;)+) => {
+            $(
+                #[test]
+                fn $name() {
+                    let rules = rules(IdType::$id, $double);
+                    assert_eq!(run(&rules, $input), $want);
+                }
+            )+
+        };
+    }
+
+    values! {
+        string_keeps_case: String false, "AbC" => "AbC";
+        string_special_hash: String false, "a#bc" => "[special-char]";
+        string_special_nbsp: String false, "a\u{a0}b" => "[special-char]";
+        string_special_backtick: String false, "a`b" => "[special-char]";
+        string_control: String false, "a\rb" => "[special-char]";
+        string_del: String false, "a\u{7f}" => "[special-char]";
+        string_unicode_ok: String false, "josé" => "josé";
+        numeric_ok: Numeric false, "007" => "007";
+        numeric_bad: Numeric false, "12a" => "[bad-format]";
+        numeric_double: Numeric true, "007" => "7";
+        numeric_double_sign: Numeric true, "-7" => "[bad-format]";
+        uuid_lowered: Uuid false, "ABCDEF01-2345-6789-ABCD-EF0123456789" => "abcdef01-2345-6789-abcd-ef0123456789";
+        uuid_short: Uuid false, "abcdef01-2345-6789-abcd-ef012345678" => "[bad-format]";
+        uuid_zero_ok: Uuid false, "00000000-0000-0000-0000-000000000000" => "00000000-0000-0000-0000-000000000000";
+        gaid_zero: Gaid false, "00000000-0000-0000-0000-000000000000" => "[zero-ad-id]";
+        gaid_g: Gaid false, "g0000000-0000-0000-0000-000000000000" => "[bad-format]";
+        idfa_upper: Idfa false, "abcdef01-2345-6789-abcd-ef0123456789" => "ABCDEF01-2345-6789-ABCD-EF0123456789";
+        email_ok: Email false, "A.b@example.com" => "A.b@example.com";
+        email_two_at: Email false, "a@b@example.com" => "[bad-format]";
+        email_no_local: Email false, "@example.com" => "[bad-format]";
+        email_one_label: Email false, "a@localhost" => "[bad-format]";
+        email_empty_label: Email false, "a@example..com" => "[bad-format]";
+        email_trailing_dot: Email false, "a@example.com." => "[bad-format]";
+        phone_formatted: Phone false, "+1 (555) 123-4567" => "+15551234567";
+        phone_dots: Phone false, "+1.555.123.4567" => "+15551234567";
+        phone_short: Phone false, "123456" => "[bad-format]";
+        phone_long: Phone false, "1234567890123456" => "[bad-format]";
+        phone_plus_only_leading: Phone false, "12+34567" => "[bad-format]";
+        double_trailing_zero: String true, "1.50" => "1.5";
+        double_exponent: String true, "1e3" => "1000";
+        double_negative_zero: String true, "-0" => "0";
+        double_negative_zero_point: String true, "-0.0e5" => "0";
+        double_plus: String true, "+12" => "12";
+        double_leading_dot: String true, ".5" => "[not-a-number]";
+        double_trailing_dot: String true, "1." => "[not-a-number]";
+        double_nan: String true, "nan" => "[not-a-number]";
+        double_inf: String true, "inf" => "[not-a-number]";
+        double_overflow: String true, "1e400" => "[not-a-number]";
+        double_underflow: String true, "1e-400" => "0";
+        double_two_pow_53: String true, "9007199254740992" => "9007199254740992";
+        double_above_2_pow_53: String true, "9007199254740993" => "[imprecise-number]";
+        double_above_2_pow_53_negative: String true, "-9007199254740993" => "[imprecise-number]";
+        double_leading_zeros_not_imprecise: String true, "0009007199254740992" => "9007199254740992";
+        double_big_decimal_is_not_integer: String true, "9007199254740993.0" => "9007199254740992";
+        double_empty_exponent: String true, "1e" => "[not-a-number]";
+    }
+
+    #[test]
+    fn phone_formatting_removes_spaces_before_special_chars() {
+        // Spaces are removed in step 7, so they never reach step 8.
+        let rules = rules(IdType::Phone, false);
+        assert_eq!(run(&rules, "+1 555 123 4567"), "+15551234567");
+        assert_eq!(run(&rules, "(555)123-4567"), "5551234567");
+    }
+
+    #[test]
+    fn too_long_is_measured_before_canonical_form() {
+        let mut r = rules(IdType::String, true);
+        r.max_value_len = 3;
+        assert_eq!(run(&r, "1e3"), "1000");
+        assert_eq!(run(&r, "1000"), "[too-long]");
+    }
+
+    #[test]
+    fn fixes_are_recorded() {
+        let r = rules(IdType::Gaid, false);
+        let mut scratch = Vec::new();
+        let mut fixes = FixSet::EMPTY;
+        let value = b"ABCDEF01-2345-6789-ABCD-EF0123456789";
+        r.apply(value, true, &mut scratch, &mut fixes).unwrap();
+        assert_eq!(fixes.iter().collect::<Vec<_>>(), [Fix::Case]);
+    }
+}

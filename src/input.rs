@@ -1,0 +1,137 @@
+//! The input as one byte slice: a memory map, or a buffer read whole.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use memmap2::Mmap;
+
+use crate::error::Error;
+
+/// Whether to memory-map regular files.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MmapChoice(bool);
+
+impl MmapChoice {
+    /// Never map; read files into memory. The library default.
+    pub fn never() -> MmapChoice {
+        MmapChoice(false)
+    }
+
+    /// Map regular, non-empty files when the system allows it, falling
+    /// back to reading.
+    ///
+    /// # Safety
+    ///
+    /// A mapped file must not be truncated or changed while the map is
+    /// alive: a truncation makes reading the vanished pages raise SIGBUS,
+    /// and a change may show different bytes to different steps. The
+    /// caller promises that nothing does that for the life of the
+    /// [`Input`].
+    pub unsafe fn auto() -> MmapChoice {
+        MmapChoice(true)
+    }
+}
+
+enum Data {
+    Mapped(Mmap),
+    Heap(Vec<u8>),
+}
+
+/// An input file's bytes.
+pub struct Input {
+    data: Data,
+    name: String,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("name", &self.name)
+            .field("bytes", &self.as_bytes().len())
+            .field("mapped", &matches!(self.data, Data::Mapped(_)))
+            .finish()
+    }
+}
+
+impl Input {
+    /// Opens `path`, mapping it when `mmap` allows and the file is a
+    /// non-empty regular file; reads it otherwise.
+    ///
+    /// # Errors
+    ///
+    /// The file is missing, unreadable or a directory.
+    pub fn open(path: &Path, mmap: MmapChoice) -> Result<Input, Error> {
+        let fail = |action, err| Error::io(Some(path), action, err);
+        let mut file = File::open(path).map_err(|e| fail("cannot open", e))?;
+        let meta = file.metadata().map_err(|e| fail("cannot read", e))?;
+        if meta.is_dir() {
+            return Err(fail(
+                "cannot read",
+                std::io::Error::new(
+                    std::io::ErrorKind::IsADirectory,
+                    "is a directory",
+                ),
+            ));
+        }
+        let name = path.display().to_string();
+        if mmap.0 && meta.is_file() && meta.len() > 0 {
+            // SAFETY: the caller of `MmapChoice::auto` promised that the
+            // file is not changed while the map lives; the map is
+            // read-only and private to this `Input`.
+            if let Ok(map) = unsafe { Mmap::map(&file) } {
+                #[cfg(unix)]
+                let _ = map.advise(memmap2::Advice::Sequential);
+                return Ok(Input {
+                    data: Data::Mapped(map),
+                    name,
+                    path: Some(path.to_path_buf()),
+                });
+            }
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.read_to_end(&mut bytes).map_err(|e| fail("cannot read", e))?;
+        Ok(Input {
+            data: Data::Heap(bytes),
+            name,
+            path: Some(path.to_path_buf()),
+        })
+    }
+
+    /// Reads all of `reader` (standard input, a pipe).
+    ///
+    /// # Errors
+    ///
+    /// The reader's.
+    pub fn read(mut reader: impl Read, name: &str) -> Result<Input, Error> {
+        let mut bytes = Vec::new();
+        reader
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(None, "cannot read standard input", e))?;
+        Ok(Input::from_bytes(bytes, name))
+    }
+
+    /// Wraps bytes already in memory.
+    pub fn from_bytes(bytes: Vec<u8>, name: &str) -> Input {
+        Input { data: Data::Heap(bytes), name: name.to_string(), path: None }
+    }
+
+    /// The input's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.data {
+            Data::Mapped(map) => map,
+            Data::Heap(bytes) => bytes,
+        }
+    }
+
+    /// The input's name, for reports.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The file's path, when it came from one.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+}

@@ -1,0 +1,149 @@
+//! Outputs that appear whole or not at all.
+//!
+//! Each output is written to a temporary file beside its target and
+//! renamed into place on commit, so a reader of the target sees either
+//! the old file or the complete new one. A temporary file that is dropped
+//! without a commit is removed.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::error::{Error, ErrorKind};
+
+/// A file being written beside its target.
+#[derive(Debug)]
+pub struct AtomicFile {
+    target: PathBuf,
+    temp: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    /// Creates the temporary file for `target`.
+    ///
+    /// # Errors
+    ///
+    /// The target's folder is missing or not writable.
+    pub fn create(target: &Path) -> Result<AtomicFile, Error> {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let name = target.file_name().ok_or_else(|| {
+            Error::io(
+                Some(target),
+                "cannot write",
+                io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
+            )
+        })?;
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(
+            ".segprep-{}-{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let temp = dir.join(temp_name);
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| Error::io(Some(target), "cannot write", e))?;
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            temp,
+            writer: Some(BufWriter::with_capacity(1 << 20, file)),
+        })
+    }
+
+    /// The writer for the contents.
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.writer.as_mut().expect("the writer lives until commit")
+    }
+
+    /// Wraps a write error with the target's name.
+    pub fn error(&self, err: io::Error) -> Error {
+        Error::io(Some(&self.target), "cannot write", err)
+    }
+
+    /// Flushes the contents and renames the file into place.
+    ///
+    /// # Errors
+    ///
+    /// Flushing or renaming failed; the temporary file is then removed.
+    pub fn commit(mut self) -> Result<(), Error> {
+        let writer = self.writer.take().expect("commit happens once");
+        let file =
+            writer.into_inner().map_err(|e| self.error(e.into_error()))?;
+        drop(file);
+        fs::rename(&self.temp, &self.target).map_err(|e| self.error(e))?;
+        self.temp = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.temp.as_os_str().is_empty() {
+            self.writer.take();
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Whether `a` and `b` name the same file (through links too). A path
+/// that does not exist is the same as no other.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    match (fs::metadata(a), fs::metadata(b)) {
+        (Ok(a), Ok(b)) => file_id(&a) == file_id(&b),
+        _ => false,
+    }
+}
+
+#[cfg(unix)]
+fn file_id(meta: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn file_id(meta: &fs::Metadata) -> (u64, u64) {
+    // Without inode numbers, size and time are the best cheap guess.
+    let modified = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64);
+    (meta.len(), modified)
+}
+
+/// Refuses an output path that names the input file.
+///
+/// # Errors
+///
+/// [`ErrorKind::OutputIsInput`] when they are the same file.
+pub fn refuse_input(output: &Path, input: &Path) -> Result<(), Error> {
+    if same_file(output, input) {
+        return Err(Error::from(ErrorKind::OutputIsInput {
+            path: output.to_path_buf(),
+        }));
+    }
+    Ok(())
+}
+
+/// Writes `contents` with a writer function through an [`AtomicFile`].
+///
+/// # Errors
+///
+/// Creating or writing the file failed; nothing is left behind then.
+pub fn write_atomic(
+    target: &Path,
+    contents: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<AtomicFile, Error> {
+    let mut file = AtomicFile::create(target)?;
+    contents(file.writer()).map_err(|e| file.error(e))?;
+    Ok(file)
+}

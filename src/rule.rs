@@ -1,0 +1,238 @@
+//! The stable names of fixes and rejects.
+//!
+//! These names are part of segprep's interface: they appear in `check`
+//! diagnostics, in the rejects file and in the statistics. `Fix::name` and
+//! `Reject::name` are the only places that spell them.
+
+use std::fmt;
+
+/// A change the pipeline made to a row that it kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Fix {
+    /// A UTF-8 byte order mark at the start of the input was removed.
+    Bom,
+    /// A CR before the LF was removed.
+    Crlf,
+    /// White space around the value was removed.
+    Whitespace,
+    /// Empty fields at the end of the row were dropped.
+    TrailingComma,
+    /// The value's quotes were removed.
+    Quoted,
+    /// ASCII letters were folded to the id type's case.
+    Case,
+    /// Phone formatting (space, `-`, `(`, `)`, `.`) was removed.
+    PhoneFormat,
+    /// A number was rewritten in canonical form.
+    NumberFormat,
+}
+
+impl Fix {
+    /// Every fix, in pipeline order.
+    pub const ALL: [Fix; 8] = [
+        Fix::Bom,
+        Fix::Crlf,
+        Fix::Whitespace,
+        Fix::TrailingComma,
+        Fix::Quoted,
+        Fix::Case,
+        Fix::PhoneFormat,
+        Fix::NumberFormat,
+    ];
+
+    /// The fix's stable name, as used in every output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fix::Bom => "bom",
+            Fix::Crlf => "crlf",
+            Fix::Whitespace => "whitespace",
+            Fix::TrailingComma => "trailing-comma",
+            Fix::Quoted => "quoted",
+            Fix::Case => "case",
+            Fix::PhoneFormat => "phone-format",
+            Fix::NumberFormat => "number-format",
+        }
+    }
+
+    /// A short description of what the fix did.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Fix::Bom => "byte order mark removed",
+            Fix::Crlf => "CR before LF removed",
+            Fix::Whitespace => "white space around the value removed",
+            Fix::TrailingComma => "trailing empty fields removed",
+            Fix::Quoted => "quotes removed",
+            Fix::Case => "letters folded to the id type's case",
+            Fix::PhoneFormat => "phone formatting removed",
+            Fix::NumberFormat => "number rewritten in canonical form",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Fix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The reason a row was dropped, other than being a duplicate or the
+/// header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Reject {
+    /// The row is not valid UTF-8.
+    InvalidUtf8,
+    /// A quoted field is not closed, or text follows its closing quote.
+    BadQuoting,
+    /// No non-empty field is left.
+    EmptyRow,
+    /// More than one field is left.
+    MultiColumn,
+    /// The value holds a character the platform does not take.
+    SpecialChar,
+    /// The value is longer than `--max-value-len` bytes.
+    TooLong,
+    /// The value does not have the id type's format.
+    BadFormat,
+    /// An advertising id that is all zeros.
+    ZeroAdId,
+    /// With attribute type `double`: not a decimal number.
+    NotANumber,
+    /// With attribute type `double`: an integer a double cannot hold
+    /// exactly.
+    ImpreciseNumber,
+}
+
+impl Reject {
+    /// Every reject, in pipeline order.
+    pub const ALL: [Reject; 10] = [
+        Reject::InvalidUtf8,
+        Reject::BadQuoting,
+        Reject::EmptyRow,
+        Reject::MultiColumn,
+        Reject::SpecialChar,
+        Reject::TooLong,
+        Reject::BadFormat,
+        Reject::ZeroAdId,
+        Reject::NotANumber,
+        Reject::ImpreciseNumber,
+    ];
+
+    /// The reject's stable name, as used in every output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reject::InvalidUtf8 => "invalid-utf8",
+            Reject::BadQuoting => "bad-quoting",
+            Reject::EmptyRow => "empty-row",
+            Reject::MultiColumn => "multi-column",
+            Reject::SpecialChar => "special-char",
+            Reject::TooLong => "too-long",
+            Reject::BadFormat => "bad-format",
+            Reject::ZeroAdId => "zero-ad-id",
+            Reject::NotANumber => "not-a-number",
+            Reject::ImpreciseNumber => "imprecise-number",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Reject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A set of fixes, one bit per [`Fix`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FixSet(u16);
+
+impl FixSet {
+    /// The empty set.
+    pub const EMPTY: FixSet = FixSet(0);
+
+    /// Whether no fix is in the set.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Whether `fix` is in the set.
+    pub fn contains(self, fix: Fix) -> bool {
+        self.0 & (1 << fix.index()) != 0
+    }
+
+    /// Adds `fix` to the set.
+    pub fn insert(&mut self, fix: Fix) {
+        self.0 |= 1 << fix.index();
+    }
+
+    /// Removes `fix` from the set.
+    pub fn remove(&mut self, fix: Fix) {
+        self.0 &= !(1 << fix.index());
+    }
+
+    /// The fixes in the set, in pipeline order.
+    pub fn iter(self) -> impl Iterator<Item = Fix> {
+        Fix::ALL.into_iter().filter(move |&fix| self.contains(fix))
+    }
+}
+
+impl FromIterator<Fix> for FixSet {
+    fn from_iter<I: IntoIterator<Item = Fix>>(iter: I) -> FixSet {
+        let mut set = FixSet::EMPTY;
+        for fix in iter {
+            set.insert(fix);
+        }
+        set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_kebab_case() {
+        let mut names: Vec<&str> = Fix::ALL.iter().map(|f| f.name()).collect();
+        names.extend(Reject::ALL.iter().map(|r| r.name()));
+        names.extend(["duplicate", "header"]);
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len());
+        for name in names {
+            assert!(name.bytes().all(|b| b.is_ascii_lowercase()
+                || b == b'-'
+                || b.is_ascii_digit()));
+        }
+    }
+
+    #[test]
+    fn index_matches_position_in_all() {
+        for (i, fix) in Fix::ALL.iter().enumerate() {
+            assert_eq!(fix.index(), i);
+        }
+        for (i, reject) in Reject::ALL.iter().enumerate() {
+            assert_eq!(reject.index(), i);
+        }
+    }
+
+    #[test]
+    fn fix_set_iterates_in_pipeline_order() {
+        let set: FixSet =
+            [Fix::Case, Fix::Bom, Fix::Quoted].into_iter().collect();
+        let got: Vec<Fix> = set.iter().collect();
+        assert_eq!(got, [Fix::Bom, Fix::Quoted, Fix::Case]);
+        let mut set = set;
+        set.remove(Fix::Bom);
+        assert!(!set.contains(Fix::Bom));
+        assert!(!set.is_empty());
+    }
+}

@@ -1,0 +1,4 @@
+//! Tests of the engine against a deliberately simple reference.
+
+mod naive;
+mod prop;

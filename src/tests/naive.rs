@@ -1,0 +1,892 @@
+//! Reference ("oracle") implementation of the segprep pipeline (SPEC.md:
+//! Rows, The per-row pipeline, Identifier types, Attribute type, Header,
+//! Counting). Deliberately plain: String/Vec based, one row at a time, std
+//! only. It is compared with the real engine by property tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug)]
+pub struct NaiveOptions {
+    /// string | numeric | uuid | gaid | idfa | email | phone
+    pub id_type: String,
+    /// `--attribute-type double`
+    pub attribute_double: bool,
+    /// None: the id type's default; Some("lower" | "upper" | "keep")
+    pub case: Option<String>,
+    /// auto | yes | no
+    pub header: String,
+    pub attribute_name: Option<String>,
+    pub allow_chars: String,
+    pub deny_chars: String,
+    pub ascii_only: bool,
+    pub max_value_len: usize,
+}
+
+impl Default for NaiveOptions {
+    fn default() -> Self {
+        NaiveOptions {
+            id_type: "string".to_string(),
+            attribute_double: false,
+            case: None,
+            header: "auto".to_string(),
+            attribute_name: None,
+            allow_chars: String::new(),
+            deny_chars: String::new(),
+            ascii_only: false,
+            max_value_len: 256,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NaiveKept {
+    pub line: u64,
+    pub value: Vec<u8>,
+    pub fixes: Vec<&'static str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NaiveDropped {
+    pub line: u64,
+    pub rule: String,
+    pub raw: Vec<u8>,
+    pub first: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct NaiveOutcome {
+    pub values_found: u64,
+    pub kept: Vec<NaiveKept>,
+    pub dropped: Vec<NaiveDropped>,
+    pub header: Option<Vec<u8>>,
+    pub duplicates: u64,
+    pub rejected: BTreeMap<String, u64>,
+    pub fixed: BTreeMap<String, u64>,
+}
+
+/// One row of the input: its bytes without terminator (and without the BOM
+/// for row 1), and whether a BOM / a CR-before-LF was removed from it.
+struct Row {
+    line: u64,
+    raw: Vec<u8>,
+    bom: bool,
+    crlf: bool,
+}
+
+/// A row that passed the pipeline: its value and the fixes that changed it
+/// (in canonical order). Err holds the reject name.
+type Processed = Result<(String, Vec<&'static str>), &'static str>;
+
+// ---------------------------------------------------------------- rows
+
+fn split_rows(input: &[u8]) -> Vec<Row> {
+    let bom = input.starts_with(&[0xEF, 0xBB, 0xBF]);
+    let body = if bom { &input[3..] } else { input };
+    let pieces: Vec<&[u8]> = body.split(|&b| b == b'\n').collect();
+    let last = pieces.len() - 1;
+    let mut rows = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        let terminated = i < last;
+        if !terminated {
+            // The piece after the last LF is a row only if it is non-empty in
+            // the original input (a leading BOM belongs to row 1).
+            let non_empty = !piece.is_empty() || (i == 0 && bom);
+            if !non_empty {
+                break;
+            }
+        }
+        let crlf = terminated && piece.ends_with(b"\r");
+        let raw = if crlf { &piece[..piece.len() - 1] } else { &piece[..] };
+        rows.push(Row {
+            line: i as u64 + 1,
+            raw: raw.to_vec(),
+            bom: bom && i == 0,
+            crlf,
+        });
+    }
+    rows
+}
+
+// ---------------------------------------------------------------- steps 3-5
+
+fn is_ws(c: char) -> bool {
+    c == ' '
+        || c == '\t'
+        || c == '\u{00A0}'
+        || c == '\u{200B}'
+        || c == '\u{FEFF}'
+}
+
+struct Field {
+    content: String,
+    quoted: bool,
+    /// Unquoted: trimming changed it. Quoted: white space around the quotes.
+    ws: bool,
+}
+
+/// Reads the row as one CSV record. None means [bad-quoting].
+fn read_fields(row: &str) -> Option<Vec<Field>> {
+    let chars: Vec<char> = row.chars().collect();
+    let n = chars.len();
+    let mut fields = Vec::new();
+    let mut i = 0;
+    loop {
+        let start = i;
+        while i < n && is_ws(chars[i]) {
+            i += 1;
+        }
+        if i < n && chars[i] == '"' {
+            let ws_before = i > start;
+            i += 1;
+            let mut content = String::new();
+            loop {
+                if i >= n {
+                    return None; // not closed
+                }
+                if chars[i] == '"' {
+                    if i + 1 < n && chars[i + 1] == '"' {
+                        content.push('"');
+                        i += 2;
+                    } else {
+                        i += 1;
+                        break;
+                    }
+                } else {
+                    content.push(chars[i]);
+                    i += 1;
+                }
+            }
+            let after_quote = i;
+            while i < n && is_ws(chars[i]) {
+                i += 1;
+            }
+            fields.push(Field {
+                content,
+                quoted: true,
+                ws: ws_before || i > after_quote,
+            });
+            if i == n {
+                break;
+            }
+            if chars[i] != ',' {
+                return None; // text after the closing quote
+            }
+            i += 1;
+        } else {
+            let mut j = start;
+            while j < n && chars[j] != ',' {
+                j += 1;
+            }
+            let raw: String = chars[start..j].iter().collect();
+            let trimmed = raw.trim_matches(is_ws).to_string();
+            let ws = trimmed.len() != raw.len();
+            fields.push(Field { content: trimmed, quoted: false, ws });
+            if j == n {
+                break;
+            }
+            i = j + 1;
+        }
+    }
+    Some(fields)
+}
+
+/// Steps 1-5: the row's one value, or its reject.
+fn fields_step(row: &Row) -> Processed {
+    let mut fixes = Vec::new();
+    if row.bom {
+        fixes.push("bom");
+    }
+    if row.crlf {
+        fixes.push("crlf");
+    }
+    let text = match std::str::from_utf8(&row.raw) {
+        Ok(t) => t,
+        Err(_) => return Err("invalid-utf8"),
+    };
+    let trimmed = text.trim_matches(is_ws);
+    let step4_changed = trimmed.len() != text.len();
+    let mut fields = match read_fields(trimmed) {
+        Some(f) => f,
+        None => return Err("bad-quoting"),
+    };
+    let before = fields.len();
+    while fields.last().is_some_and(|f| f.content.is_empty()) {
+        fields.pop();
+    }
+    let dropped_trailing = fields.len() < before;
+    if fields.is_empty() {
+        return Err("empty-row");
+    }
+    if fields.len() > 1 {
+        return Err("multi-column");
+    }
+    let field = fields.pop().unwrap();
+    if step4_changed || field.ws {
+        fixes.push("whitespace");
+    }
+    if dropped_trailing {
+        fixes.push("trailing-comma");
+    }
+    if field.quoted {
+        fixes.push("quoted");
+    }
+    Ok((field.content, fixes))
+}
+
+// ---------------------------------------------------------------- steps 7-10
+
+fn case_mode(opts: &NaiveOptions) -> &str {
+    if let Some(c) = &opts.case {
+        return c.as_str();
+    }
+    match opts.id_type.as_str() {
+        "uuid" | "gaid" => "lower",
+        "idfa" => "upper",
+        _ => "keep",
+    }
+}
+
+fn is_denied(c: char, opts: &NaiveOptions) -> bool {
+    if opts.ascii_only && (c as u32) >= 0x80 {
+        return true;
+    }
+    if opts.deny_chars.contains(c) {
+        return true;
+    }
+    if opts.allow_chars.contains(c) {
+        return false;
+    }
+    let code = c as u32;
+    code <= 0x1F
+        || code == 0x7F
+        || " \"'#,;\\|<>`".contains(c)
+        || c == '\u{00A0}'
+        || c == '\u{200B}'
+        || c == '\u{FEFF}'
+}
+
+/// 8-4-4-4-12 hex digits (either case) separated by `-`.
+fn is_ad_id_format(v: &str) -> bool {
+    v.len() == 36
+        && v.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+}
+
+fn is_email(v: &str) -> bool {
+    let parts: Vec<&str> = v.split('@').collect();
+    if parts.len() != 2 || parts[0].is_empty() {
+        return false;
+    }
+    let labels: Vec<&str> = parts[1].split('.').collect();
+    labels.len() >= 2 && labels.iter().all(|l| !l.is_empty())
+}
+
+fn is_phone(v: &str) -> bool {
+    let digits = v.strip_prefix('+').unwrap_or(v);
+    let n = digits.len();
+    (7..=15).contains(&n) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Optional sign, digits, optional `.digits`, optional exponent
+/// (`e`/`E`, optional sign, digits).
+fn is_decimal(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let skip = |i: &mut usize, set: &[u8]| -> bool {
+        let hit = *i < b.len() && set.contains(&b[*i]);
+        if hit {
+            *i += 1;
+        }
+        hit
+    };
+    let digits = |i: &mut usize| -> bool {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i > start
+    };
+    skip(&mut i, b"+-");
+    if !digits(&mut i) {
+        return false;
+    }
+    if skip(&mut i, b".") && !digits(&mut i) {
+        return false;
+    }
+    if skip(&mut i, b"eE") {
+        skip(&mut i, b"+-");
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// The double rules: Ok(canonical text) or the reject name.
+fn canonical_number(v: &str) -> Result<String, &'static str> {
+    if !is_decimal(v) {
+        return Err("not-a-number");
+    }
+    let f: f64 = match v.parse() {
+        Ok(f) => f,
+        Err(_) => return Err("not-a-number"),
+    };
+    if f.is_infinite() {
+        return Err("not-a-number");
+    }
+    let unsigned =
+        v.strip_prefix('+').or_else(|| v.strip_prefix('-')).unwrap_or(v);
+    if all_digits(unsigned) {
+        let significant = unsigned.trim_start_matches('0');
+        let limit = "9007199254740992";
+        if significant.len() > limit.len()
+            || (significant.len() == limit.len() && significant > limit)
+        {
+            return Err("imprecise-number");
+        }
+    }
+    let text = format!("{}", f);
+    Ok(if text == "-0" { "0".to_string() } else { text })
+}
+
+/// Steps 7-10 on the value that steps 1-5 produced.
+fn value_steps(
+    value: String,
+    mut fixes: Vec<&'static str>,
+    opts: &NaiveOptions,
+) -> Processed {
+    // 7. case, then phone formatting.
+    let folded = match case_mode(opts) {
+        "lower" => value.to_ascii_lowercase(),
+        "upper" => value.to_ascii_uppercase(),
+        "keep" => value.clone(),
+        other => panic!("unknown case mode {:?}", other),
+    };
+    if folded != value {
+        fixes.push("case");
+    }
+    let mut value = folded;
+    if opts.id_type == "phone" {
+        let stripped: String =
+            value.chars().filter(|c| !" -().".contains(*c)).collect();
+        if stripped != value {
+            fixes.push("phone-format");
+        }
+        value = stripped;
+    }
+    // 8. special characters.
+    if value.chars().any(|c| is_denied(c, opts)) {
+        return Err("special-char");
+    }
+    // 9. length in bytes.
+    if value.len() > opts.max_value_len {
+        return Err("too-long");
+    }
+    // 10. format by id type.
+    let format_ok = match opts.id_type.as_str() {
+        "string" => true,
+        "numeric" => all_digits(&value),
+        "uuid" | "gaid" | "idfa" => is_ad_id_format(&value),
+        "email" => is_email(&value),
+        "phone" => is_phone(&value),
+        other => panic!("unknown id type {:?}", other),
+    };
+    if !format_ok {
+        return Err("bad-format");
+    }
+    let ad_id = opts.id_type == "gaid" || opts.id_type == "idfa";
+    if ad_id && value.bytes().all(|b| b == b'0' || b == b'-') {
+        // The format is already checked: every hex digit is 0.
+        return Err("zero-ad-id");
+    }
+    if opts.attribute_double {
+        let canonical = canonical_number(&value)?;
+        if canonical != value {
+            fixes.push("number-format");
+        }
+        value = canonical;
+    }
+    Ok((value, fixes))
+}
+
+/// The whole pipeline for a row taken as data (steps 1-10, no header step).
+fn process(row: &Row, opts: &NaiveOptions) -> Processed {
+    let (value, fixes) = fields_step(row)?;
+    value_steps(value, fixes, opts)
+}
+
+// ---------------------------------------------------------------- header
+
+fn row1_is_header(rows: &[Row], opts: &NaiveOptions) -> bool {
+    if rows.is_empty() {
+        return false;
+    }
+    match opts.header.as_str() {
+        "yes" => true,
+        "no" => false,
+        "auto" => {
+            if let Some(name) = &opts.attribute_name {
+                if let Ok((value, _)) = fields_step(&rows[0]) {
+                    if value.eq_ignore_ascii_case(name) {
+                        return true;
+                    }
+                }
+            }
+            if opts.id_type == "string" && !opts.attribute_double {
+                return false;
+            }
+            let row1_bad = matches!(
+                process(&rows[0], opts),
+                Err("special-char") | Err("bad-format") | Err("not-a-number")
+            );
+            row1_bad && rows.len() >= 2 && process(&rows[1], opts).is_ok()
+        }
+        other => panic!("unknown header mode {:?}", other),
+    }
+}
+
+// ---------------------------------------------------------------- run
+
+fn drop_row(
+    out: &mut NaiveOutcome,
+    row: &Row,
+    rule: &str,
+    first: Option<u64>,
+) {
+    let rule = rule.to_string();
+    out.dropped.push(NaiveDropped {
+        line: row.line,
+        rule,
+        raw: row.raw.clone(),
+        first,
+    });
+}
+
+pub fn run(input: &[u8], opts: &NaiveOptions) -> NaiveOutcome {
+    let rows = split_rows(input);
+    let header = row1_is_header(&rows, opts);
+    let mut out =
+        NaiveOutcome { values_found: rows.len() as u64, ..Default::default() };
+    // Kept value -> line of its first occurrence.
+    let mut first_line: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        if i == 0 && header {
+            out.header = Some(row.raw.clone());
+            drop_row(&mut out, row, "header", None);
+            continue;
+        }
+        match process(row, opts) {
+            Err(rule) => {
+                *out.rejected.entry(rule.to_string()).or_insert(0) += 1;
+                drop_row(&mut out, row, rule, None);
+            }
+            Ok((value, fixes)) => {
+                let value = value.into_bytes();
+                if let Some(&first) = first_line.get(&value) {
+                    out.duplicates += 1;
+                    drop_row(&mut out, row, "duplicate", Some(first));
+                } else {
+                    first_line.insert(value.clone(), row.line);
+                    for fix in &fixes {
+                        *out.fixed.entry(fix.to_string()).or_insert(0) += 1;
+                    }
+                    out.kept.push(NaiveKept { line: row.line, value, fixes });
+                }
+            }
+        }
+    }
+    if input.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        out.fixed.insert("bom".to_string(), 1);
+    }
+    out
+}
+
+// ---------------------------------------------------------------- tests
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(id_type: &str, double: bool) -> NaiveOptions {
+        NaiveOptions {
+            id_type: id_type.to_string(),
+            attribute_double: double,
+            ..Default::default()
+        }
+    }
+
+    /// One LF-terminated row, header "no": "= VALUE [FIXES]" when kept, else
+    /// the reject name.
+    fn show(row: &str, o: &NaiveOptions) -> String {
+        let o = NaiveOptions { header: "no".to_string(), ..o.clone() };
+        let out = run(format!("{}\n", row).as_bytes(), &o);
+        assert_eq!(out.values_found, 1, "{:?}", row);
+        match out.kept.first() {
+            Some(k) => {
+                let value = String::from_utf8(k.value.clone()).unwrap();
+                format!("= {} [{}]", value, k.fixes.join(" "))
+            }
+            None => out.dropped[0].rule.clone(),
+        }
+    }
+
+    fn check(o: &NaiveOptions, cases: &[(&str, &str)]) {
+        for (row, want) in cases {
+            assert_eq!(show(row, o), *want, "row {:?}", row);
+        }
+    }
+
+    fn identity(out: &NaiveOutcome) {
+        let dropped = out.duplicates
+            + out.rejected.values().sum::<u64>()
+            + out.header.is_some() as u64;
+        assert_eq!(out.values_found, out.kept.len() as u64 + dropped);
+        assert_eq!(out.dropped.len() as u64, dropped);
+    }
+
+    fn dropped(
+        out: &NaiveOutcome,
+        i: usize,
+    ) -> (u64, &str, &[u8], Option<u64>) {
+        let d = &out.dropped[i];
+        (d.line, d.rule.as_str(), d.raw.as_slice(), d.first)
+    }
+
+    #[test]
+    fn fields_and_quoting() {
+        check(
+            &NaiveOptions::default(),
+            &[
+                ("abcd", "= abcd []"),
+                ("abcd,", "= abcd [trailing-comma]"),
+                ("abcd,,,", "= abcd [trailing-comma]"),
+                ("abcd, ,\"\"", "= abcd [trailing-comma]"),
+                ("\"abcd\"", "= abcd [quoted]"),
+                ("\"ab\" ,", "= ab [whitespace trailing-comma quoted]"),
+                ("\"a,b\"", "special-char"),
+                ("  abc \t", "= abc [whitespace]"),
+                ("\u{a0}abc\u{200b}\u{feff}", "= abc [whitespace]"),
+                ("abc ,", "= abc [whitespace trailing-comma]"),
+                ("abc, ", "= abc [whitespace trailing-comma]"),
+                ("ab\u{3000}c", "= ab\u{3000}c []"),
+                ("\"abc", "bad-quoting"),
+                ("\"ab\"c", "bad-quoting"),
+                ("\"a\"\"", "bad-quoting"),
+                ("a,\"b", "bad-quoting"),
+                ("a,\"b\"x", "bad-quoting"),
+                (",abcd", "multi-column"),
+                ("a,b", "multi-column"),
+                ("", "empty-row"),
+                (" \t ", "empty-row"),
+                (",,", "empty-row"),
+                ("\"\"", "empty-row"),
+                ("\" \"", "special-char"), // quoted content is not trimmed
+                ("a\"b", "special-char"),  // a quote in an unquoted field
+                ("\"a\"\"b\"", "special-char"),
+                ("a#bc", "special-char"),
+                ("ab c", "special-char"),
+                ("a\u{7f}", "special-char"),
+            ],
+        );
+    }
+
+    #[test]
+    fn special_chars_and_length() {
+        let s = NaiveOptions::default();
+        let allow = NaiveOptions { allow_chars: "#,".into(), ..s.clone() };
+        check(&allow, &[("a#bc", "= a#bc []"), ("\"a,b\"", "= a,b [quoted]")]);
+        let deny = NaiveOptions { deny_chars: "x".into(), ..s.clone() };
+        check(&deny, &[("axb", "special-char"), ("ab", "= ab []")]);
+        let both = NaiveOptions {
+            allow_chars: "#".into(),
+            deny_chars: "#".into(),
+            ..s.clone()
+        };
+        check(&both, &[("a#b", "special-char")]);
+        let ascii = NaiveOptions {
+            allow_chars: "é".into(),
+            ascii_only: true,
+            ..s.clone()
+        };
+        check(&ascii, &[("café", "special-char"), ("cafe", "= cafe []")]);
+        let short = NaiveOptions { max_value_len: 3, ..s };
+        check(
+            &short,
+            &[("abc", "= abc []"), ("abcd", "too-long"), ("éé", "too-long")],
+        );
+    }
+
+    #[test]
+    fn rows_and_terminators() {
+        let s = NaiveOptions::default();
+        assert_eq!(run(b"", &s), NaiveOutcome::default());
+        let out = run(b"\n", &s);
+        assert_eq!((out.values_found, out.rejected["empty-row"]), (1, 1));
+        assert_eq!(run(b"a\nb", &s).kept.len(), 2);
+        assert_eq!(run(b"a\n", &s).values_found, 1);
+        assert_eq!(run(b"a\n\n", &s).values_found, 2);
+        // BOM alone: one empty row; the bom fix is still counted.
+        let out = run(b"\xEF\xBB\xBF", &s);
+        assert_eq!(
+            (out.values_found, out.rejected["empty-row"], out.fixed["bom"]),
+            (1, 1, 1)
+        );
+        assert_eq!(dropped(&out, 0), (1, "empty-row", &b""[..], None));
+        assert_eq!(run(b"\xEF\xBB\xBF\n", &s).values_found, 1);
+        let out = run(b"\xEF\xBB\xBFabc\r\nabd", &s);
+        assert_eq!(out.kept[0].fixes, vec!["bom", "crlf"]);
+        assert_eq!((out.fixed["bom"], out.fixed["crlf"]), (1, 1));
+        // CR-only line endings: one row with control characters.
+        let out = run(b"a\rb\rc", &s);
+        assert_eq!(
+            dropped(&out, 0),
+            (1, "special-char", &b"a\rb\rc"[..], None)
+        );
+        // A final CR without LF stays in the row; a CR before LF does not.
+        let out = run(b"a\r\nb\r", &s);
+        assert_eq!(out.kept.len(), 1);
+        assert_eq!(dropped(&out, 0), (2, "special-char", &b"b\r"[..], None));
+        // Fixes count only kept rows.
+        let out = run(b"a\r\n \r\nb\r\na\r\n", &s);
+        assert_eq!((out.values_found, out.fixed["crlf"]), (4, 2));
+        assert_eq!(dropped(&out, 0), (2, "empty-row", &b" "[..], None));
+        assert_eq!(dropped(&out, 1), (4, "duplicate", &b"a"[..], Some(1)));
+        identity(&out);
+        let out = run(b"ok\n\xff\xfe\n", &s);
+        assert_eq!(
+            dropped(&out, 0),
+            (2, "invalid-utf8", &b"\xff\xfe"[..], None)
+        );
+    }
+
+    #[test]
+    fn id_types() {
+        let upper_id = "38400000-8CF0-11BD-B23E-10B96E40000D";
+        let lower_id = "38400000-8cf0-11bd-b23e-10b96e40000d";
+        let zero = "00000000-0000-0000-0000-000000000000";
+        let gaid = opts("gaid", false);
+        check(
+            &gaid,
+            &[
+                (upper_id, &format!("= {} [case]", lower_id)),
+                (zero, "zero-ad-id"),
+            ],
+        );
+        check(&gaid, &[(&zero[1..], "bad-format"), ("{x}", "bad-format")]);
+        check(
+            &opts("idfa", false),
+            &[(lower_id, &format!("= {} [case]", upper_id))],
+        );
+        check(&opts("idfa", false), &[(zero, "zero-ad-id")]);
+        check(&opts("uuid", false), &[(zero, &format!("= {} []", zero))]);
+        check(
+            &opts("uuid", false),
+            &[("38400000-8cf0-11bd-b23e-10b96e40000g", "bad-format")],
+        );
+        let keep = NaiveOptions { case: Some("keep".into()), ..gaid };
+        check(&keep, &[(upper_id, &format!("= {} []", upper_id))]);
+        let upper =
+            NaiveOptions { case: Some("upper".into()), ..Default::default() };
+        check(&upper, &[("abcé", "= ABCé [case]")]);
+        check(
+            &opts("numeric", false),
+            &[
+                ("007", "= 007 []"),
+                ("12a", "bad-format"),
+                ("-1", "bad-format"),
+            ],
+        );
+        check(
+            &opts("email", false),
+            &[
+                ("a.b@example.co.uk", "= a.b@example.co.uk []"),
+                ("@x.com", "bad-format"),
+                ("a@b", "bad-format"),
+                ("a@@b.com", "bad-format"),
+                ("a@b..com", "bad-format"),
+                ("a@.b", "bad-format"),
+                ("ab.com", "bad-format"),
+            ],
+        );
+        check(
+            &opts("phone", false),
+            &[
+                ("+1 (555) 123-4567", "= +15551234567 [phone-format]"),
+                (
+                    "\"+1 555.123.4567\"",
+                    "= +15551234567 [quoted phone-format]",
+                ),
+                ("1234567", "= 1234567 []"),
+                ("123456", "bad-format"),
+                ("1234567890123456", "bad-format"),
+                ("++1234567", "bad-format"),
+                ("1234567+", "bad-format"),
+                ("---", "bad-format"),
+                ("123#4567", "special-char"),
+            ],
+        );
+    }
+
+    #[test]
+    fn doubles() {
+        check(
+            &opts("numeric", true),
+            &[("007", "= 7 [number-format]"), ("1.5", "bad-format")],
+        );
+        check(
+            &opts("numeric", true),
+            &[("9007199254740993", "imprecise-number")],
+        );
+        let d = opts("string", true);
+        check(
+            &d,
+            &[
+                ("1.50", "= 1.5 [number-format]"),
+                ("1e3", "= 1000 [number-format]"),
+                ("12", "= 12 []"),
+                ("-0", "= 0 [number-format]"),
+                ("-0.0e5", "= 0 [number-format]"),
+                ("1e-400", "= 0 [number-format]"),
+                ("-1e-400", "= 0 [number-format]"),
+                ("+5", "= 5 [number-format]"),
+                ("-2.5E+2", "= -250 [number-format]"),
+                ("9007199254740992", "= 9007199254740992 []"),
+                (
+                    "-0009007199254740992",
+                    "= -9007199254740992 [number-format]",
+                ),
+                ("9007199254740993.0", "= 9007199254740992 [number-format]"),
+                ("9007199254740993", "imprecise-number"),
+                ("-9007199254740993", "imprecise-number"),
+                ("12345678901234567890", "imprecise-number"),
+            ],
+        );
+        for bad in [
+            ".5", "1.", "nan", "inf", "NaN", "-", "1e", "1e+", "0x10",
+            "1e400", "1.5.2",
+        ] {
+            check(&d, &[(bad, "not-a-number")]);
+        }
+        let long = NaiveOptions { max_value_len: 1000, ..d.clone() };
+        check(&long, &[(&"9".repeat(400), "not-a-number")]);
+        let out =
+            run(b"1\n1.0\n01\n2", &NaiveOptions { header: "no".into(), ..d });
+        assert_eq!((out.kept.len(), out.duplicates), (2, 2));
+        assert_eq!(dropped(&out, 1), (3, "duplicate", &b"01"[..], Some(1)));
+        assert_eq!(out.fixed.get("number-format"), None); // only duplicates changed
+    }
+
+    #[test]
+    fn headers() {
+        let yes = NaiveOptions { header: "yes".into(), ..Default::default() };
+        for input in
+            [&b"id\nabc"[..], b"\xff\nabc", b"\nabc", b"a,b\nabc", b"\"x\nabc"]
+        {
+            let out = run(input, &yes);
+            let raw = &input[..input.len() - 4];
+            assert_eq!(out.header.as_deref(), Some(raw));
+            assert_eq!(dropped(&out, 0), (1, "header", raw, None));
+            assert_eq!(out.kept.len(), 1);
+            identity(&out);
+        }
+        let out = run(b"\xEF\xBB\xBFid\r\nabc", &yes);
+        assert_eq!(out.header, Some(b"id".to_vec()));
+        assert_eq!((out.fixed.get("crlf"), out.fixed["bom"]), (None, 1));
+        assert_eq!(run(b"", &yes).header, None);
+        // auto (a): attribute name, ignoring ASCII case, after step 5.
+        let named = NaiveOptions {
+            attribute_name: Some("User_ID".into()),
+            ..Default::default()
+        };
+        let h = |input: &[u8], o: &NaiveOptions| {
+            run(input, o).header.map(|h| String::from_utf8(h).unwrap())
+        };
+        assert_eq!(
+            h(b" \"user_id\", \nabc", &named).as_deref(),
+            Some(" \"user_id\", ")
+        );
+        assert_eq!(h(b"userid\nabc", &named), None);
+        // auto (b): a typed id or double, row 1 rejected, row 2 kept.
+        let num = opts("numeric", false);
+        assert_eq!(h(b"id\n123", &num).as_deref(), Some("id"));
+        assert_eq!(h(b"id\nabc", &num), None); // row 2 not kept
+        assert_eq!(h(b"id", &num), None); // no row 2
+        assert_eq!(h(b"user id\n123", &num).as_deref(), Some("user id"));
+        assert_eq!(h(b"id,x\n123", &num), None); // multi-column is no reason
+        assert_eq!(h(b"id\n123", &NaiveOptions::default()), None);
+        assert_eq!(
+            h(b"value\n1.5", &opts("string", true)).as_deref(),
+            Some("value")
+        );
+        assert_eq!(
+            h(
+                b"id\n123",
+                &NaiveOptions { header: "no".into(), ..num.clone() }
+            ),
+            None
+        );
+        // Row 1 is kept data here: no header, and row 2 is its duplicate.
+        let out = run(b"123\n123", &num);
+        assert_eq!((out.header, out.duplicates), (None, 1));
+    }
+
+    /// A tiny deterministic generator: the counting identity, every line
+    /// accounted for once, no duplicate among kept values.
+    #[test]
+    fn counting_identity() {
+        let mut alphabet: Vec<Vec<u8>> =
+            b"a10\n\r,\" #-e.@\tA+".iter().map(|&b| vec![b]).collect();
+        alphabet.extend([
+            b"\xEF\xBB\xBF".to_vec(),
+            b"\xff".to_vec(),
+            "\u{a0}".into(),
+        ]);
+        let mut seed: u64 = 0x2545F4914F6CDD1D;
+        let mut next = move |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % n
+        };
+        let types =
+            ["string", "numeric", "uuid", "gaid", "idfa", "email", "phone"];
+        for _ in 0..3000 {
+            let mut input = Vec::new();
+            for _ in 0..next(30) {
+                input.extend_from_slice(&alphabet[next(alphabet.len())]);
+            }
+            let id_type = types[next(types.len())];
+            let numeric_like = id_type == "string" || id_type == "numeric";
+            let o = NaiveOptions {
+                id_type: id_type.into(),
+                attribute_double: numeric_like && next(2) == 0,
+                header: ["auto", "yes", "no"][next(3)].into(),
+                attribute_name: if next(2) == 0 {
+                    Some("A".into())
+                } else {
+                    None
+                },
+                ..Default::default()
+            };
+            let out = run(&input, &o);
+            identity(&out);
+            let mut lines: Vec<u64> =
+                out.kept.iter().map(|k| k.line).collect();
+            lines.extend(out.dropped.iter().map(|d| d.line));
+            lines.sort();
+            assert_eq!(lines, (1..=out.values_found).collect::<Vec<_>>());
+            let mut values: Vec<&Vec<u8>> =
+                out.kept.iter().map(|k| &k.value).collect();
+            values.sort();
+            values.dedup();
+            assert_eq!(values.len(), out.kept.len());
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! Property tests: the engine equals the naive reference on nasty inputs,
+//! for every thread count and chunking, and keeps its own invariants.
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+
+use super::naive::{
+    self, NaiveDropped, NaiveKept, NaiveOptions, NaiveOutcome,
+};
+use crate::sinks::Collect;
+use crate::{
+    AttributeType, Case, FindingKind, HeaderMode, IdType, Pipeline,
+    PipelineBuilder,
+};
+
+/// Engine options and the same options for the reference.
+#[derive(Clone, Debug)]
+pub(crate) struct Options {
+    id_type: IdType,
+    double: bool,
+    case: Option<Case>,
+    header: HeaderMode,
+    attribute_name: Option<String>,
+    allow: String,
+    deny: String,
+    ascii_only: bool,
+    max_value_len: usize,
+}
+
+impl Options {
+    fn builder(&self) -> PipelineBuilder {
+        let mut b = PipelineBuilder::new();
+        b.id_type(self.id_type)
+            .attribute_type(if self.double {
+                AttributeType::Double
+            } else {
+                AttributeType::String
+            })
+            .case(self.case)
+            .header(self.header)
+            .attribute_name(self.attribute_name.clone())
+            .allow_chars(&self.allow)
+            .deny_chars(&self.deny)
+            .ascii_only(self.ascii_only)
+            .max_value_len(self.max_value_len);
+        b
+    }
+
+    fn naive(&self) -> NaiveOptions {
+        NaiveOptions {
+            id_type: self.id_type.name().to_string(),
+            attribute_double: self.double,
+            case: self.case.map(|c| c.name().to_string()),
+            header: self.header.name().to_string(),
+            attribute_name: self.attribute_name.clone(),
+            allow_chars: self.allow.clone(),
+            deny_chars: self.deny.clone(),
+            ascii_only: self.ascii_only,
+            max_value_len: self.max_value_len,
+        }
+    }
+}
+
+/// Runs the engine and renders its result in the reference's shape.
+pub(crate) fn engine(pipeline: &Pipeline, input: &[u8]) -> NaiveOutcome {
+    let run = pipeline.process(input, "input");
+    let mut sink = Collect::default();
+    run.emit(&mut sink).unwrap();
+    let stats = run.stats();
+    assert!(stats.is_balanced(), "{stats:?}");
+    let header = sink
+        .dropped
+        .iter()
+        .find(|d| d.rule == "header")
+        .map(|d| d.raw.clone());
+    assert_eq!(
+        header.as_ref().map(|h| String::from_utf8_lossy(h).into_owned()),
+        stats.header
+    );
+    let kept = sink
+        .kept
+        .into_iter()
+        .map(|k| NaiveKept {
+            line: k.line,
+            value: k.value,
+            fixes: k.fixes.iter().map(|f| f.name()).collect(),
+        })
+        .collect();
+    let dropped = sink
+        .dropped
+        .into_iter()
+        .map(|d| NaiveDropped {
+            line: d.line,
+            rule: d.rule.to_string(),
+            raw: d.raw,
+            first: match d.kind {
+                FindingKind::Duplicate { first } => Some(first),
+                _ => None,
+            },
+        })
+        .collect();
+    let rejected: BTreeMap<String, u64> = stats
+        .rejected_counts()
+        .map(|(r, n)| (r.name().to_string(), n))
+        .collect();
+    let fixed: BTreeMap<String, u64> =
+        stats.fixed_counts().map(|(f, n)| (f.name().to_string(), n)).collect();
+    NaiveOutcome {
+        values_found: stats.values_found,
+        kept,
+        dropped,
+        header,
+        duplicates: stats.duplicates,
+        rejected,
+        fixed,
+    }
+}
+
+fn reference(input: &[u8], opts: &Options) -> NaiveOutcome {
+    naive::run(input, &opts.naive())
+}
+
+fn row_piece() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        4 => prop::sample::select(vec![
+            "abc", "ABC", "a#bc", "007", "1.50", "1e3", "-0", ".5", "nan",
+            "9007199254740993", "12345678", "+1 (555) 123-4567",
+            "user@example.com", "User@Example.COM", "a@b", "id", "ID",
+            "38400000-8cf0-11bd-b23e-10b96e40000d",
+            "38400000-8CF0-11BD-B23E-10B96E40000D",
+            "00000000-0000-0000-0000-000000000000",
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
+        3 => prop::sample::select(vec![
+            " ", "\t", "\"", "\"\"", ",", "#", "\r", "\u{a0}", "\u{200b}",
+            "\u{feff}", "'", ";", "é", "x", "1", "-", ".", "E",
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
+        1 => prop::sample::select(vec![
+            &b"\xff"[..], b"\xc3", b"\x00", b"\xef\xbb\xbf", b"\x7f",
+        ])
+        .prop_map(|s| s.to_vec()),
+    ]
+}
+
+fn row() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(row_piece(), 0..4).prop_map(|p| p.concat())
+}
+
+/// Rows drawn from a small pool so duplicates are common, joined by LF,
+/// CRLF or a lone CR, with or without a final terminator and a BOM.
+fn input() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::collection::vec(row(), 1..6),
+        prop::collection::vec((0usize..6, 0u8..10), 0..24),
+        any::<bool>(),
+        0u8..4,
+    )
+        .prop_map(|(pool, picks, bom, end)| {
+            let mut out = Vec::new();
+            if bom {
+                out.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+            for (i, (pick, term)) in picks.iter().enumerate() {
+                out.extend_from_slice(&pool[pick % pool.len()]);
+                let last = i + 1 == picks.len();
+                match (last, end, term) {
+                    (true, 0, _) => {}
+                    (true, 1, _) => out.push(b'\r'),
+                    (_, _, 0..=1) => out.extend_from_slice(b"\r\n"),
+                    (_, _, 2) => out.push(b'\r'),
+                    _ => out.push(b'\n'),
+                }
+            }
+            out
+        })
+}
+
+fn options() -> impl Strategy<Value = Options> {
+    let id_type = prop::sample::select(vec![
+        IdType::String,
+        IdType::Numeric,
+        IdType::Uuid,
+        IdType::Gaid,
+        IdType::Idfa,
+        IdType::Email,
+        IdType::Phone,
+    ]);
+    let case = prop::option::of(prop::sample::select(vec![
+        Case::Lower,
+        Case::Upper,
+        Case::Keep,
+    ]));
+    let header = prop::sample::select(vec![
+        HeaderMode::Auto,
+        HeaderMode::Yes,
+        HeaderMode::No,
+    ]);
+    let chars = prop::sample::select(vec![
+        "", "#", "\u{a0}", " ", "é", "a", ",\"", "#x",
+    ]);
+    (
+        id_type,
+        any::<bool>(),
+        case,
+        header,
+        prop::option::of(prop::sample::select(vec!["id", "ID", "user"])),
+        chars.clone(),
+        chars,
+        any::<bool>(),
+        prop::sample::select(vec![3usize, 8, 256]),
+    )
+        .prop_map(
+            |(
+                id_type,
+                double,
+                case,
+                header,
+                name,
+                allow,
+                deny,
+                ascii,
+                max,
+            )| {
+                Options {
+                    id_type,
+                    double: double
+                        && matches!(id_type, IdType::String | IdType::Numeric),
+                    case,
+                    header,
+                    attribute_name: name.map(str::to_string),
+                    allow: allow.to_string(),
+                    deny: deny.to_string(),
+                    ascii_only: ascii,
+                    max_value_len: max,
+                }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    #[test]
+    fn engine_equals_reference(input in input(), opts in options()) {
+        let pipeline = opts.builder().threads(1).build().unwrap();
+        prop_assert_eq!(engine(&pipeline, &input), reference(&input, &opts));
+    }
+
+    #[test]
+    fn chunking_and_threads_do_not_matter(
+        input in input(),
+        opts in options(),
+        chunk in 1usize..40,
+    ) {
+        let single = opts.builder().threads(1).build().unwrap();
+        let want = engine(&single, &input);
+        for threads in [1, 2, 3, 8] {
+            let pipeline =
+                opts.builder().threads(threads).chunk_bytes(chunk).build().unwrap();
+            prop_assert_eq!(&engine(&pipeline, &input), &want, "threads {}", threads);
+            let mut a = Vec::new();
+            let mut b = Vec::new();
+            pipeline.process(&input, "x").write_clean(&mut a, false).unwrap();
+            single.process(&input, "x").write_clean(&mut b, false).unwrap();
+            prop_assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn clean_is_idempotent_and_conforms(input in input(), opts in options()) {
+        let pipeline = opts.builder().header(HeaderMode::No).build().unwrap();
+        let mut first = Vec::new();
+        let run = pipeline.process(&input, "x");
+        run.write_clean(&mut first, false).unwrap();
+        let mut second = Vec::new();
+        let again = pipeline.process(&first, "x");
+        again.write_clean(&mut second, false).unwrap();
+        prop_assert_eq!(&first, &second);
+        let stats = again.stats();
+        if stats.values_processed > 0 {
+            prop_assert!(stats.conforms(), "{:?}", stats);
+        }
+    }
+}
