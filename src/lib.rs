@@ -43,6 +43,9 @@ mod idtype;
 mod input;
 mod output;
 mod pipeline;
+#[cfg(any(test, feature = "reference"))]
+#[doc(hidden)]
+pub mod reference;
 mod row;
 mod rule;
 mod sink;

@@ -1,4 +1,3 @@
 //! Tests of the engine against a deliberately simple reference.
 
-mod naive;
 mod prop;

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use proptest::prelude::*;
 
-use super::naive::{
-    self, NaiveDropped, NaiveKept, NaiveOptions, NaiveOutcome,
+use crate::reference::{
+    self as naive, NaiveDropped, NaiveKept, NaiveOptions, NaiveOutcome,
 };
 use crate::sinks::Collect;
 use crate::{
@@ -274,6 +274,12 @@ proptest! {
         let mut first = Vec::new();
         let run = pipeline.process(&input, "x");
         run.write_clean(&mut first, false).unwrap();
+        // The length limit applies before a number's canonical form
+        // (spec step 9), so `1e3` passes a limit of 3 and its clean form
+        // `1000` then does not: the one documented way clean output can
+        // fail its own check.
+        let longer = run.values().any(|v| v.len() > opts.max_value_len);
+        prop_assume!(!(opts.double && longer));
         let mut second = Vec::new();
         let again = pipeline.process(&first, "x");
         again.write_clean(&mut second, false).unwrap();

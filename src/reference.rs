@@ -1,8 +1,9 @@
 //! Reference ("oracle") implementation of the segprep pipeline (SPEC.md:
 //! Rows, The per-row pipeline, Identifier types, Attribute type, Header,
 //! Counting). Deliberately plain: String/Vec based, one row at a time, std
-//! only. It is compared with the real engine by property tests.
-#![allow(dead_code)]
+//! only. It is compared with the real engine by property tests and by the
+//! fuzz targets (feature `reference`); it is not part of the API.
+#![allow(dead_code, missing_docs)]
 
 use std::collections::BTreeMap;
 
