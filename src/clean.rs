@@ -128,7 +128,8 @@ pub fn run(args: CleanArgs) -> Result<ExitStatus, Error> {
 
     match &mut out_file {
         Some(file) => {
-            let result = run.write_clean(file.writer(), args.sort);
+            let result =
+                run.write_clean_file(file.writer().get_ref(), args.sort);
             result.map_err(|e| file.error(e))?;
         }
         None => {

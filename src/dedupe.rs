@@ -1,50 +1,102 @@
-//! Step 11: first-occurrence dedupe.
+//! Step 11: first-occurrence dedupe, sharded by hash.
 //!
-//! The table holds `(chunk, row)` indices, not values, so it costs 8
-//! bytes a slot; values are compared byte for byte on every hash match,
-//! so a hash collision can never drop a user.
+//! While chunks are processed, each kept row's index goes into one of
+//! `SHARDS` lists by the top bits of its value's hash. A shard's rows are
+//! then deduped on their own, in input order, so shards run in parallel
+//! and each shard's table is small enough to stay in cache. Tables hold
+//! `(chunk, row)` indices, not values; values are compared byte for byte
+//! on every hash match, so a hash collision can never drop a user.
 
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
+use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
-use crate::pipeline::Chunk;
+use crate::chunk::{Chunk, DUPLICATE};
 
-/// Sets `duplicate_of` of every chunk: 0 for a first occurrence, else the
-/// line of the first occurrence. Chunks are in input order with their
-/// `first_line` set.
-pub(crate) fn mark_duplicates(input: &[u8], chunks: &mut [Chunk]) {
-    let total: usize = chunks.iter().map(|c| c.kept.len()).sum();
-    let hasher = FxBuildHasher;
-    let mut table: HashTable<(u32, u32)> = HashTable::with_capacity(total);
-    let mut marks: Vec<Vec<u64>> = Vec::with_capacity(chunks.len());
-    for (ci, chunk) in chunks.iter().enumerate() {
-        let mut chunk_marks = vec![0; chunk.kept.len()];
-        for (ri, row) in chunk.kept.iter().enumerate() {
-            let value = chunk.value(input, row);
-            let hash = hasher.hash_one(value);
-            let value_at = |&(c, r): &(u32, u32)| {
-                let chunk = &chunks[c as usize];
-                chunk.value(input, &chunk.kept[r as usize])
+/// Number of dedupe shards: a power of two.
+pub(crate) const SHARDS: usize = 256;
+
+pub(crate) fn hash(value: &[u8]) -> u64 {
+    FxBuildHasher.hash_one(value)
+}
+
+pub(crate) fn shard_of(hash: u64) -> usize {
+    (hash >> (64 - SHARDS.trailing_zeros())) as usize
+}
+
+/// The table's hash from the 32 bits kept per row: hashbrown takes the
+/// bucket from the low bits and the tag from the top 7.
+fn table_hash(low: u32) -> u64 {
+    (u64::from(low) << 32) | u64::from(low)
+}
+
+/// Marks every duplicate in `chunks` (in input order, `first_line` set):
+/// the `DUPLICATE` flag and the first occurrence's line. Uses `pool`'s
+/// threads when given.
+pub(crate) fn mark_duplicates(
+    input: &[u8],
+    chunks: &mut [Chunk],
+    pool: Option<&rayon::ThreadPool>,
+) {
+    let shared: &[Chunk] = chunks;
+    let run = |shard: usize| dedupe_shard(input, shared, shard);
+    let found: Vec<Vec<(u32, u32, u64)>> = match pool {
+        Some(pool) => {
+            pool.install(|| (0..SHARDS).into_par_iter().map(run).collect())
+        }
+        None => (0..SHARDS).map(run).collect(),
+    };
+    for (chunk, row, first) in found.into_iter().flatten() {
+        let chunk = &mut chunks[chunk as usize];
+        chunk.kept[row as usize].flags |= DUPLICATE;
+        chunk.duplicates.push((row, first));
+    }
+    for chunk in chunks.iter_mut() {
+        chunk.duplicates.sort_unstable();
+        chunk.shards = Vec::new();
+    }
+}
+
+/// Dedupes one shard; returns (chunk, row, first line) per duplicate.
+fn dedupe_shard(
+    input: &[u8],
+    chunks: &[Chunk],
+    shard: usize,
+) -> Vec<(u32, u32, u64)> {
+    let value_at = |(c, r): (u32, u32)| {
+        let chunk = &chunks[c as usize];
+        chunk.value(input, &chunk.kept[r as usize])
+    };
+    let size = chunks.iter().map(|c| c.shards[shard].len()).sum();
+    // Slots carry the value's 32 hash bits too, so most mismatches are
+    // settled without touching the value.
+    let mut table: HashTable<(u32, u32, u32)> = HashTable::with_capacity(size);
+    let mut duplicates = Vec::new();
+    for (c, chunk) in chunks.iter().enumerate() {
+        for &(r, low) in &chunk.shards[shard] {
+            let slot = (c as u32, r);
+            let hash = table_hash(low);
+            // Values are read only when the hashes agree: most rows are
+            // new and never touch their bytes here.
+            let same = |&(oc, or, olow): &(u32, u32, u32)| {
+                olow == low && value_at((oc, or)) == value_at(slot)
             };
-            match table.find(hash, |slot| value_at(slot) == value) {
-                Some(&(c, r)) => {
-                    let first = &chunks[c as usize];
-                    chunk_marks[ri] = first.first_line
-                        + u64::from(first.kept[r as usize].line);
+            match table.find(hash, same) {
+                Some(&(fc, fr, _)) => {
+                    let first = &chunks[fc as usize];
+                    let line = first.first_line
+                        + u64::from(first.kept[fr as usize].line);
+                    duplicates.push((slot.0, slot.1, line));
                 }
                 None => {
-                    let slot = (ci as u32, ri as u32);
-                    table.insert_unique(hash, slot, |slot| {
-                        hasher.hash_one(value_at(slot))
+                    table.insert_unique(hash, (slot.0, slot.1, low), |s| {
+                        table_hash(s.2)
                     });
                 }
             }
         }
-        marks.push(chunk_marks);
     }
-    for (chunk, chunk_marks) in chunks.iter_mut().zip(marks) {
-        chunk.duplicate_of = chunk_marks;
-    }
+    duplicates
 }

@@ -36,6 +36,7 @@
 
 #![deny(missing_docs)]
 
+mod chunk;
 mod dedupe;
 mod error;
 mod field;

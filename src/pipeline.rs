@@ -1,15 +1,17 @@
 //! The pipeline: options, the per-chunk parallel pass, dedupe, counting,
 //! and the ordered hand-over to a sink.
 
+use std::fs::File;
 use std::io::{self, Write};
 use std::ops::Range;
 
 use rayon::prelude::*;
 
+use crate::chunk::{self, Chunk, ChunkRow, FirstRow, Rows};
 use crate::dedupe;
 use crate::error::Error;
 use crate::idtype::{AttributeType, Case, HeaderMode, IdType, ValueRules};
-use crate::row::{RowRules, Scratch, Value};
+use crate::row::{RowRules, Scratch};
 use crate::rule::{Fix, FixSet, Reject};
 use crate::sink::{Finding, FindingKind, Kept, Sink};
 use crate::special::SpecialChars;
@@ -26,8 +28,9 @@ pub const DEFAULT_MAX_VALUE_LEN: usize = 256;
 
 /// Chunks smaller than this are not worth a task of their own.
 const MIN_CHUNK: usize = 1 << 20;
-/// Chunks stay near 1 GiB so that line numbers within one fit in `u32`.
-const MAX_CHUNK: usize = 1 << 30;
+/// Chunks stay small enough that offsets into one and into its arena of
+/// changed values fit in `u32`, even when every value grows.
+const MAX_CHUNK: usize = 1 << 26;
 /// Chunks per thread, so a chunk of slow rows does not hold up the rest.
 const CHUNKS_PER_THREAD: usize = 4;
 
@@ -217,63 +220,6 @@ pub struct Pipeline {
     pool: Option<rayon::ThreadPool>,
 }
 
-/// A kept row inside a chunk. Offsets are absolute in the input, or in
-/// the chunk's arena for changed values.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct KeptRow {
-    /// Line number relative to the chunk's first row (1-based).
-    pub(crate) line: u32,
-    pub(crate) raw_start: usize,
-    pub(crate) raw_len: usize,
-    pub(crate) value_start: usize,
-    pub(crate) value_len: usize,
-    pub(crate) in_arena: bool,
-    pub(crate) fixes: FixSet,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct DroppedRow {
-    line: u32,
-    raw_start: usize,
-    raw_len: usize,
-    kind: FindingKind,
-}
-
-/// The results of steps 1 to 10 for one chunk of rows.
-#[derive(Debug, Default)]
-pub(crate) struct Chunk {
-    /// Rows before this chunk.
-    pub(crate) first_line: u64,
-    rows: u64,
-    pub(crate) kept: Vec<KeptRow>,
-    dropped: Vec<DroppedRow>,
-    arena: Vec<u8>,
-    /// For each kept row, the line of the earlier row it duplicates, or 0.
-    pub(crate) duplicate_of: Vec<u64>,
-}
-
-impl Chunk {
-    pub(crate) fn value<'a>(
-        &'a self,
-        input: &'a [u8],
-        row: &KeptRow,
-    ) -> &'a [u8] {
-        let len = row.value_len;
-        if row.in_arena {
-            &self.arena[row.value_start..row.value_start + len]
-        } else {
-            &input[row.value_start..row.value_start + len]
-        }
-    }
-}
-
-/// How row 1 is treated.
-#[derive(Clone, Copy, Debug, Default)]
-struct FirstRow {
-    header: bool,
-    bom: bool,
-}
-
 /// The outcome of [`Pipeline::process`]: statistics now, rows on demand
 /// through [`Processed::emit`] and [`Processed::write_clean`].
 #[derive(Debug)]
@@ -281,6 +227,7 @@ pub struct Processed<'a> {
     input: &'a [u8],
     chunks: Vec<Chunk>,
     stats: Stats,
+    pool: Option<&'a rayon::ThreadPool>,
 }
 
 impl Pipeline {
@@ -291,7 +238,11 @@ impl Pipeline {
 
     /// Runs steps 1 to 11 on `input` and counts the result. `name` is
     /// the input's name for the statistics.
-    pub fn process<'a>(&self, input: &'a [u8], name: &str) -> Processed<'a> {
+    pub fn process<'a>(
+        &'a self,
+        input: &'a [u8],
+        name: &str,
+    ) -> Processed<'a> {
         let bom = input.starts_with(BOM);
         let start = if bom { BOM.len() } else { 0 };
         let first =
@@ -300,13 +251,10 @@ impl Pipeline {
             ((input.len() - start) / (self.threads * CHUNKS_PER_THREAD))
                 .clamp(MIN_CHUNK, MAX_CHUNK)
         });
-        let bounds = chunk_bounds(input, start, size);
+        let bounds = chunk::bounds(input, start, size);
         let work = |(i, range): (usize, &Range<usize>)| {
-            self.run_chunk(
-                input,
-                range.clone(),
-                if i == 0 { Some(first) } else { None },
-            )
+            let first = if i == 0 { Some(first) } else { None };
+            Chunk::run(&self.rules, input, range.clone(), first)
         };
         let mut chunks: Vec<Chunk> = match &self.pool {
             Some(pool) => pool
@@ -318,16 +266,16 @@ impl Pipeline {
             chunk.first_line = line;
             line += chunk.rows;
         }
-        dedupe::mark_duplicates(input, &mut chunks);
+        dedupe::mark_duplicates(input, &mut chunks, self.pool.as_ref());
         let stats = self.count(input, name, bom, &chunks);
-        Processed { input, chunks, stats }
+        Processed { input, chunks, stats, pool: self.pool.as_ref() }
     }
 
     /// Decides whether row 1 is the header. `content` is the input
     /// without its BOM.
     fn is_header(&self, content: &[u8], bom: bool) -> bool {
         let has_row = bom || !content.is_empty();
-        let mut rows = Rows::new(content, 0);
+        let mut rows = Rows::new(content);
         match self.header {
             HeaderMode::No => false,
             HeaderMode::Yes => has_row,
@@ -369,84 +317,6 @@ impl Pipeline {
         }
     }
 
-    fn run_chunk(
-        &self,
-        input: &[u8],
-        range: Range<usize>,
-        first: Option<FirstRow>,
-    ) -> Chunk {
-        let mut chunk = Chunk::default();
-        let mut scratch = Scratch::default();
-        let base = range.start;
-        let mut rows = Rows::new(&input[range.clone()], base);
-        let mut next_row = rows.next();
-        if next_row.is_none() && first.is_some_and(|f| f.bom) {
-            // An input that is only a BOM has one empty row.
-            next_row = Some((&input[base..base], false));
-        }
-        let mut line: u32 = 0;
-        while let Some((raw, crlf)) = next_row {
-            line += 1;
-            let raw_start = raw.as_ptr() as usize - input.as_ptr() as usize;
-            let raw_len = raw.len();
-            let mut fixes = FixSet::EMPTY;
-            if line == 1 {
-                if let Some(first) = first {
-                    if first.header {
-                        chunk.dropped.push(DroppedRow {
-                            line,
-                            raw_start,
-                            raw_len,
-                            kind: FindingKind::Header,
-                        });
-                        next_row = rows.next();
-                        continue;
-                    }
-                    if first.bom {
-                        fixes.insert(Fix::Bom);
-                    }
-                }
-            }
-            if crlf {
-                fixes.insert(Fix::Crlf);
-            }
-            match self.rules.process(raw, &mut scratch, &mut fixes) {
-                Ok(value) => {
-                    let (value_start, value_len, in_arena) = match value {
-                        Value::Borrowed(v) => (
-                            v.as_ptr() as usize - input.as_ptr() as usize,
-                            v.len(),
-                            false,
-                        ),
-                        Value::Scratch => {
-                            let start = chunk.arena.len();
-                            chunk.arena.extend_from_slice(&scratch.value);
-                            (start, scratch.value.len(), true)
-                        }
-                    };
-                    chunk.kept.push(KeptRow {
-                        line,
-                        raw_start,
-                        raw_len,
-                        value_start,
-                        value_len,
-                        in_arena,
-                        fixes,
-                    });
-                }
-                Err((reject, detail)) => chunk.dropped.push(DroppedRow {
-                    line,
-                    raw_start,
-                    raw_len,
-                    kind: FindingKind::Reject(reject, detail),
-                }),
-            }
-            next_row = rows.next();
-        }
-        chunk.rows = u64::from(line);
-        chunk
-    }
-
     fn count(
         &self,
         input: &[u8],
@@ -467,8 +337,7 @@ impl Pipeline {
                         stats.rejected[reject.index()] += 1;
                     }
                     FindingKind::Header => {
-                        let raw =
-                            &input[dropped.raw_start..][..dropped.raw_len];
+                        let raw = &input[dropped.start..][..dropped.len];
                         stats.header =
                             Some(String::from_utf8_lossy(raw).into_owned());
                     }
@@ -477,16 +346,33 @@ impl Pipeline {
                     }
                 }
             }
-            for (row, &dup) in chunk.kept.iter().zip(&chunk.duplicate_of) {
-                if dup != 0 {
-                    stats.duplicates += 1;
-                    continue;
+            stats.duplicates += chunk.duplicates.len() as u64;
+        }
+        let tally = |chunk: &Chunk| {
+            let mut fixed = [0u64; Fix::ALL.len()];
+            let (mut values, mut bytes) = (0, 0);
+            for row in chunk.kept.iter().filter(|r| !r.is_duplicate()) {
+                values += 1;
+                bytes += row.value_len() as u64 + 1;
+                if !row.fixes().is_empty() {
+                    for fix in row.fixes().iter() {
+                        fixed[fix.index()] += 1;
+                    }
                 }
-                stats.values_processed += 1;
-                stats.clean_bytes += row.value_len as u64 + 1;
-                for fix in row.fixes.iter() {
-                    stats.fixed[fix.index()] += 1;
-                }
+            }
+            (values, bytes, fixed)
+        };
+        let tallies: Vec<_> = match &self.pool {
+            Some(pool) => {
+                pool.install(|| chunks.par_iter().map(tally).collect())
+            }
+            None => chunks.iter().map(tally).collect(),
+        };
+        for (values, bytes, fixed) in tallies {
+            stats.values_processed += values;
+            stats.clean_bytes += bytes;
+            for (total, n) in stats.fixed.iter_mut().zip(fixed) {
+                *total += n;
             }
         }
         stats.fixed[Fix::Bom.index()] = u64::from(bom);
@@ -525,43 +411,33 @@ impl<'a> Processed<'a> {
     ///
     /// The first error the sink returns; the run stops there.
     pub fn emit<S: Sink>(&self, mut sink: S) -> Result<(), S::Error> {
-        let input = self.input;
         for chunk in &self.chunks {
-            let mut kept =
-                chunk.kept.iter().zip(&chunk.duplicate_of).peekable();
-            let mut dropped = chunk.dropped.iter().peekable();
-            loop {
-                let take_kept = match (kept.peek(), dropped.peek()) {
-                    (Some((k, _)), Some(d)) => k.line < d.line,
-                    (Some(_), None) => true,
-                    (None, Some(_)) => false,
-                    (None, None) => break,
-                };
-                if take_kept {
-                    let (row, &dup) = kept.next().expect("peeked");
-                    let line = chunk.first_line + u64::from(row.line);
-                    let raw = &input[row.raw_start..][..row.raw_len];
-                    if dup != 0 {
-                        sink.dropped(&Finding {
-                            line,
-                            raw,
-                            kind: FindingKind::Duplicate { first: dup },
-                        })?;
-                    } else {
+            for row in chunk.rows(self.input) {
+                match row {
+                    ChunkRow::Kept { row, value, raw, first: None } => {
                         sink.kept(&Kept {
-                            line,
-                            value: chunk.value(input, row),
+                            line: chunk.first_line + u64::from(row.line),
+                            value,
                             raw,
-                            fixes: row.fixes,
+                            fixes: row.fixes(),
                         })?;
                     }
-                } else {
-                    let row = dropped.next().expect("peeked");
-                    sink.dropped(&Finding {
-                        line: chunk.first_line + u64::from(row.line),
-                        raw: &input[row.raw_start..][..row.raw_len],
-                        kind: row.kind,
-                    })?;
+                    ChunkRow::Kept {
+                        row, raw, first: Some(first), ..
+                    } => {
+                        sink.dropped(&Finding {
+                            line: chunk.first_line + u64::from(row.line),
+                            raw,
+                            kind: FindingKind::Duplicate { first },
+                        })?;
+                    }
+                    ChunkRow::Dropped(row, raw) => {
+                        sink.dropped(&Finding {
+                            line: chunk.first_line + u64::from(row.line),
+                            raw,
+                            kind: row.kind,
+                        })?;
+                    }
                 }
             }
         }
@@ -574,9 +450,8 @@ impl<'a> Processed<'a> {
             chunk
                 .kept
                 .iter()
-                .zip(&chunk.duplicate_of)
-                .filter(|(_, &dup)| dup == 0)
-                .map(move |(row, _)| chunk.value(self.input, row))
+                .filter(|row| !row.is_duplicate())
+                .map(move |row| chunk.value(self.input, row))
         })
     }
 
@@ -592,9 +467,7 @@ impl<'a> Processed<'a> {
         sort: bool,
     ) -> io::Result<()> {
         if sort {
-            let mut values: Vec<&[u8]> = self.values().collect();
-            values.par_sort_unstable();
-            for value in values {
+            for value in self.sorted_values() {
                 out.write_all(value)?;
                 out.write_all(b"\n")?;
             }
@@ -606,62 +479,61 @@ impl<'a> Processed<'a> {
         }
         out.flush()
     }
-}
 
-/// Iterates over the rows of a slice: each row without its LF, and without
-/// a CR directly before the LF (reported as `true`).
-struct Rows<'a> {
-    rest: &'a [u8],
-}
+    /// Writes the clean file like [`Processed::write_clean`] into an
+    /// empty `file`, with chunks written in parallel at their offsets.
+    ///
+    /// # Errors
+    ///
+    /// The file's.
+    pub fn write_clean_file(&self, file: &File, sort: bool) -> io::Result<()> {
+        #[cfg(unix)]
+        if !sort {
+            use std::os::unix::fs::FileExt;
 
-impl<'a> Rows<'a> {
-    fn new(bytes: &'a [u8], _base: usize) -> Rows<'a> {
-        Rows { rest: bytes }
-    }
-}
-
-impl<'a> Iterator for Rows<'a> {
-    type Item = (&'a [u8], bool);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
-            return None;
+            let sizes: Vec<u64> =
+                self.chunks.iter().map(Chunk::clean_bytes).collect();
+            let offsets: Vec<u64> = sizes
+                .iter()
+                .scan(0, |at, size| {
+                    let offset = *at;
+                    *at += size;
+                    Some(offset)
+                })
+                .collect();
+            let write = |(chunk, &offset): (&Chunk, &u64)| {
+                // Small buffers keep memory flat; each is one syscall.
+                const BUF: usize = 1 << 20;
+                let mut buf = Vec::with_capacity(BUF + 4096);
+                let mut at = offset;
+                for row in chunk.kept.iter().filter(|r| !r.is_duplicate()) {
+                    buf.extend_from_slice(chunk.value(self.input, row));
+                    buf.push(b'\n');
+                    if buf.len() >= BUF {
+                        file.write_all_at(&buf, at)?;
+                        at += buf.len() as u64;
+                        buf.clear();
+                    }
+                }
+                file.write_all_at(&buf, at)
+            };
+            return match self.pool {
+                Some(pool) => pool.install(|| {
+                    self.chunks.par_iter().zip(&offsets).try_for_each(write)
+                }),
+                None => self.chunks.iter().zip(&offsets).try_for_each(write),
+            };
         }
-        let (row, rest) = match memchr::memchr(b'\n', self.rest) {
-            Some(i) => (&self.rest[..i], &self.rest[i + 1..]),
-            None => {
-                // A last row without a terminator keeps any CR.
-                let row = self.rest;
-                self.rest = &[];
-                return Some((row, false));
-            }
-        };
-        self.rest = rest;
-        match row.strip_suffix(b"\r") {
-            Some(row) => Some((row, true)),
-            None => Some((row, false)),
-        }
+        self.write_clean(io::BufWriter::with_capacity(1 << 20, file), sort)
     }
-}
 
-/// Cuts `input[start..]` into ranges of about `size` bytes that end just
-/// after an LF (or at the end).
-fn chunk_bounds(input: &[u8], start: usize, size: usize) -> Vec<Range<usize>> {
-    let size = size.min(MAX_CHUNK);
-    let len = input.len();
-    let mut bounds = Vec::new();
-    let mut at = start;
-    while at < len {
-        let mut end = (at + size).min(len);
-        if end < len {
-            end = memchr::memchr(b'\n', &input[end - 1..])
-                .map_or(len, |i| end + i);
+    /// The kept values in byte order.
+    fn sorted_values(&self) -> Vec<&[u8]> {
+        let mut values: Vec<&[u8]> = self.values().collect();
+        match self.pool {
+            Some(pool) => pool.install(|| values.par_sort_unstable()),
+            None => values.sort_unstable(),
         }
-        bounds.push(at..end);
-        at = end;
+        values
     }
-    if bounds.is_empty() {
-        bounds.push(start..start);
-    }
-    bounds
 }

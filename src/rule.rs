@@ -178,6 +178,14 @@ impl FixSet {
         self.0 &= !(1 << fix.index());
     }
 
+    pub(crate) fn bits(self) -> u16 {
+        self.0
+    }
+
+    pub(crate) fn from_bits(bits: u16) -> FixSet {
+        FixSet(bits & ((1 << Fix::ALL.len()) - 1))
+    }
+
     /// The fixes in the set, in pipeline order.
     pub fn iter(self) -> impl Iterator<Item = Fix> {
         Fix::ALL.into_iter().filter(move |&fix| self.contains(fix))

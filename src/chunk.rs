@@ -1,0 +1,334 @@
+//! Steps 1 to 10 over one chunk of rows, stored compactly.
+//!
+//! A kept row costs 16 bytes: its value's place, its line and its fixes.
+//! Its raw text is its value unless a fix changed it; the raw text of
+//! changed rows is kept aside, in order, because only the ordered
+//! hand-over to a sink reads it.
+
+use std::ops::Range;
+
+use crate::dedupe::{shard_of, SHARDS};
+use crate::idtype::Detail;
+use crate::row::{RowRules, Scratch, Value};
+use crate::rule::{Fix, FixSet, Reject};
+use crate::sink::FindingKind;
+
+/// `KeptRow::flags`: the value is in the chunk's arena.
+const IN_ARENA: u16 = 1 << 14;
+/// `KeptRow::flags`: the value repeats an earlier one.
+pub(crate) const DUPLICATE: u16 = 1 << 15;
+
+/// A row whose value passed steps 1 to 10.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeptRow {
+    /// Start of the value: in the input relative to the chunk's base, or
+    /// in the arena.
+    start: u32,
+    len: u32,
+    /// Line relative to the chunk (1-based).
+    pub(crate) line: u32,
+    /// Fix bits, `IN_ARENA` and `DUPLICATE`.
+    pub(crate) flags: u16,
+}
+
+impl KeptRow {
+    pub(crate) fn fixes(&self) -> FixSet {
+        FixSet::from_bits(self.flags)
+    }
+
+    pub(crate) fn is_duplicate(&self) -> bool {
+        self.flags & DUPLICATE != 0
+    }
+
+    pub(crate) fn value_len(&self) -> usize {
+        self.len as usize
+    }
+}
+
+/// A rejected row or the header.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DroppedRow {
+    pub(crate) line: u32,
+    pub(crate) start: usize,
+    pub(crate) len: usize,
+    pub(crate) kind: FindingKind,
+}
+
+/// How row 1 is treated; only the first chunk has it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FirstRow {
+    pub(crate) header: bool,
+    pub(crate) bom: bool,
+}
+
+/// The results of steps 1 to 10 for one chunk of rows.
+#[derive(Debug, Default)]
+pub(crate) struct Chunk {
+    /// Offset of the chunk in the input.
+    pub(crate) base: usize,
+    /// Rows before this chunk.
+    pub(crate) first_line: u64,
+    pub(crate) rows: u64,
+    pub(crate) kept: Vec<KeptRow>,
+    /// Raw (start, len) of each kept row that a fix changed, in order;
+    /// starts are relative to `base`.
+    pub(crate) changed_raws: Vec<(u32, u32)>,
+    pub(crate) dropped: Vec<DroppedRow>,
+    arena: Vec<u8>,
+    /// Kept-row indices and hashes, by dedupe shard, in row order.
+    pub(crate) shards: Vec<Vec<(u32, u32)>>,
+    /// (kept index, line of the first occurrence) of each duplicate,
+    /// sorted.
+    pub(crate) duplicates: Vec<(u32, u64)>,
+}
+
+impl Chunk {
+    pub(crate) fn value<'a>(
+        &'a self,
+        input: &'a [u8],
+        row: &KeptRow,
+    ) -> &'a [u8] {
+        let (start, len) = (row.start as usize, row.len as usize);
+        if row.flags & IN_ARENA != 0 {
+            &self.arena[start..start + len]
+        } else {
+            &input[self.base + start..][..len]
+        }
+    }
+
+    /// The bytes this chunk adds to the clean file.
+    pub(crate) fn clean_bytes(&self) -> u64 {
+        self.kept
+            .iter()
+            .filter(|row| !row.is_duplicate())
+            .map(|row| u64::from(row.len) + 1)
+            .sum()
+    }
+
+    /// Runs steps 1 to 10 over the rows of `input[range]`.
+    pub(crate) fn run(
+        rules: &RowRules,
+        input: &[u8],
+        range: Range<usize>,
+        first: Option<FirstRow>,
+    ) -> Chunk {
+        let base = range.start;
+        let mut chunk = Chunk {
+            base,
+            shards: vec![Vec::new(); SHARDS],
+            ..Chunk::default()
+        };
+        let mut scratch = Scratch::default();
+        let mut rows = Rows::new(&input[range]);
+        let mut next_row = rows.next();
+        if next_row.is_none() && first.is_some_and(|f| f.bom) {
+            // An input that is only a BOM has one empty row.
+            next_row = Some((&input[base..base], false));
+        }
+        let offset = |s: &[u8]| s.as_ptr() as usize - input.as_ptr() as usize;
+        let mut line: u32 = 0;
+        while let Some((raw, crlf)) = next_row {
+            next_row = rows.next();
+            line += 1;
+            let raw_start = offset(raw);
+            let mut fixes = FixSet::EMPTY;
+            let mut drop = |kind| {
+                chunk.dropped.push(DroppedRow {
+                    line,
+                    start: raw_start,
+                    len: raw.len(),
+                    kind,
+                })
+            };
+            if line == 1 {
+                if let Some(first) = first {
+                    if first.header {
+                        drop(FindingKind::Header);
+                        continue;
+                    }
+                    if first.bom {
+                        fixes.insert(Fix::Bom);
+                    }
+                }
+            }
+            if raw.len() > u32::MAX as usize {
+                // Offsets of kept rows are 32-bit; no value is that long.
+                let detail = Detail::Length {
+                    len: raw.len(),
+                    limit: rules.value.max_value_len,
+                };
+                drop(FindingKind::Reject(Reject::TooLong, detail));
+                continue;
+            }
+            if crlf {
+                fixes.insert(Fix::Crlf);
+            }
+            let (start, len, flags) =
+                match rules.process(raw, &mut scratch, &mut fixes) {
+                    Ok(Value::Borrowed(v)) => {
+                        (offset(v) - base, v.len(), fixes.bits())
+                    }
+                    Ok(Value::Scratch) => {
+                        let start = chunk.arena.len();
+                        chunk.arena.extend_from_slice(&scratch.value);
+                        (start, scratch.value.len(), fixes.bits() | IN_ARENA)
+                    }
+                    Err((reject, detail)) => {
+                        drop(FindingKind::Reject(reject, detail));
+                        continue;
+                    }
+                };
+            if !fixes.is_empty() {
+                chunk
+                    .changed_raws
+                    .push(((raw_start - base) as u32, raw.len() as u32));
+            }
+            let row =
+                KeptRow { start: start as u32, len: len as u32, line, flags };
+            let hash = crate::dedupe::hash(chunk.value(input, &row));
+            let index = chunk.kept.len() as u32;
+            chunk.shards[shard_of(hash)].push((index, hash as u32));
+            chunk.kept.push(row);
+        }
+        chunk.rows = u64::from(line);
+        chunk
+    }
+
+    /// The chunk's rows in line order: kept ones (duplicates included)
+    /// with their raw text, and dropped ones.
+    pub(crate) fn rows<'a>(
+        &'a self,
+        input: &'a [u8],
+    ) -> impl Iterator<Item = ChunkRow<'a>> + 'a {
+        let mut kept = self.kept.iter().enumerate().peekable();
+        let mut dropped = self.dropped.iter().peekable();
+        let mut changed = self.changed_raws.iter();
+        let mut dups = self.duplicates.iter().peekable();
+        std::iter::from_fn(move || {
+            let take_kept = match (kept.peek(), dropped.peek()) {
+                (Some((_, k)), Some(d)) => k.line < d.line,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => return None,
+            };
+            if !take_kept {
+                let row = dropped.next().expect("peeked");
+                let raw = &input[row.start..][..row.len];
+                return Some(ChunkRow::Dropped(row, raw));
+            }
+            let (index, row) = kept.next().expect("peeked");
+            let value = self.value(input, row);
+            let raw = if row.fixes().is_empty() {
+                value
+            } else {
+                let &(start, len) = changed.next().expect("one per fixed row");
+                &input[self.base + start as usize..][..len as usize]
+            };
+            let first = if row.is_duplicate() {
+                let &(at, first) = dups.next().expect("one per duplicate");
+                debug_assert_eq!(at as usize, index);
+                Some(first)
+            } else {
+                None
+            };
+            Some(ChunkRow::Kept { row, value, raw, first })
+        })
+    }
+}
+
+/// One row of a chunk, as `Chunk::rows` yields it.
+pub(crate) enum ChunkRow<'a> {
+    Kept {
+        row: &'a KeptRow,
+        value: &'a [u8],
+        raw: &'a [u8],
+        /// The first occurrence's line, for a duplicate.
+        first: Option<u64>,
+    },
+    Dropped(&'a DroppedRow, &'a [u8]),
+}
+
+/// Iterates over the rows of a slice: each row without its LF, and without
+/// a CR directly before the LF (reported as `true`).
+pub(crate) struct Rows<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Rows<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Rows<'a> {
+        Rows { rest: bytes }
+    }
+}
+
+impl<'a> Iterator for Rows<'a> {
+    type Item = (&'a [u8], bool);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let Some(i) = memchr::memchr(b'\n', self.rest) else {
+            // A last row without a terminator keeps any CR.
+            return Some((std::mem::take(&mut self.rest), false));
+        };
+        let row = &self.rest[..i];
+        self.rest = &self.rest[i + 1..];
+        match row.strip_suffix(b"\r") {
+            Some(row) => Some((row, true)),
+            None => Some((row, false)),
+        }
+    }
+}
+
+/// Cuts `input[start..]` into ranges of about `size` bytes that end just
+/// after an LF (or at the end).
+pub(crate) fn bounds(
+    input: &[u8],
+    start: usize,
+    size: usize,
+) -> Vec<Range<usize>> {
+    let len = input.len();
+    let mut bounds = Vec::new();
+    let mut at = start;
+    while at < len {
+        let mut end = (at + size.max(1)).min(len);
+        if end < len {
+            end = memchr::memchr(b'\n', &input[end - 1..])
+                .map_or(len, |i| end + i);
+        }
+        bounds.push(at..end);
+        at = end;
+    }
+    if bounds.is_empty() {
+        bounds.push(start..start);
+    }
+    bounds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_split_at_lf_and_strip_cr_before_it() {
+        let rows: Vec<_> = Rows::new(b"a\r\nb\n\nc\r").collect();
+        assert_eq!(
+            rows,
+            [(&b"a"[..], true), (b"b", false), (b"", false), (b"c\r", false)]
+        );
+        assert_eq!(Rows::new(b"").count(), 0);
+        assert_eq!(Rows::new(b"\n").count(), 1);
+    }
+
+    #[test]
+    fn bounds_end_after_lf() {
+        let input = b"aaa\nbb\nc\nddddd";
+        let b = bounds(input, 0, 2);
+        assert_eq!(b, [0..4, 4..7, 7..9, 9..14]);
+        for r in &b[..b.len() - 1] {
+            assert_eq!(input[r.end - 1], b'\n');
+        }
+        assert_eq!(bounds(b"", 0, 8), vec![(0..0)]);
+        assert_eq!(bounds(b"\xEF\xBB\xBF", 3, 8), vec![(3..3)]);
+    }
+}
