@@ -61,32 +61,30 @@ fn config_error(message: &str) -> Error {
 
 /// Refuses output paths that collide with the input or each other.
 fn check_paths(args: &CleanArgs) -> Result<(), Error> {
+    if args.rejects.as_deref().is_some_and(is_dash) {
+        return Err(config_error("--rejects needs a file, not -"));
+    }
+    if is_dash(&args.output) && args.stats.as_deref().is_some_and(is_dash) {
+        return Err(config_error(
+            "-o - and --stats - would both write standard output",
+        ));
+    }
     let mut outputs: Vec<&Path> = vec![&args.output];
     outputs.extend(args.rejects.as_deref());
     outputs.extend(args.stats.as_deref());
+    outputs.retain(|path| !is_dash(path));
     for (i, a) in outputs.iter().enumerate() {
-        if is_dash(a) {
-            if i == 1 {
-                return Err(config_error("--rejects needs a file, not -"));
-            }
-            continue;
-        }
         if !is_dash(&args.file) {
             refuse_input(a, &args.file)?;
         }
         for b in &outputs[i + 1..] {
-            if !is_dash(b) && (a == b || same_file(a, b)) {
+            if a == b || same_file(a, b) {
                 return Err(config_error(&format!(
                     "{} is named as two outputs",
                     a.display()
                 )));
             }
         }
-    }
-    if is_dash(&args.output) && args.stats.as_deref().is_some_and(is_dash) {
-        return Err(config_error(
-            "-o - and --stats - would both write standard output",
-        ));
     }
     Ok(())
 }
@@ -100,6 +98,7 @@ pub fn run(args: CleanArgs) -> Result<ExitStatus, Error> {
     let clean_bytes = run.stats().clean_bytes;
     if clean_bytes > limit {
         return Err(Error::from(ErrorKind::CleanTooLarge {
+            path: args.output.clone(),
             bytes: clean_bytes,
             limit,
         }));

@@ -32,6 +32,8 @@ pub enum ErrorKind {
     },
     /// The clean file would be larger than `--max-bytes`.
     CleanTooLarge {
+        /// The clean file's path as given.
+        path: PathBuf,
         /// The clean file's size.
         bytes: u64,
         /// The limit.
@@ -99,10 +101,11 @@ impl fmt::Display for Error {
                 "{}: the output is the input file; write elsewhere",
                 path.display()
             ),
-            ErrorKind::CleanTooLarge { bytes, limit } => write!(
+            ErrorKind::CleanTooLarge { path, bytes, limit } => write!(
                 f,
-                "the clean file would be {bytes} bytes, over --max-bytes \
-                 {limit}; nothing written"
+                "{}: the clean file would be {bytes} bytes, over \
+                 --max-bytes {limit}; nothing written",
+                path.display()
             ),
             ErrorKind::Sink(message) => f.write_str(message),
         }

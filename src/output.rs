@@ -3,7 +3,10 @@
 //! Each output is written to a temporary file beside its target and
 //! renamed into place on commit, so a reader of the target sees either
 //! the old file or the complete new one. A temporary file that is dropped
-//! without a commit is removed.
+//! without a commit is removed. A target that is a symbolic link is
+//! replaced through the link (the link stays); a target that exists and is
+//! not a regular file (`/dev/stdout`, a FIFO) is written directly, since
+//! it cannot be renamed over.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
@@ -15,7 +18,12 @@ use crate::error::{Error, ErrorKind};
 /// A file being written beside its target.
 #[derive(Debug)]
 pub struct AtomicFile {
+    /// The path as given, for messages.
     target: PathBuf,
+    /// What the temporary file is renamed to: the target with links
+    /// resolved.
+    destination: PathBuf,
+    /// Empty when writing directly or once committed.
     temp: PathBuf,
     writer: Option<BufWriter<File>>,
 }
@@ -35,7 +43,27 @@ impl AtomicFile {
                 io::Error::new(io::ErrorKind::InvalidInput, "not a file name"),
             )
         })?;
-        let dir = match target.parent() {
+        let destination = match fs::metadata(target) {
+            Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+                // A device or FIFO: no rename can replace it.
+                let file = OpenOptions::new()
+                    .write(true)
+                    .truncate(true)
+                    .open(target)
+                    .map_err(|e| Error::io(Some(target), "cannot write", e))?;
+                return Ok(AtomicFile {
+                    target: target.to_path_buf(),
+                    destination: target.to_path_buf(),
+                    temp: PathBuf::new(),
+                    writer: Some(BufWriter::with_capacity(1 << 20, file)),
+                });
+            }
+            Ok(_) => fs::canonicalize(target)
+                .map_err(|e| Error::io(Some(target), "cannot write", e))?,
+            Err(_) => target.to_path_buf(),
+        };
+        let name = destination.file_name().unwrap_or(name);
+        let dir = match destination.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir,
             _ => Path::new("."),
         };
@@ -54,9 +82,16 @@ impl AtomicFile {
             .map_err(|e| Error::io(Some(target), "cannot write", e))?;
         Ok(AtomicFile {
             target: target.to_path_buf(),
+            destination,
             temp,
             writer: Some(BufWriter::with_capacity(1 << 20, file)),
         })
+    }
+
+    /// Whether the file takes positional writes (a new regular file),
+    /// rather than only a stream of bytes.
+    pub fn is_positional(&self) -> bool {
+        !self.temp.as_os_str().is_empty()
     }
 
     /// The writer for the contents.
@@ -79,7 +114,11 @@ impl AtomicFile {
         let file =
             writer.into_inner().map_err(|e| self.error(e.into_error()))?;
         drop(file);
-        fs::rename(&self.temp, &self.target).map_err(|e| self.error(e))?;
+        if self.temp.as_os_str().is_empty() {
+            return Ok(());
+        }
+        fs::rename(&self.temp, &self.destination)
+            .map_err(|e| self.error(e))?;
         self.temp = PathBuf::new();
         Ok(())
     }

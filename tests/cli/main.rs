@@ -1,1 +1,6 @@
+mod util;
 
+mod check;
+mod clean;
+mod errors;
+mod options;

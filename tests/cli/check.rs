@@ -1,0 +1,558 @@
+//! `segprep check`: exit codes, human lines, the per-rule cap, JSON,
+//! file-level findings and standard input.
+
+use serde_json::json;
+
+use crate::util::{assert_balanced, assert_error, eqjson, eqnice, Dir};
+
+#[test]
+fn conforming_file_exits_0() {
+    let dir = Dir::new("check_conforming");
+    dir.create("in.csv", "a\nb\n");
+    let out = dir.cmd(&["check", "in.csv"]).run();
+    eqnice!(
+        "
+exit_code: 0
+--- stdout
+
+in.csv: 2 rows (values_found): 2 kept (values_processed), 0 duplicate, 0 rejected, 0 header
+in.csv: conforms: ready to upload as it is
+--- stderr
+",
+        out.render()
+    );
+}
+
+#[test]
+fn last_row_without_terminator_still_conforms() {
+    let dir = Dir::new("check_no_final_lf");
+    dir.create("in.csv", "a\nb");
+    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    let json = out.json();
+    assert_eq!(json["values_found"], 2);
+    assert_eq!(json["conforms"], true);
+}
+
+#[test]
+fn one_line_per_finding_for_every_row_rule() {
+    let dir = Dir::new("check_human_rules");
+    dir.create(
+        "in.csv",
+        b"\xEF\xBB\xBFabc\r\n  def  \nghi,\n\"jkl\"\n\nm,n\n\"op\n\"q\"r\n\
+          s#t\nu\xFFv\nabc\nabcdefghijk\na\rb\n",
+    );
+    let out = dir.cmd(&["check", "in.csv", "--max-value-len", "10"]).run();
+    eqnice!(
+        r#"
+exit_code: 1
+--- stdout
+in.csv:1: bom byte order mark removed: "abc"
+in.csv:1: crlf CR before LF removed: "abc"
+in.csv:2: whitespace white space around the value removed: "  def  "
+in.csv:3: trailing-comma trailing empty fields removed: "ghi,"
+in.csv:4: quoted quotes removed: "\"jkl\""
+in.csv:5: empty-row no value in the row: ""
+in.csv:6: multi-column 2 fields where 1 is allowed: "m,n"
+in.csv:7: bad-quoting quoted field is not closed: "\"op"
+in.csv:8: bad-quoting text after the closing quote: "\"q\"r"
+in.csv:9: special-char value has '#': "s#t"
+in.csv:10: invalid-utf8 invalid UTF-8 at byte 2: "u\xFFv"
+in.csv:11: duplicate same value as line 1: "abc"
+in.csv:12: too-long 11 bytes, over the limit of 10: "abcdefghijk"
+in.csv:13: special-char value has '\r': "a\rb"
+
+in.csv: 13 rows (values_found): 4 kept (values_processed), 1 duplicate, 8 rejected, 0 header
+  rejected: invalid-utf8 1, bad-quoting 2, empty-row 1, multi-column 1, special-char 2, too-long 1
+  fixed:    bom 1, crlf 1, whitespace 1, trailing-comma 1, quoted 1
+in.csv: does not conform: run `segprep clean` to fix it
+--- stderr
+"#,
+        out.render()
+    );
+}
+
+#[test]
+fn gaid_rules_header_and_case() {
+    let dir = Dir::new("check_human_gaid");
+    dir.create(
+        "g.csv",
+        "GAID\r\n38400000-8CF0-11BD-B23E-10B96E40000D\n\
+         00000000-0000-0000-0000-000000000000\n\
+         38400000-8cf0-11bd-b23e-10b96e40000d\nnot-a-gaid\n",
+    );
+    let out = dir.cmd(&["check", "g.csv", "--id-type", "gaid"]).run();
+    eqnice!(
+        r#"
+exit_code: 1
+--- stdout
+g.csv:1: header header row, not a value: "GAID"
+g.csv:2: case letters folded to the id type's case: "38400000-8CF0-11BD-B23E-10B96E40000D"
+g.csv:3: zero-ad-id all-zero advertising id: "00000000-0000-0000-0000-000000000000"
+g.csv:4: duplicate same value as line 2: "38400000-8cf0-11bd-b23e-10b96e40000d"
+g.csv:5: bad-format not a UUID: 8-4-4-4-12 hexadecimal digits: "not-a-gaid"
+
+g.csv: 5 rows (values_found): 1 kept (values_processed), 1 duplicate, 2 rejected, 1 header
+  rejected: bad-format 1, zero-ad-id 1
+  fixed:    case 1
+g.csv: does not conform: run `segprep clean` to fix it
+--- stderr
+"#,
+        out.render()
+    );
+}
+
+#[test]
+fn double_rules() {
+    let dir = Dir::new("check_human_double");
+    dir.create(
+        "d.csv",
+        "amount\n007\n1.50\n1e3\n7\n1e400\n9007199254740993\n12abc\n42\n",
+    );
+    let out = dir.cmd(&["check", "d.csv", "--attribute-type", "double"]).run();
+    eqnice!(
+        r#"
+exit_code: 1
+--- stdout
+d.csv:1: header header row, not a value: "amount"
+d.csv:2: number-format number rewritten in canonical form: "007"
+d.csv:3: number-format number rewritten in canonical form: "1.50"
+d.csv:4: number-format number rewritten in canonical form: "1e3"
+d.csv:5: duplicate same value as line 2: "7"
+d.csv:6: not-a-number number overflows a double: "1e400"
+d.csv:7: imprecise-number integer above 2^53: a double would hold another number: "9007199254740993"
+d.csv:8: not-a-number not a decimal number: "12abc"
+
+d.csv: 9 rows (values_found): 4 kept (values_processed), 1 duplicate, 3 rejected, 1 header
+  rejected: not-a-number 2, imprecise-number 1
+  fixed:    number-format 3
+d.csv: does not conform: run `segprep clean` to fix it
+--- stderr
+"#,
+        out.render()
+    );
+}
+
+#[test]
+fn a_fix_alone_does_not_conform() {
+    let dir = Dir::new("check_fix_alone");
+    dir.create("p.csv", "+1 (555) 123-4567\n");
+    let out = dir.cmd(&["check", "p.csv", "--id-type", "phone"]).run();
+    eqnice!(
+        r#"
+exit_code: 1
+--- stdout
+p.csv:1: phone-format phone formatting removed: "+1 (555) 123-4567"
+
+p.csv: 1 rows (values_found): 1 kept (values_processed), 0 duplicate, 0 rejected, 0 header
+  fixed:    phone-format 1
+p.csv: does not conform: run `segprep clean` to fix it
+--- stderr
+"#,
+        out.render()
+    );
+}
+
+/// Five `special-char`, three `empty-row`, one kept row.
+const CAPPED: &str = "a#\nb#\n\nc#\n\nd#\ne#\n\nok\n";
+
+#[test]
+fn max_diagnostics_caps_each_rule() {
+    let dir = Dir::new("check_max_diagnostics");
+    dir.create("in.csv", CAPPED);
+    let out = dir.cmd(&["check", "in.csv", "--max-diagnostics", "2"]).run();
+    eqnice!(
+        r#"
+exit_code: 1
+--- stdout
+in.csv:1: special-char value has '#': "a#"
+in.csv:2: special-char value has '#': "b#"
+in.csv:3: empty-row no value in the row: ""
+in.csv:5: empty-row no value in the row: ""
+
+in.csv: 9 rows (values_found): 1 kept (values_processed), 0 duplicate, 8 rejected, 0 header
+  rejected: empty-row 3, special-char 5
+  (4 more findings not shown; --max-diagnostics 0 shows all)
+in.csv: does not conform: run `segprep clean` to fix it
+--- stderr
+"#,
+        out.render()
+    );
+}
+
+#[test]
+fn max_diagnostics_0_shows_all() {
+    let dir = Dir::new("check_max_diagnostics_0");
+    dir.create("in.csv", CAPPED);
+    let out = dir.cmd(&["check", "in.csv", "--max-diagnostics", "0"]).run();
+    eqnice!(
+        r#"
+exit_code: 1
+--- stdout
+in.csv:1: special-char value has '#': "a#"
+in.csv:2: special-char value has '#': "b#"
+in.csv:3: empty-row no value in the row: ""
+in.csv:4: special-char value has '#': "c#"
+in.csv:5: empty-row no value in the row: ""
+in.csv:6: special-char value has '#': "d#"
+in.csv:7: special-char value has '#': "e#"
+in.csv:8: empty-row no value in the row: ""
+
+in.csv: 9 rows (values_found): 1 kept (values_processed), 0 duplicate, 8 rejected, 0 header
+  rejected: empty-row 3, special-char 5
+in.csv: does not conform: run `segprep clean` to fix it
+--- stderr
+"#,
+        out.render()
+    );
+}
+
+#[test]
+fn max_diagnostics_defaults_to_20() {
+    let dir = Dir::new("check_max_diagnostics_default");
+    let input: String = (1..=25).map(|i| format!("v#{i}\n")).collect();
+    dir.create("in.csv", input);
+    let out = dir.cmd(&["check", "in.csv"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let stdout = out.stdout_text();
+    let shown: Vec<&str> = stdout
+        .lines()
+        .filter(|l| {
+            let rest = l.strip_prefix("in.csv:").unwrap_or_default();
+            rest.starts_with(|c: char| c.is_ascii_digit())
+        })
+        .collect();
+    assert_eq!(shown.len(), 20, "{stdout}");
+    assert!(shown[19].starts_with("in.csv:20: special-char "), "{stdout}");
+    assert!(stdout.contains("(5 more findings not shown;"), "{stdout}");
+}
+
+#[test]
+fn max_diagnostics_caps_json() {
+    let dir = Dir::new("check_max_diagnostics_json");
+    dir.create("in.csv", CAPPED);
+    let args = ["check", "in.csv", "--format", "json"];
+    let out = dir.cmd(&args).args(&["--max-diagnostics", "1"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let json = out.json();
+    eqjson!(
+        json!([
+            {"line": 1, "rule": "special-char", "kind": "reject",
+             "raw": "a#", "detail": "value has '#'"},
+            {"line": 3, "rule": "empty-row", "kind": "reject",
+             "raw": "", "detail": "no value in the row"},
+        ]),
+        json["diagnostics"]
+    );
+    // The statistics still count every row.
+    eqjson!(json!({"empty-row": 3, "special-char": 5}), json["rejected"]);
+
+    let out = dir.cmd(&args).args(&["--max-diagnostics", "0"]).run();
+    let lines: Vec<u64> = out.json()["diagnostics"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| d["line"].as_u64().expect("a line number"))
+        .collect();
+    assert_eq!(lines, [1, 2, 3, 4, 5, 6, 7, 8]);
+}
+
+#[test]
+fn json_format() {
+    let dir = Dir::new("check_json");
+    dir.create(
+        "in.csv",
+        b"\xEF\xBB\xBFgaid\r\n 38400000-8CF0-11BD-B23E-10B96E40000D,\r\n\
+          \n38400000-8cf0-11bd-b23e-10b96e40000d\nx\xFF\n\
+          00000000-0000-0000-0000-000000000000\n",
+    );
+    let out = dir
+        .cmd(&["check", "in.csv", "--id-type", "gaid", "--format", "json"])
+        .run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    assert!(out.stderr.is_empty(), "{}", out.render());
+    let raw2 = " 38400000-8CF0-11BD-B23E-10B96E40000D,";
+    let fix = |rule: &str, detail: &str| {
+        json!({"line": 2, "rule": rule, "kind": "fix", "raw": raw2,
+               "detail": detail})
+    };
+    let got = out.json();
+    eqjson!(
+        json!({
+            "input": "in.csv",
+            "bytes": 127,
+            "values_found": 6,
+            "values_processed": 1,
+            "duplicates": 1,
+            "header": "gaid",
+            "rejected": {"invalid-utf8": 1, "empty-row": 1, "zero-ad-id": 1},
+            "fixed": {"bom": 1, "crlf": 1, "whitespace": 1,
+                      "trailing-comma": 1, "case": 1},
+            "warnings": [],
+            "conforms": false,
+            "file_findings": [],
+            "diagnostics": [
+                {"line": 1, "rule": "header", "kind": "header",
+                 "raw": "gaid", "detail": "header row, not a value"},
+                fix("crlf", "CR before LF removed"),
+                fix("whitespace", "white space around the value removed"),
+                fix("trailing-comma", "trailing empty fields removed"),
+                fix("case", "letters folded to the id type's case"),
+                {"line": 3, "rule": "empty-row", "kind": "reject",
+                 "raw": "", "detail": "no value in the row"},
+                {"line": 4, "rule": "duplicate", "kind": "duplicate",
+                 "raw": "38400000-8cf0-11bd-b23e-10b96e40000d",
+                 "detail": "same value as line 2"},
+                {"line": 5, "rule": "invalid-utf8", "kind": "reject",
+                 "raw": "x\u{FFFD}", "detail": "invalid UTF-8 at byte 2"},
+                {"line": 6, "rule": "zero-ad-id", "kind": "reject",
+                 "raw": "00000000-0000-0000-0000-000000000000",
+                 "detail": "all-zero advertising id"},
+            ],
+        }),
+        got
+    );
+    assert_balanced(&got);
+}
+
+#[test]
+fn json_of_a_conforming_file() {
+    let dir = Dir::new("check_json_conforming");
+    dir.create("in.csv", "a\nb\n");
+    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    eqjson!(
+        json!({
+            "input": "in.csv",
+            "bytes": 4,
+            "values_found": 2,
+            "values_processed": 2,
+            "duplicates": 0,
+            "header": null,
+            "rejected": {},
+            "fixed": {},
+            "warnings": [],
+            "conforms": true,
+            "file_findings": [],
+            "diagnostics": [],
+        }),
+        out.json()
+    );
+}
+
+#[test]
+fn empty_file_of_0_bytes() {
+    let dir = Dir::new("check_empty_0_bytes");
+    dir.create("in.csv", "");
+    let out = dir.cmd(&["check", "in.csv"]).run();
+    eqnice!(
+        "
+exit_code: 1
+--- stdout
+in.csv: empty-file no value would be processed
+
+in.csv: 0 rows (values_found): 0 kept (values_processed), 0 duplicate, 0 rejected, 0 header
+in.csv: does not conform: run `segprep clean` to fix it
+--- stderr
+",
+        out.render()
+    );
+    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    eqjson!(
+        json!({
+            "input": "in.csv",
+            "bytes": 0,
+            "values_found": 0,
+            "values_processed": 0,
+            "duplicates": 0,
+            "header": null,
+            "rejected": {},
+            "fixed": {},
+            "warnings": [],
+            "conforms": false,
+            "file_findings": ["empty-file"],
+            "diagnostics": [],
+        }),
+        out.json()
+    );
+}
+
+#[test]
+fn empty_file_when_every_row_is_rejected() {
+    let dir = Dir::new("check_empty_all_rejected");
+    dir.create("in.csv", "\n#\n,\n");
+    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let json = out.json();
+    eqjson!(json!(["empty-file"]), json["file_findings"]);
+    eqjson!(json!({"empty-row": 2, "special-char": 1}), json["rejected"]);
+    assert_eq!(json["values_found"], 3);
+    assert_eq!(json["conforms"], false);
+}
+
+#[test]
+fn rows_of_tiny_inputs() {
+    // "\n" is one empty row; a BOM alone is one empty row.
+    let dir = Dir::new("check_tiny_inputs");
+    for (name, input) in [("lf.csv", &b"\n"[..]), ("bom.csv", b"\xEF\xBB\xBF")]
+    {
+        dir.create(name, input);
+        let out = dir.cmd(&["check", name, "--format", "json"]).run();
+        assert_eq!(out.code(), 1, "{}", out.render());
+        let json = out.json();
+        assert_eq!(json["values_found"], 1, "{name}");
+        eqjson!(json!({"empty-row": 1}), json["rejected"]);
+        eqjson!(
+            json!([{"line": 1, "rule": "empty-row", "kind": "reject",
+                    "raw": "", "detail": "no value in the row"}]),
+            json["diagnostics"]
+        );
+    }
+}
+
+#[test]
+fn too_large() {
+    let dir = Dir::new("check_too_large");
+    dir.create("in.csv", "abcdefghij\nk\n");
+    let out = dir.cmd(&["check", "in.csv", "--max-bytes", "10"]).run();
+    eqnice!(
+        "
+exit_code: 1
+--- stdout
+in.csv: too-large 13 bytes, over --max-bytes
+
+in.csv: 2 rows (values_found): 2 kept (values_processed), 0 duplicate, 0 rejected, 0 header
+in.csv: does not conform: run `segprep clean` to fix it
+--- stderr
+",
+        out.render()
+    );
+    let out = dir
+        .cmd(&["check", "in.csv", "--max-bytes", "10", "--format", "json"])
+        .run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let json = out.json();
+    eqjson!(json!(["too-large"]), json["file_findings"]);
+    assert_eq!(json["conforms"], false);
+}
+
+#[test]
+fn at_max_bytes_is_not_too_large() {
+    let dir = Dir::new("check_at_max_bytes");
+    dir.create("in.csv", "abcdefghi\n");
+    let out = dir.cmd(&["check", "in.csv", "--max-bytes", "10"]).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+}
+
+#[test]
+fn standard_input() {
+    let dir = Dir::new("check_stdin");
+    let out = dir.cmd(&["check", "-"]).stdin("a\nb#\n").run();
+    eqnice!(
+        r#"
+exit_code: 1
+--- stdout
+<stdin>:2: special-char value has '#': "b#"
+
+<stdin>: 2 rows (values_found): 1 kept (values_processed), 0 duplicate, 1 rejected, 0 header
+  rejected: special-char 1
+<stdin>: does not conform: run `segprep clean` to fix it
+--- stderr
+"#,
+        out.render()
+    );
+    let out =
+        dir.cmd(&["check", "-", "--format", "json"]).stdin("a\nb\n").run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    let json = out.json();
+    assert_eq!(json["input"], "-");
+    assert_eq!(json["bytes"], 4);
+    assert_eq!(json["conforms"], true);
+}
+
+#[test]
+fn errors_exit_2() {
+    let dir = Dir::new("check_errors");
+    let out = dir.cmd(&["check", "missing.csv"]).run();
+    assert_error(&out, &["missing.csv"]);
+    dir.mkdir("folder");
+    let out = dir.cmd(&["check", "folder"]).run();
+    assert_error(&out, &["folder"]);
+    dir.create("in.csv", "a\n");
+    let out = dir.cmd(&["check", "in.csv", "--format", "xml"]).run();
+    assert_eq!(out.code(), 2, "{}", out.render());
+    assert!(out.stdout.is_empty(), "{}", out.render());
+    let out = dir
+        .cmd(&["check", "in.csv", "--attribute-type", "double"])
+        .args(&["--id-type", "email"])
+        .run();
+    assert_error(&out, &["double", "email"]);
+}
+
+#[test]
+fn fields_of_a_row() {
+    let dir = Dir::new("check_fields");
+    dir.create(
+        "in.csv",
+        "abcd, ,\n,abcd\na,\"b\n\"a\",b\n\"a\"\"b\"\n\u{200b}e\u{feff}\n\
+         \"\",f\n \"g\" \n\t\"h\"\t,\n\"i\" ,\n",
+    );
+    let out = dir
+        .cmd(&["check", "in.csv", "--format", "json"])
+        .args(&["--max-diagnostics", "0"])
+        .run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let got: Vec<(u64, String)> = out.json()["diagnostics"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|d| {
+            let line = d["line"].as_u64().expect("a line");
+            (line, d["rule"].as_str().expect("a rule").to_string())
+        })
+        .collect();
+    let want = [
+        (1, "trailing-comma"),
+        (2, "multi-column"),
+        (3, "bad-quoting"),
+        (4, "multi-column"),
+        (5, "special-char"),
+        (6, "whitespace"),
+        (7, "multi-column"),
+        (8, "whitespace"),
+        (8, "quoted"),
+        (9, "whitespace"),
+        (9, "trailing-comma"),
+        (9, "quoted"),
+        (10, "whitespace"),
+        (10, "trailing-comma"),
+        (10, "quoted"),
+    ]
+    .map(|(line, rule)| (line, rule.to_string()));
+    assert_eq!(got, want);
+}
+
+#[test]
+fn fixes_count_only_kept_rows() {
+    let dir = Dir::new("check_fix_counts");
+    dir.create("in.csv", "a,\na,\n b\n\"b\"\n");
+    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
+    let json = out.json();
+    eqjson!(json!({"trailing-comma": 1, "whitespace": 1}), json["fixed"]);
+    assert_eq!(json["duplicates"], 2);
+    // A dropped row has exactly one finding: why it was dropped.
+    eqjson!(
+        json!([
+            {"line": 1, "rule": "trailing-comma", "kind": "fix", "raw": "a,",
+             "detail": "trailing empty fields removed"},
+            {"line": 2, "rule": "duplicate", "kind": "duplicate",
+             "raw": "a,", "detail": "same value as line 1"},
+            {"line": 3, "rule": "whitespace", "kind": "fix", "raw": " b",
+             "detail": "white space around the value removed"},
+            {"line": 4, "rule": "duplicate", "kind": "duplicate",
+             "raw": "\"b\"", "detail": "same value as line 3"},
+        ]),
+        json["diagnostics"]
+    );
+}
