@@ -1,1 +1,127 @@
-fn main() {}
+//! Criterion benches: the pipeline by id type, dedupe's worst case, and the
+//! whole run at one thread and at all cores. Inputs come from the seeded
+//! generator in `workload.rs`; every iteration checks its count, so a fast
+//! wrong answer fails.
+//!
+//! `SEGPREP_BENCH_BYTES` sets the input size (default 16 MB; the
+//! comparison script uses the full 150 MB files).
+
+#[path = "workload.rs"]
+mod workload;
+
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, Throughput,
+};
+use segprep::{AttributeType, Case, IdType, PipelineBuilder};
+
+fn bench_bytes() -> usize {
+    std::env::var("SEGPREP_BENCH_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16_000_000)
+}
+
+/// Processes `input` and writes the clean file to memory; returns the
+/// number of values written.
+fn clean(builder: &PipelineBuilder, input: &[u8]) -> u64 {
+    let pipeline = builder.build().unwrap();
+    let run = pipeline.process(input, "bench");
+    let mut out = Vec::with_capacity(input.len());
+    run.write_clean(&mut out, false).unwrap();
+    assert!(run.stats().is_balanced());
+    run.stats().values_processed
+}
+
+fn define(
+    c: &mut Criterion,
+    group: &str,
+    name: &str,
+    input: &[u8],
+    builder: PipelineBuilder,
+) {
+    let expected = clean(&builder, input);
+    assert!(expected > 0);
+    let mut g = c.benchmark_group(group);
+    g.throughput(Throughput::Bytes(input.len() as u64));
+    g.sample_size(10);
+    g.bench_with_input(
+        BenchmarkId::from_parameter(name),
+        input,
+        |b, input| b.iter(|| assert_eq!(clean(&builder, input), expected)),
+    );
+    g.finish();
+}
+
+fn by_id_type(c: &mut Criterion) {
+    let bytes = bench_bytes();
+    let gaids = workload::gaid_bytes(bytes);
+    let emails = workload::emails_bytes(bytes);
+    let numbers: Vec<u8> = (0..bytes / 12)
+        .flat_map(|i| {
+            format!("{}\n", workload::mix64(i as u64) >> 24).into_bytes()
+        })
+        .collect();
+    let phones: Vec<u8> = (0..bytes / 16)
+        .flat_map(|i| {
+            let n = workload::mix64(i as u64) % 10_000_000_000;
+            format!("+1 ({:03}) {:07}\n", n / 10_000_000, n % 10_000_000)
+                .into_bytes()
+        })
+        .collect();
+    let mut b = PipelineBuilder::new();
+    b.threads(1);
+    define(c, "normalize", "string", &gaids, b.clone());
+    define(
+        c,
+        "normalize",
+        "gaid",
+        &gaids,
+        b.clone().id_type(IdType::Gaid).clone(),
+    );
+    define(
+        c,
+        "normalize",
+        "email-lower",
+        &emails,
+        b.clone().id_type(IdType::Email).case(Some(Case::Lower)).clone(),
+    );
+    define(
+        c,
+        "normalize",
+        "phone",
+        &phones,
+        b.clone().id_type(IdType::Phone).clone(),
+    );
+    define(
+        c,
+        "normalize",
+        "double",
+        &numbers,
+        b.clone().attribute_type(AttributeType::Double).clone(),
+    );
+}
+
+fn dedupe(c: &mut Criterion) {
+    let unique = workload::unique_bytes(bench_bytes());
+    let mut b = PipelineBuilder::new();
+    b.id_type(IdType::Gaid).threads(1);
+    define(c, "dedupe", "unique-threads-1", &unique, b.clone());
+    define(c, "dedupe", "unique-threads-all", &unique, b.threads(0).clone());
+}
+
+fn end_to_end(c: &mut Criterion) {
+    let gaids = workload::gaid_bytes(bench_bytes());
+    let mut b = PipelineBuilder::new();
+    b.id_type(IdType::Gaid);
+    define(
+        c,
+        "end_to_end",
+        "gaid-threads-1",
+        &gaids,
+        b.clone().threads(1).clone(),
+    );
+    define(c, "end_to_end", "gaid-threads-all", &gaids, b.threads(0).clone());
+}
+
+criterion_group!(benches, by_id_type, dedupe, end_to_end);
+criterion_main!(benches);
