@@ -3,15 +3,16 @@
 //! A kept row costs 16 bytes: its value's place, its line and its fixes.
 //! Its raw text is its value unless a fix changed it; the raw text of
 //! changed rows is kept aside, in order, because only the ordered
-//! hand-over to a sink reads it.
+//! hand-over to a sink reads it. A dropped row costs 12 bytes: its place
+//! and line. Its reason is counted at once and worked out again, from the
+//! same bytes by the same rules, only when a sink asks for it.
 
 use std::ops::Range;
 
 use crate::dedupe::{shard_of, SHARDS};
-use crate::idtype::Detail;
+use crate::idtype::{Detail, Rejection};
 use crate::row::{RowRules, Scratch, Value};
 use crate::rule::{Fix, FixSet, Reject};
-use crate::sink::FindingKind;
 
 /// `KeptRow::flags`: the value is in the chunk's arena.
 const IN_ARENA: u16 = 1 << 14;
@@ -49,9 +50,28 @@ impl KeptRow {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DroppedRow {
     pub(crate) line: u32,
-    pub(crate) start: usize,
-    pub(crate) len: usize,
-    pub(crate) kind: FindingKind,
+    /// Relative to the chunk's base.
+    start: u32,
+    /// `u32::MAX` for a row at least that long: its end is found again.
+    len: u32,
+}
+
+/// Why a row of `raw` bytes is rejected; `None` when it would be kept.
+/// Rows too long for 32-bit offsets are rejected whatever they hold.
+pub(crate) fn rejection(rules: &RowRules, raw: &[u8]) -> Option<Rejection> {
+    let mut scratch = Scratch::default();
+    let mut fixes = FixSet::EMPTY;
+    match rules.process(raw, &mut scratch, &mut fixes) {
+        Err(rejection) => Some(rejection),
+        Ok(_) if raw.len() >= u32::MAX as usize => Some((
+            Reject::TooLong,
+            Detail::Length {
+                len: raw.len(),
+                limit: rules.value.max_value_len,
+            },
+        )),
+        Ok(_) => None,
+    }
 }
 
 /// How row 1 is treated; only the first chunk has it.
@@ -74,6 +94,10 @@ pub(crate) struct Chunk {
     /// starts are relative to `base`.
     pub(crate) changed_raws: Vec<(u32, u32)>,
     pub(crate) dropped: Vec<DroppedRow>,
+    /// Whether the first dropped row is the header.
+    pub(crate) header: bool,
+    /// Rejected rows by `Reject::index`.
+    pub(crate) rejected: [u64; Reject::ALL.len()],
     arena: Vec<u8>,
     /// Kept-row indices and hashes, by dedupe shard, in row order.
     pub(crate) shards: Vec<Vec<(u32, u32)>>,
@@ -132,18 +156,16 @@ impl Chunk {
             line += 1;
             let raw_start = offset(raw);
             let mut fixes = FixSet::EMPTY;
-            let mut drop = |kind| {
-                chunk.dropped.push(DroppedRow {
-                    line,
-                    start: raw_start,
-                    len: raw.len(),
-                    kind,
-                })
+            let dropped = DroppedRow {
+                line,
+                start: (raw_start - base) as u32,
+                len: u32::try_from(raw.len()).unwrap_or(u32::MAX),
             };
             if line == 1 {
                 if let Some(first) = first {
                     if first.header {
-                        drop(FindingKind::Header);
+                        chunk.header = true;
+                        chunk.dropped.push(dropped);
                         continue;
                     }
                     if first.bom {
@@ -151,13 +173,11 @@ impl Chunk {
                     }
                 }
             }
-            if raw.len() > u32::MAX as usize {
-                // Offsets of kept rows are 32-bit; no value is that long.
-                let detail = Detail::Length {
-                    len: raw.len(),
-                    limit: rules.value.max_value_len,
-                };
-                drop(FindingKind::Reject(Reject::TooLong, detail));
+            if raw.len() >= u32::MAX as usize {
+                let (reject, _) =
+                    rejection(rules, raw).expect("overlong rows are rejected");
+                chunk.rejected[reject.index()] += 1;
+                chunk.dropped.push(dropped);
                 continue;
             }
             if crlf {
@@ -173,8 +193,9 @@ impl Chunk {
                         chunk.arena.extend_from_slice(&scratch.value);
                         (start, scratch.value.len(), fixes.bits() | IN_ARENA)
                     }
-                    Err((reject, detail)) => {
-                        drop(FindingKind::Reject(reject, detail));
+                    Err((reject, _)) => {
+                        chunk.rejected[reject.index()] += 1;
+                        chunk.dropped.push(dropped);
                         continue;
                     }
                 };
@@ -192,6 +213,20 @@ impl Chunk {
         }
         chunk.rows = u64::from(line);
         chunk
+    }
+
+    /// The raw text of a dropped row.
+    pub(crate) fn raw<'a>(
+        &self,
+        input: &'a [u8],
+        row: &DroppedRow,
+    ) -> &'a [u8] {
+        let start = self.base + row.start as usize;
+        if row.len != u32::MAX {
+            return &input[start..][..row.len as usize];
+        }
+        let (raw, _) = Rows::new(&input[start..]).next().unwrap_or_default();
+        raw
     }
 
     /// The chunk's rows in line order: kept ones (duplicates included)
@@ -213,8 +248,7 @@ impl Chunk {
             };
             if !take_kept {
                 let row = dropped.next().expect("peeked");
-                let raw = &input[row.start..][..row.len];
-                return Some(ChunkRow::Dropped(row, raw));
+                return Some(ChunkRow::Dropped(row, self.raw(input, row)));
             }
             let (index, row) = kept.next().expect("peeked");
             let value = self.value(input, row);

@@ -39,6 +39,13 @@ pub enum ErrorKind {
         /// The limit.
         limit: u64,
     },
+    /// The input is UTF-16, not UTF-8.
+    Utf16 {
+        /// The input's name.
+        input: String,
+        /// `UTF-16LE` or `UTF-16BE`.
+        encoding: &'static str,
+    },
     /// A message from a caller's sink.
     Sink(String),
 }
@@ -106,6 +113,11 @@ impl fmt::Display for Error {
                 "{}: the clean file would be {bytes} bytes, over \
                  --max-bytes {limit}; nothing written",
                 path.display()
+            ),
+            ErrorKind::Utf16 { input, encoding } => write!(
+                f,
+                "{input}: the input is {encoding}, not UTF-8; convert it \
+                 first, for example: iconv -f {encoding} -t UTF-8"
             ),
             ErrorKind::Sink(message) => f.write_str(message),
         }

@@ -135,3 +135,55 @@ impl Input {
         self.path.as_deref()
     }
 }
+
+/// Recognizes UTF-16 text, which segprep does not read: a UTF-16 byte
+/// order mark, or a start where every other byte is NUL as in ASCII
+/// text stored as UTF-16. Returns the encoding's name.
+pub fn detect_utf16(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\xFF\xFE") {
+        return Some("UTF-16LE");
+    }
+    if bytes.starts_with(b"\xFE\xFF") {
+        return Some("UTF-16BE");
+    }
+    let head = &bytes[..bytes.len().min(4096) & !1];
+    if head.len() < 16 {
+        return None;
+    }
+    let pairs = head.chunks_exact(2);
+    let n = pairs.len();
+    let (le, be) = pairs.fold((0, 0), |(le, be), pair| {
+        (
+            le + usize::from(pair[1] == 0 && pair[0] != 0),
+            be + usize::from(pair[0] == 0 && pair[1] != 0),
+        )
+    });
+    // Nine in ten: random binary data almost never looks like this.
+    if le * 10 >= n * 9 {
+        Some("UTF-16LE")
+    } else if be * 10 >= n * 9 {
+        Some("UTF-16BE")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::detect_utf16;
+
+    #[test]
+    fn utf16_is_recognized() {
+        assert_eq!(detect_utf16(b"\xFF\xFEa\0b\0"), Some("UTF-16LE"));
+        assert_eq!(detect_utf16(b"\xFE\xFF\0a\0b"), Some("UTF-16BE"));
+        let le: Vec<u8> =
+            "abc\ndef\nghi\n".bytes().flat_map(|b| [b, 0]).collect();
+        assert_eq!(detect_utf16(&le), Some("UTF-16LE"));
+        let be: Vec<u8> =
+            "abc\ndef\nghi\n".bytes().flat_map(|b| [0, b]).collect();
+        assert_eq!(detect_utf16(&be), Some("UTF-16BE"));
+        assert_eq!(detect_utf16(b"abc\ndef\nghi\njkl\n"), None);
+        assert_eq!(detect_utf16(b"a\0b\0"), None);
+        assert_eq!(detect_utf16(&[0; 64]), None);
+    }
+}

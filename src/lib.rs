@@ -58,7 +58,7 @@ mod tests;
 
 pub use crate::error::{Error, ErrorKind};
 pub use crate::idtype::{AttributeType, Case, Detail, HeaderMode, IdType};
-pub use crate::input::{Input, MmapChoice};
+pub use crate::input::{detect_utf16, Input, MmapChoice};
 pub use crate::output::{refuse_input, same_file, write_atomic, AtomicFile};
 pub use crate::pipeline::{
     Pipeline, PipelineBuilder, Processed, DEFAULT_MAX_BYTES,

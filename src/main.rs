@@ -60,6 +60,17 @@ pub fn is_dash(path: &Path) -> bool {
 
 /// Reads the input named on the command line.
 pub fn open_input(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
+    let input = open_path(path, common)?;
+    if let Some(encoding) = segprep::detect_utf16(input.as_bytes()) {
+        return Err(Error::from(segprep::ErrorKind::Utf16 {
+            input: display_name(path),
+            encoding,
+        }));
+    }
+    Ok(input)
+}
+
+fn open_path(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
     if is_dash(path) {
         return Input::read(io::stdin().lock(), "-");
     }

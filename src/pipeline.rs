@@ -227,6 +227,7 @@ pub struct Processed<'a> {
     input: &'a [u8],
     chunks: Vec<Chunk>,
     stats: Stats,
+    rules: &'a RowRules,
     pool: Option<&'a rayon::ThreadPool>,
 }
 
@@ -268,7 +269,13 @@ impl Pipeline {
         }
         dedupe::mark_duplicates(input, &mut chunks, self.pool.as_ref());
         let stats = self.count(input, name, bom, &chunks);
-        Processed { input, chunks, stats, pool: self.pool.as_ref() }
+        Processed {
+            input,
+            chunks,
+            stats,
+            rules: &self.rules,
+            pool: self.pool.as_ref(),
+        }
     }
 
     /// Decides whether row 1 is the header. `content` is the input
@@ -331,20 +338,12 @@ impl Pipeline {
         };
         for chunk in chunks {
             stats.values_found += chunk.rows;
-            for dropped in &chunk.dropped {
-                match dropped.kind {
-                    FindingKind::Reject(reject, _) => {
-                        stats.rejected[reject.index()] += 1;
-                    }
-                    FindingKind::Header => {
-                        let raw = &input[dropped.start..][..dropped.len];
-                        stats.header =
-                            Some(String::from_utf8_lossy(raw).into_owned());
-                    }
-                    FindingKind::Fix(_) | FindingKind::Duplicate { .. } => {
-                        unreachable!("chunks drop only rejects and the header")
-                    }
-                }
+            for (total, n) in stats.rejected.iter_mut().zip(chunk.rejected) {
+                *total += n;
+            }
+            if chunk.header {
+                let raw = chunk.raw(input, &chunk.dropped[0]);
+                stats.header = Some(String::from_utf8_lossy(raw).into_owned());
             }
             stats.duplicates += chunk.duplicates.len() as u64;
         }
@@ -381,6 +380,16 @@ impl Pipeline {
         }
         if stats.values_processed == 0 {
             stats.file_findings.push(FileFinding::EmptyFile);
+        }
+        if stats.values_found == 1
+            && memchr::memchr(b'\r', input).is_some()
+            && memchr::memchr(b'\n', input).is_none()
+        {
+            stats.warnings.push(
+                "the input has CR line endings and no LF, so it reads as one \
+                 row; convert them first, for example: tr '\\r' '\\n'"
+                    .to_string(),
+            );
         }
         if stats.values_processed > DAILY_VALUE_LIMIT {
             stats.warnings.push(format!(
@@ -432,10 +441,18 @@ impl<'a> Processed<'a> {
                         })?;
                     }
                     ChunkRow::Dropped(row, raw) => {
+                        let kind = if chunk.header && row.line == 1 {
+                            FindingKind::Header
+                        } else {
+                            let (reject, detail) =
+                                chunk::rejection(self.rules, raw)
+                                    .expect("a dropped row is rejected again");
+                            FindingKind::Reject(reject, detail)
+                        };
                         sink.dropped(&Finding {
                             line: chunk.first_line + u64::from(row.line),
                             raw,
-                            kind: row.kind,
+                            kind,
                         })?;
                     }
                 }

@@ -69,6 +69,11 @@ pub(crate) fn engine(pipeline: &Pipeline, input: &[u8]) -> NaiveOutcome {
     run.emit(&mut sink).unwrap();
     let stats = run.stats();
     assert!(stats.is_balanced(), "{stats:?}");
+    // Nothing is lost: every line is kept or dropped, exactly once.
+    let mut lines: Vec<u64> = sink.kept.iter().map(|k| k.line).collect();
+    lines.extend(sink.dropped.iter().map(|d| d.line));
+    lines.sort_unstable();
+    assert!(lines.iter().copied().eq(1..=stats.values_found), "{lines:?}");
     let header = sink
         .dropped
         .iter()
