@@ -137,9 +137,15 @@ impl Chunk {
         first: Option<FirstRow>,
     ) -> Chunk {
         let base = range.start;
+        // Room for rows of 32 bytes or more: growing these vectors while
+        // rows stream in costs more than address space left unused.
+        let rows = range.len() / 32 + 16;
         let mut chunk = Chunk {
             base,
-            shards: vec![Vec::new(); SHARDS],
+            kept: Vec::with_capacity(rows),
+            shards: (0..SHARDS)
+                .map(|_| Vec::with_capacity(rows / SHARDS + 16))
+                .collect(),
             ..Chunk::default()
         };
         let mut scratch = Scratch::default();

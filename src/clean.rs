@@ -4,9 +4,10 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use segprep::split::{self, Part};
 use segprep::{
     refuse_input, same_file, AtomicFile, Error, ErrorKind, Finding, Kept,
-    Sink, Stats,
+    Processed, Sink, Stats,
 };
 use serde::Serialize;
 
@@ -22,6 +23,104 @@ struct CleanStats<'a> {
     stats: &'a Stats,
     output: String,
     output_bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parts: Option<Vec<PartStats>>,
+}
+
+/// One part of a split clean file, in the statistics.
+#[derive(Serialize)]
+struct PartStats {
+    path: String,
+    values: usize,
+    bytes: u64,
+}
+
+/// The clean file as numbered parts.
+struct Split<'a> {
+    values: Vec<&'a [u8]>,
+    parts: Vec<Part>,
+    files: Vec<AtomicFile>,
+}
+
+impl<'a> Split<'a> {
+    /// Plans the parts and creates their temporary files.
+    fn new(args: &CleanArgs, run: &'a Processed<'_>) -> Result<Self, Error> {
+        if is_dash(&args.output) {
+            return Err(config_error(
+                "--split-bytes and --split-values need a file for -o, not -",
+            ));
+        }
+        let max_bytes = args.split_bytes.unwrap_or(u64::MAX);
+        let max_values = args.split_values.unwrap_or(u64::MAX);
+        let values = run.ordered_values(args.sort);
+        let parts =
+            split::plan(values.iter().map(|v| v.len()), max_bytes, max_values)
+                .map_err(|(_, size)| {
+                    config_error(&format!(
+                    "a value of {size} bytes (with its LF) does not fit in \
+                     --split-bytes {max_bytes}; nothing written"
+                ))
+                })?;
+        let limit = args.common.max_bytes;
+        let mut files = Vec::with_capacity(parts.len());
+        for (i, part) in parts.iter().enumerate() {
+            let path = split::part_path(&args.output, i + 1);
+            if part.bytes > limit {
+                return Err(Error::from(ErrorKind::CleanTooLarge {
+                    path,
+                    bytes: part.bytes,
+                    limit,
+                }));
+            }
+            files.push(AtomicFile::create(&path)?);
+        }
+        Ok(Split { values, parts, files })
+    }
+
+    fn write(&mut self) -> Result<(), Error> {
+        for (part, file) in self.parts.iter().zip(&mut self.files) {
+            let values = &self.values[part.first..][..part.values];
+            let out = file.writer();
+            let result = values.iter().try_for_each(|v| {
+                out.write_all(v)?;
+                out.write_all(b"\n")
+            });
+            result.map_err(|e| file.error(e))?;
+        }
+        Ok(())
+    }
+
+    fn stats(&self, output: &Path) -> Vec<PartStats> {
+        let paths = (1..).map(|n| split::part_path(output, n));
+        self.parts
+            .iter()
+            .zip(paths)
+            .map(|(part, path)| PartStats {
+                path: path.display().to_string(),
+                values: part.values,
+                bytes: part.bytes,
+            })
+            .collect()
+    }
+
+    /// Renames every part into place, or none: parts already renamed are
+    /// removed when a later one fails. Then removes parts of an earlier,
+    /// longer split that would otherwise look like members of this one.
+    fn commit(self, output: &Path) -> Result<(), Error> {
+        let count = self.files.len();
+        for (i, file) in self.files.into_iter().enumerate() {
+            if let Err(err) = file.commit() {
+                for n in 1..=i {
+                    let _ = std::fs::remove_file(split::part_path(output, n));
+                }
+                return Err(err);
+            }
+        }
+        for stale in split::stale_parts(output, count) {
+            let _ = std::fs::remove_file(stale);
+        }
+        Ok(())
+    }
 }
 
 /// Writes dropped rows as CSV records: line,rule,detail,raw.
@@ -93,18 +192,19 @@ pub fn run(args: CleanArgs) -> Result<ExitStatus, Error> {
     let pipeline = args.common.builder().build()?;
     check_paths(&args)?;
     let input = open_input(&args.file, &args.common)?;
-    let mut run = pipeline.process(input.as_bytes(), input.name());
+    let mut run = pipeline.process_input(&input);
     let limit = args.common.max_bytes;
     let clean_bytes = run.stats().clean_bytes;
-    if clean_bytes > limit {
+    let splitting = args.split_bytes.is_some() || args.split_values.is_some();
+    if !splitting && clean_bytes > limit {
         return Err(Error::from(ErrorKind::CleanTooLarge {
             path: args.output.clone(),
             bytes: clean_bytes,
             limit,
         }));
     }
-    if run.stats().bytes > limit {
-        let bytes = run.stats().bytes;
+    if run.stats().content_bytes() > limit {
+        let bytes = run.stats().content_bytes();
         run.stats_mut().warnings.push(format!(
             "the input is {bytes} bytes, over --max-bytes {limit}; the clean \
              file fits"
@@ -113,7 +213,9 @@ pub fn run(args: CleanArgs) -> Result<ExitStatus, Error> {
 
     // Create every file first, so a bad path fails before anything is
     // written anywhere.
-    let mut out_file = match is_dash(&args.output) {
+    let mut split =
+        if splitting { Some(Split::new(&args, &run)?) } else { None };
+    let mut out_file = match is_dash(&args.output) || splitting {
         true => None,
         false => Some(AtomicFile::create(&args.output)?),
     };
@@ -126,6 +228,7 @@ pub fn run(args: CleanArgs) -> Result<ExitStatus, Error> {
     };
 
     match &mut out_file {
+        _ if splitting => {}
         Some(file) => {
             let result =
                 run.write_clean_file(file.writer().get_ref(), args.sort);
@@ -137,6 +240,9 @@ pub fn run(args: CleanArgs) -> Result<ExitStatus, Error> {
             run.write_clean(out, args.sort)
                 .map_err(|e| Error::io(None, "writing standard output", e))?;
         }
+    }
+    if let Some(split) = &mut split {
+        split.write()?;
     }
     if let Some(file) = &mut rejects_file {
         let mut sink =
@@ -154,6 +260,7 @@ pub fn run(args: CleanArgs) -> Result<ExitStatus, Error> {
         stats,
         output: args.output.display().to_string(),
         output_bytes: clean_bytes,
+        parts: split.as_ref().map(|split| split.stats(&args.output)),
     };
     let write_stats = |out: &mut dyn Write| -> io::Result<()> {
         serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -165,6 +272,9 @@ pub fn run(args: CleanArgs) -> Result<ExitStatus, Error> {
     }
     for file in [rejects_file, stats_file, out_file].into_iter().flatten() {
         file.commit()?;
+    }
+    if let Some(split) = split {
+        split.commit(&args.output)?;
     }
     if stats_path.is_some_and(is_dash) {
         write_stats(&mut io::stdout().lock())

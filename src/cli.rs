@@ -30,6 +30,21 @@ pub enum Command {
     /// Exit status: 0 written, 1 written but --fail-on-reject was given
     /// and a row was rejected, 2 an error (nothing written).
     Clean(CleanArgs),
+    /// Write what to add and what to remove to turn OLD into NEW.
+    ///
+    /// Both inputs go through the same pipeline and options as `clean`.
+    /// Exit status: 0 written, 2 an error (nothing written).
+    Diff(crate::diff_cmd::DiffArgs),
+    /// Print the JSON body of a File Segment API call.
+    ///
+    /// Exit status: 0 printed, 2 an invalid argument.
+    Request(crate::request_cmd::RequestArgs),
+    /// Compare the platform's processing callback with the statistics
+    /// `clean` wrote.
+    ///
+    /// Exit status: 0 consistent, 1 a mismatch or a failure status, 2 an
+    /// error.
+    Reconcile(crate::reconcile_cmd::ReconcileArgs),
 }
 
 #[derive(Debug, Args)]
@@ -77,6 +92,19 @@ pub struct CleanArgs {
     /// count); the files are still written.
     #[arg(long)]
     pub fail_on_reject: bool,
+
+    /// Write numbered parts of at most this many bytes instead of one
+    /// file (`-o clean.csv` gives clean.part-001.csv, ...), e.g. the
+    /// platform's 150000000.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub split_bytes: Option<u64>,
+
+    /// Write numbered parts of at most this many values each, e.g. the
+    /// platform's default daily limit of 2000000.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub split_values: Option<u64>,
 
     #[command(flatten)]
     pub common: CommonArgs,

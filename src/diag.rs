@@ -155,8 +155,11 @@ pub fn write_summary(
     for finding in &stats.file_findings {
         let detail = match finding {
             segprep::FileFinding::TooLarge => {
-                format!("{} bytes, over --max-bytes", stats.bytes)
+                format!("{} bytes, over --max-bytes", stats.content_bytes())
             }
+            segprep::FileFinding::Compressed => "the input is gzip; upload \
+                 the plain CSV that `segprep clean` writes"
+                .to_string(),
             segprep::FileFinding::EmptyFile => {
                 "no value would be processed".to_string()
             }

@@ -38,12 +38,17 @@ enum Data {
     Heap(Vec<u8>),
 }
 
-/// An input file's bytes.
+/// An input file's bytes, decompressed when it was gzip.
 pub struct Input {
     data: Data,
     name: String,
     path: Option<PathBuf>,
+    /// The size before decompression, for gzip input.
+    compressed: Option<u64>,
 }
+
+/// The gzip magic bytes.
+const GZIP_MAGIC: &[u8] = b"\x1f\x8b";
 
 impl std::fmt::Debug for Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,20 +88,24 @@ impl Input {
             if let Ok(map) = unsafe { Mmap::map(&file) } {
                 #[cfg(unix)]
                 let _ = map.advise(memmap2::Advice::Sequential);
-                return Ok(Input {
+                let input = Input {
                     data: Data::Mapped(map),
                     name,
                     path: Some(path.to_path_buf()),
-                });
+                    compressed: None,
+                };
+                return input.gunzip();
             }
         }
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         file.read_to_end(&mut bytes).map_err(|e| fail("cannot read", e))?;
-        Ok(Input {
+        let input = Input {
             data: Data::Heap(bytes),
             name,
             path: Some(path.to_path_buf()),
-        })
+            compressed: None,
+        };
+        input.gunzip()
     }
 
     /// Reads all of `reader` (standard input, a pipe).
@@ -109,12 +118,49 @@ impl Input {
         reader
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(None, "cannot read standard input", e))?;
-        Ok(Input::from_bytes(bytes, name))
+        Input::from_bytes(bytes, name).gunzip()
+    }
+
+    /// Decompresses a gzip input (all members), whatever its name.
+    fn gunzip(self) -> Result<Input, Error> {
+        let bytes = self.as_bytes();
+        if !bytes.starts_with(GZIP_MAGIC) {
+            return Ok(self);
+        }
+        let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
+        flate2::read::MultiGzDecoder::new(bytes)
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                let err = std::io::Error::new(
+                    e.kind(),
+                    format!("corrupt or truncated gzip stream: {e}"),
+                );
+                match &self.path {
+                    Some(path) => Error::io(Some(path), "cannot read", err),
+                    None => Error::io(None, "cannot read standard input", err),
+                }
+            })?;
+        Ok(Input {
+            compressed: Some(bytes.len() as u64),
+            data: Data::Heap(out),
+            name: self.name,
+            path: self.path,
+        })
+    }
+
+    /// The size of the file before decompression, when it was gzip.
+    pub fn compressed_len(&self) -> Option<u64> {
+        self.compressed
     }
 
     /// Wraps bytes already in memory.
     pub fn from_bytes(bytes: Vec<u8>, name: &str) -> Input {
-        Input { data: Data::Heap(bytes), name: name.to_string(), path: None }
+        Input {
+            data: Data::Heap(bytes),
+            name: name.to_string(),
+            path: None,
+            compressed: None,
+        }
     }
 
     /// The input's bytes.

@@ -38,19 +38,23 @@
 
 mod chunk;
 mod dedupe;
+pub mod delta;
 mod error;
 mod field;
 mod idtype;
 mod input;
 mod output;
 mod pipeline;
+pub mod reconcile;
 #[cfg(any(test, feature = "reference"))]
 #[doc(hidden)]
 pub mod reference;
+pub mod request;
 mod row;
 mod rule;
 mod sink;
 mod special;
+pub mod split;
 mod stats;
 
 #[cfg(test)]

@@ -3,6 +3,9 @@
 mod clean;
 mod cli;
 mod diag;
+mod diff_cmd;
+mod reconcile_cmd;
+mod request_cmd;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
@@ -40,6 +43,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Clean(args) => clean::run(args),
+        Command::Diff(args) => diff_cmd::run(args),
+        Command::Request(args) => request_cmd::run(args),
+        Command::Reconcile(args) => reconcile_cmd::run(args),
     };
     match result {
         Ok(status) => status.into(),
@@ -97,7 +103,7 @@ pub fn display_name(path: &Path) -> String {
 fn check(args: CheckArgs) -> Result<ExitStatus, Error> {
     let pipeline = args.common.builder().build()?;
     let input = open_input(&args.file, &args.common)?;
-    let run = pipeline.process(input.as_bytes(), input.name());
+    let run = pipeline.process_input(&input);
     let stats = run.stats();
     let stdout = io::stdout().lock();
     let write_err =

@@ -11,6 +11,7 @@ use crate::chunk::{self, Chunk, ChunkRow, FirstRow, Rows};
 use crate::dedupe;
 use crate::error::Error;
 use crate::idtype::{AttributeType, Case, HeaderMode, IdType, ValueRules};
+use crate::input::Input;
 use crate::row::{RowRules, Scratch};
 use crate::rule::{Fix, FixSet, Reject};
 use crate::sink::{Finding, FindingKind, Kept, Sink};
@@ -278,6 +279,20 @@ impl Pipeline {
         }
     }
 
+    /// Runs [`Pipeline::process`] on an [`Input`], accounting for gzip:
+    /// `bytes` is then the compressed size, `uncompressed_bytes` is set and
+    /// the file-level finding `compressed` is added.
+    pub fn process_input<'a>(&'a self, input: &'a Input) -> Processed<'a> {
+        let mut run = self.process(input.as_bytes(), input.name());
+        if let Some(compressed) = input.compressed_len() {
+            let stats = &mut run.stats;
+            stats.uncompressed_bytes = Some(stats.bytes);
+            stats.bytes = compressed;
+            stats.file_findings.push(FileFinding::Compressed);
+        }
+        run
+    }
+
     /// Decides whether row 1 is the header. `content` is the input
     /// without its BOM.
     fn is_header(&self, content: &[u8], bom: bool) -> bool {
@@ -542,6 +557,16 @@ impl<'a> Processed<'a> {
             };
         }
         self.write_clean(io::BufWriter::with_capacity(1 << 20, file), sort)
+    }
+
+    /// The clean file's values in output order: first occurrence, or
+    /// byte order with `sort`.
+    pub fn ordered_values(&self, sort: bool) -> Vec<&[u8]> {
+        if sort {
+            self.sorted_values()
+        } else {
+            self.values().collect()
+        }
     }
 
     /// The kept values in byte order.

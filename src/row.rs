@@ -32,38 +32,80 @@ pub(crate) struct RowRules {
     uuid_fast: bool,
 }
 
-/// Byte classes for `uuid_row`.
-const HEX_DIGIT: u8 = 1;
-const HEX_LOWER: u8 = 2;
-const HEX_UPPER: u8 = 4;
-const DASH: u8 = 8;
-const HEX: u8 = HEX_DIGIT | HEX_LOWER | HEX_UPPER;
+/// What `uuid_shape` learned of a UUID.
+struct UuidShape {
+    upper: bool,
+    lower: bool,
+    nonzero: bool,
+}
 
-const UUID_CLASS: [u8; 256] = {
-    let mut class = [0; 256];
-    let mut b = 0;
-    while b < 256 {
-        class[b] = match b as u8 {
-            b'0'..=b'9' => HEX_DIGIT,
-            b'a'..=b'f' => HEX_LOWER,
-            b'A'..=b'F' => HEX_UPPER,
-            b'-' => DASH,
-            _ => 0,
-        };
-        b += 1;
+/// The high bit of every byte of a word.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+const fn repeat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// High bit set in each byte of `w` that lies in `lo..=hi`; the bytes of
+/// `w` must be ASCII, so no sum carries into the next byte.
+fn in_range(w: u64, lo: u8, hi: u8) -> u64 {
+    let at_least_lo = w.wrapping_add(repeat(0x80 - lo));
+    let above_hi = w.wrapping_add(repeat(0x7f - hi));
+    at_least_lo & !above_hi & HIGH
+}
+
+/// High bit set in each byte of `w` equal to `b`, exactly.
+fn equal(w: u64, b: u8) -> u64 {
+    let y = w ^ repeat(b);
+    !(((y & !HIGH).wrapping_add(!HIGH)) | y) & HIGH
+}
+
+/// Word offsets covering 36 bytes (the last two overlap).
+const UUID_WORDS: [usize; 5] = [0, 8, 16, 24, 28];
+
+/// For each word of `UUID_WORDS`, the high bits of the dash positions.
+const UUID_DASHES: [u64; 5] = {
+    let mut masks = [0; 5];
+    let mut w = 0;
+    while w < 5 {
+        let mut i = 0;
+        while i < 8 {
+            let at = UUID_WORDS[w] + i;
+            if at == 8 || at == 13 || at == 18 || at == 23 {
+                masks[w] |= 0x80 << (8 * i);
+            }
+            i += 1;
+        }
+        w += 1;
     }
-    class
+    masks
 };
 
-/// The class each position of an 8-4-4-4-12 UUID must have.
-const UUID_SHAPE: [u8; 36] = {
-    let mut shape = [HEX; 36];
-    shape[8] = DASH;
-    shape[13] = DASH;
-    shape[18] = DASH;
-    shape[23] = DASH;
-    shape
-};
+/// Checks the 8-4-4-4-12 shape eight bytes at a time; `None` when `raw`
+/// is not a UUID.
+fn uuid_shape(raw: &[u8; 36]) -> Option<UuidShape> {
+    let (mut bad, mut upper, mut lower, mut nonzero) = (0, 0, 0, 0);
+    for (&at, &dashes) in UUID_WORDS.iter().zip(&UUID_DASHES) {
+        let word: [u8; 8] = raw[at..at + 8].try_into().expect("8 bytes");
+        let w = u64::from_le_bytes(word);
+        // Non-ASCII bytes would break the arithmetic: flag and clear them.
+        bad |= w & HIGH;
+        let w = w & !HIGH;
+        let up = in_range(w, b'A', b'F');
+        let low = in_range(w, b'a', b'f');
+        let hex = in_range(w, b'0', b'9') | up | low;
+        let dash = equal(w, b'-');
+        bad |= (dash ^ dashes) | ((hex | dashes) ^ HIGH);
+        upper |= up;
+        lower |= low;
+        nonzero |= HIGH & !(equal(w, b'0') | dash);
+    }
+    (bad == 0).then_some(UuidShape {
+        upper: upper != 0,
+        lower: lower != 0,
+        nonzero: nonzero != 0,
+    })
+}
 
 impl RowRules {
     pub(crate) fn new(value: ValueRules) -> RowRules {
@@ -80,9 +122,9 @@ impl RowRules {
             IdType::Uuid | IdType::Gaid | IdType::Idfa
         ) && !value.double
             && value.max_value_len >= 36
-            && (0..=255u8)
-                .filter(|&b| UUID_CLASS[usize::from(b)] != 0)
-                .all(|b| plain[usize::from(b)]);
+            && b"0123456789abcdefABCDEF-"
+                .iter()
+                .all(|&b| plain[usize::from(b)]);
         RowRules { value, plain, uuid_fast }
     }
 
@@ -95,23 +137,14 @@ impl RowRules {
         fixes: &mut FixSet,
     ) -> Option<Result<Value<'a>, Rejection>> {
         let raw36: &[u8; 36] = raw.try_into().ok()?;
-        let (mut bad, mut seen, mut nonzero) = (false, 0u8, false);
-        for (&b, &want) in raw36.iter().zip(&UUID_SHAPE) {
-            let class = UUID_CLASS[usize::from(b)];
-            bad |= class & want == 0;
-            seen |= class;
-            nonzero |= b != b'0' && b != b'-';
-        }
-        if bad {
-            return None;
-        }
+        let shape = uuid_shape(raw36)?;
         let fold = match self.value.case {
-            Case::Lower => seen & HEX_UPPER != 0,
-            Case::Upper => seen & HEX_LOWER != 0,
+            Case::Lower => shape.upper,
+            Case::Upper => shape.lower,
             Case::Keep => false,
         };
         let zero_checked = self.value.id_type != IdType::Uuid;
-        if zero_checked && !nonzero {
+        if zero_checked && !shape.nonzero {
             return Some(Err((Reject::ZeroAdId, Detail::ZeroAdId)));
         }
         if !fold {
@@ -164,6 +197,43 @@ impl RowRules {
                     Ok(Value::Scratch)
                 }
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain definition `uuid_shape` must agree with.
+    fn naive(raw: &[u8; 36]) -> Option<(bool, bool, bool)> {
+        let ok = raw.iter().enumerate().all(|(i, &b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        });
+        ok.then(|| {
+            (
+                raw.iter().any(|b| (b'A'..=b'F').contains(b)),
+                raw.iter().any(|b| (b'a'..=b'f').contains(b)),
+                raw.iter().any(|&b| b != b'0' && b != b'-'),
+            )
+        })
+    }
+
+    #[test]
+    fn uuid_shape_agrees_with_the_definition_on_every_byte() {
+        let base = *b"38400000-8cf0-11bd-b23e-10b96e40000d";
+        let zero = *b"00000000-0000-0000-0000-000000000000";
+        for start in [base, zero] {
+            for at in 0..36 {
+                for b in 0..=255u8 {
+                    let mut raw = start;
+                    raw[at] = b;
+                    let got = uuid_shape(&raw)
+                        .map(|s| (s.upper, s.lower, s.nonzero));
+                    assert_eq!(got, naive(&raw), "byte {b:#x} at {at}");
+                }
+            }
         }
     }
 }

@@ -12,6 +12,8 @@ pub enum FileFinding {
     TooLarge,
     /// No value would be processed.
     EmptyFile,
+    /// The input is gzip; the platform takes plain CSV.
+    Compressed,
 }
 
 impl FileFinding {
@@ -20,6 +22,7 @@ impl FileFinding {
         match self {
             FileFinding::TooLarge => "too-large",
             FileFinding::EmptyFile => "empty-file",
+            FileFinding::Compressed => "compressed",
         }
     }
 }
@@ -34,8 +37,10 @@ pub const DAILY_VALUE_LIMIT: u64 = 2_000_000;
 pub struct Stats {
     /// The input's name as given (`-` for standard input).
     pub input: String,
-    /// The input's size in bytes.
+    /// The input's size in bytes (compressed, for gzip input).
     pub bytes: u64,
+    /// The decompressed size, for gzip input.
+    pub uncompressed_bytes: Option<u64>,
     /// Rows in the input, the header and empty rows included.
     pub values_found: u64,
     /// Values written to the clean file.
@@ -65,6 +70,12 @@ impl Stats {
     /// with one).
     pub fn fixed(&self, fix: Fix) -> u64 {
         self.fixed[fix.index()]
+    }
+
+    /// The size of the text the rows come from: decompressed, for gzip
+    /// input.
+    pub fn content_bytes(&self) -> u64 {
+        self.uncompressed_bytes.unwrap_or(self.bytes)
     }
 
     /// All rejected rows.
@@ -134,9 +145,12 @@ impl Serialize for Stats {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let rejected: Vec<_> = self.rejected_counts().collect();
         let fixed: Vec<_> = self.fixed_counts().collect();
-        let mut map = s.serialize_map(Some(9))?;
+        let mut map = s.serialize_map(None)?;
         map.serialize_entry("input", &self.input)?;
         map.serialize_entry("bytes", &self.bytes)?;
+        if let Some(n) = self.uncompressed_bytes {
+            map.serialize_entry("uncompressed_bytes", &n)?;
+        }
         map.serialize_entry("values_found", &self.values_found)?;
         map.serialize_entry("values_processed", &self.values_processed)?;
         map.serialize_entry("duplicates", &self.duplicates)?;

@@ -4,3 +4,4 @@ mod check;
 mod clean;
 mod errors;
 mod options;
+mod workflow;

@@ -1,0 +1,73 @@
+//! The delta between two clean files: what to add and what to remove.
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+
+/// Values of a new clean file that are not in the old one, and values of
+/// the old one that are not in the new one.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delta<'a> {
+    /// In the new file only, in the new file's order.
+    pub added: Vec<&'a [u8]>,
+    /// In the old file only, in the old file's order.
+    pub removed: Vec<&'a [u8]>,
+    /// In both.
+    pub unchanged: u64,
+}
+
+/// A set of distinct values, for membership tests.
+struct ValueSet<'a> {
+    table: HashTable<&'a [u8]>,
+}
+
+impl<'a> ValueSet<'a> {
+    fn new(values: &[&'a [u8]]) -> Self {
+        let mut table = HashTable::with_capacity(values.len());
+        for &value in values {
+            let hash = FxBuildHasher.hash_one(value);
+            if table.find(hash, |v: &&[u8]| *v == value).is_none() {
+                table
+                    .insert_unique(hash, value, |v| FxBuildHasher.hash_one(v));
+            }
+        }
+        ValueSet { table }
+    }
+
+    fn contains(&self, value: &[u8]) -> bool {
+        let hash = FxBuildHasher.hash_one(value);
+        self.table.find(hash, |v: &&[u8]| *v == value).is_some()
+    }
+}
+
+/// Compares two clean files' values (each deduped, as `Processed::values`
+/// gives them).
+pub fn delta<'a>(old: &[&'a [u8]], new: &[&'a [u8]]) -> Delta<'a> {
+    let old_set = ValueSet::new(old);
+    let new_set = ValueSet::new(new);
+    let added: Vec<&[u8]> =
+        new.iter().copied().filter(|v| !old_set.contains(v)).collect();
+    let removed =
+        old.iter().copied().filter(|v| !new_set.contains(v)).collect();
+    let unchanged = (new.len() - added.len()) as u64;
+    Delta { added, removed, unchanged }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn added_removed_unchanged_in_order() {
+        let old: Vec<&[u8]> = vec![b"a", b"b", b"c", b"d"];
+        let new: Vec<&[u8]> = vec![b"e", b"c", b"a", b"f"];
+        let d = delta(&old, &new);
+        assert_eq!(d.added, [&b"e"[..], b"f"]);
+        assert_eq!(d.removed, [&b"b"[..], b"d"]);
+        assert_eq!(d.unchanged, 2);
+        let same = delta(&old, &old);
+        assert!(same.added.is_empty() && same.removed.is_empty());
+        assert_eq!(same.unchanged, 4);
+    }
+}

@@ -1,0 +1,1 @@
+//! Reconciling the platform callback with the statistics (being written).

@@ -1,0 +1,1 @@
+//! File Segment API request bodies (being written).
