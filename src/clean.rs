@@ -13,7 +13,8 @@ use serde::Serialize;
 
 use crate::cli::CleanArgs;
 use crate::{
-    display_name, is_dash, open_input, stderr_is_terminal, ExitStatus,
+    build_pipeline, display_name, is_dash, open_input, progress_bar,
+    stderr_is_terminal, ExitStatus,
 };
 
 /// The statistics `clean` writes.
@@ -188,11 +189,13 @@ fn check_paths(args: &CleanArgs) -> Result<(), Error> {
     Ok(())
 }
 
-pub fn run(args: CleanArgs) -> Result<ExitStatus, Error> {
-    let pipeline = args.common.builder().build()?;
+pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
     check_paths(&args)?;
     let input = open_input(&args.file, &args.common)?;
+    let bar = progress_bar(input.as_bytes().len() as u64, quiet, "cleaning");
+    let pipeline = build_pipeline(&args.common, &bar)?;
     let mut run = pipeline.process_input(&input);
+    bar.finish_and_clear();
     let limit = args.common.max_bytes;
     let clean_bytes = run.stats().clean_bytes;
     let splitting = args.split_bytes.is_some() || args.split_values.is_some();
@@ -280,7 +283,7 @@ pub fn run(args: CleanArgs) -> Result<ExitStatus, Error> {
         write_stats(&mut io::stdout().lock())
             .map_err(|e| Error::io(None, "writing standard output", e))?;
     }
-    if stderr_is_terminal() {
+    if stderr_is_terminal() && !quiet {
         eprintln!(
             "segprep: {}: {} values written to {} ({} rows, {} duplicates, \
              {} rejected)",

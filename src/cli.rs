@@ -16,6 +16,26 @@ use segprep::{
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+
+    /// When to colour the output: auto (on a terminal, unless NO_COLOR is
+    /// set), always or never.
+    #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
+    pub color: Color,
+
+    /// Print nothing but errors; the exit status says it all (like
+    /// `grep -q`).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// Colours on a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -45,6 +65,13 @@ pub enum Command {
     /// Exit status: 0 consistent, 1 a mismatch or a failure status, 2 an
     /// error.
     Reconcile(crate::reconcile_cmd::ReconcileArgs),
+    /// Print a shell completion script, e.g.
+    /// `segprep completions bash > /etc/bash_completion.d/segprep`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,8 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use segprep::{Finding, Kept, Sink, Stats};
+use anstyle::{AnsiColor, Style};
+use segprep::{FileFinding, Finding, Fix, Kept, Reject, Sink, Stats};
 use serde::Serialize;
 
 /// The longest raw text a human diagnostic shows, in characters.
@@ -71,51 +72,106 @@ pub struct CheckReport<'a> {
 /// Where diagnostics go.
 pub enum Target<W> {
     /// Written as lines as they come.
-    Human { out: W, file: String },
+    Human { out: W, file: String, styles: Styles },
     /// Collected for the JSON document.
     Json(Vec<Diagnostic>),
+    /// Counted only (`--quiet`).
+    Quiet,
+}
+
+/// Terminal styles; all empty when colours are off.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Styles {
+    path: Style,
+    fix: Style,
+    reject: Style,
+    dropped: Style,
+    good: Style,
+    bad: Style,
+    dim: Style,
+}
+
+impl Styles {
+    pub fn new(color: bool) -> Styles {
+        if !color {
+            return Styles::default();
+        }
+        let fg = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
+        Styles {
+            path: fg(AnsiColor::Magenta),
+            fix: fg(AnsiColor::Yellow),
+            reject: fg(AnsiColor::Red).bold(),
+            dropped: fg(AnsiColor::Cyan),
+            good: fg(AnsiColor::Green).bold(),
+            bad: fg(AnsiColor::Red).bold(),
+            dim: Style::new().dimmed(),
+        }
+    }
+
+    fn rule(&self, kind: &str) -> Style {
+        match kind {
+            "fix" => self.fix,
+            "reject" => self.reject,
+            _ => self.dropped,
+        }
+    }
 }
 
 /// Receives the findings of `check`, capped per rule.
 pub struct CheckSink<W> {
     target: Target<W>,
     max_per_rule: u64,
-    shown: Vec<(&'static str, u64)>,
+    /// Per rule: findings shown, and the line of the first one.
+    seen: Vec<(&'static str, u64, u64)>,
     /// Findings past the cap.
     pub hidden: u64,
 }
 
 impl<W: Write> CheckSink<W> {
     pub fn new(target: Target<W>, max_per_rule: u64) -> Self {
-        CheckSink { target, max_per_rule, shown: Vec::new(), hidden: 0 }
+        CheckSink { target, max_per_rule, seen: Vec::new(), hidden: 0 }
     }
 
     pub fn into_target(self) -> Target<W> {
         self.target
     }
 
+    /// Takes the target out, leaving the counts.
+    pub fn take_target(&mut self) -> Target<W> {
+        std::mem::replace(&mut self.target, Target::Quiet)
+    }
+
+    /// The line of the first finding of `rule`, if any.
+    pub fn first_line(&self, rule: &str) -> Option<u64> {
+        self.seen.iter().find(|(r, ..)| *r == rule).map(|&(_, _, line)| line)
+    }
+
     fn finding(&mut self, finding: &Finding<'_>) -> io::Result<()> {
         let rule = finding.rule();
-        let count = match self.shown.iter_mut().find(|(r, _)| *r == rule) {
-            Some((_, n)) => n,
+        let shown = match self.seen.iter_mut().find(|(r, ..)| *r == rule) {
+            Some((_, shown, _)) => shown,
             None => {
-                self.shown.push((rule, 0));
-                &mut self.shown.last_mut().expect("just pushed").1
+                self.seen.push((rule, 0, finding.line));
+                &mut self.seen.last_mut().expect("just pushed").1
             }
         };
-        if self.max_per_rule != 0 && *count >= self.max_per_rule {
+        if self.max_per_rule != 0 && *shown >= self.max_per_rule {
             self.hidden += 1;
             return Ok(());
         }
-        *count += 1;
+        *shown += 1;
         match &mut self.target {
-            Target::Human { out, file } => writeln!(
-                out,
-                "{file}:{}: {rule} {}: \"{}\"",
-                finding.line,
-                finding.detail(),
-                escape(finding.raw, Some(HUMAN_RAW_LIMIT)),
-            ),
+            Target::Human { out, file, styles } => {
+                let path = styles.path;
+                let style = styles.rule(finding.kind_name());
+                writeln!(
+                    out,
+                    "{path}{file}{path:#}:{}: {style}{rule}{style:#} {}: \"{}\"",
+                    finding.line,
+                    finding.detail(),
+                    escape(finding.raw, Some(HUMAN_RAW_LIMIT)),
+                )
+            }
             Target::Json(diagnostics) => {
                 diagnostics.push(Diagnostic {
                     line: finding.line,
@@ -126,6 +182,7 @@ impl<W: Write> CheckSink<W> {
                 });
                 Ok(())
             }
+            Target::Quiet => Ok(()),
         }
     }
 }
@@ -145,73 +202,142 @@ impl<W: Write> Sink for CheckSink<W> {
     }
 }
 
-/// Writes the human summary that follows the diagnostics.
-pub fn write_summary(
+/// Rule names in pipeline order, with what to do about each.
+const RULES: &[(&str, &str)] = &[
+    ("bom", "clean removes the byte order mark"),
+    ("crlf", "clean removes the CR of Windows line ends"),
+    ("invalid-utf8", "not UTF-8: export the file again as UTF-8"),
+    ("whitespace", "clean trims the white space around values"),
+    ("trailing-comma", "clean drops the empty fields at the end"),
+    ("quoted", "clean removes the quotes"),
+    ("bad-quoting", "broken quotes: fix them in the source"),
+    ("empty-row", "clean drops empty rows"),
+    ("multi-column", "more than one column: export the id column alone"),
+    ("header", "row 1 is a header, not a value: clean drops it"),
+    ("case", "clean folds letters to the id type's case"),
+    ("phone-format", "clean removes phone punctuation"),
+    (
+        "special-char",
+        "characters the platform refuses (--allow-chars to keep)",
+    ),
+    ("too-long", "longer than --max-value-len: not an id"),
+    ("bad-format", "not the --id-type's format: wrong column or id type?"),
+    ("zero-ad-id", "all-zero ad id: a device that opted out, matches nobody"),
+    ("not-a-number", "not a decimal number"),
+    ("imprecise-number", "above 2^53: a double would hold another id"),
+    ("number-format", "clean writes the number in canonical form"),
+    ("duplicate", "clean keeps the first occurrence"),
+];
+
+/// How many rows a rule counts in the statistics.
+fn rule_count(stats: &Stats, rule: &str) -> u64 {
+    if let Some(fix) = Fix::ALL.into_iter().find(|f| f.name() == rule) {
+        return stats.fixed(fix);
+    }
+    if let Some(r) = Reject::ALL.into_iter().find(|r| r.name() == rule) {
+        return stats.rejected(r);
+    }
+    match rule {
+        "duplicate" => stats.duplicates,
+        "header" => u64::from(stats.header.is_some()),
+        _ => 0,
+    }
+}
+
+/// Writes the human summary that follows the diagnostics: totals, a line
+/// per rule with its count, first line and what to do, then a verdict.
+pub fn write_summary<W: Write>(
     out: &mut impl Write,
     file: &str,
     stats: &Stats,
-    hidden: u64,
+    sink: &CheckSink<W>,
+    styles: &Styles,
 ) -> io::Result<()> {
+    let path = styles.path;
+    let dim = styles.dim;
+    writeln!(
+        out,
+        "\n{path}{file}{path:#}: {} rows (values_found), {} values to upload \
+         (values_processed)",
+        stats.values_found, stats.values_processed,
+    )?;
+    let rows: Vec<(&str, &str, u64)> = RULES
+        .iter()
+        .map(|&(rule, hint)| (rule, hint, rule_count(stats, rule)))
+        .filter(|&(.., n)| n > 0)
+        .collect();
+    if !rows.is_empty() {
+        writeln!(
+            out,
+            "{dim}  {:<17} {:>9} {:>10}  what to do{dim:#}",
+            "rule", "rows", "first line"
+        )?;
+    }
+    for (rule, hint, n) in rows {
+        let first =
+            sink.first_line(rule).map_or("-".to_string(), |l| l.to_string());
+        let kind = if Fix::ALL.iter().any(|f| f.name() == rule) {
+            "fix"
+        } else {
+            "reject"
+        };
+        let style = styles.rule(kind);
+        writeln!(
+            out,
+            "  {style}{rule:<17}{style:#} {n:>9} {first:>10}  {hint}"
+        )?;
+    }
     for finding in &stats.file_findings {
         let detail = match finding {
-            segprep::FileFinding::TooLarge => {
-                format!("{} bytes, over --max-bytes", stats.content_bytes())
-            }
-            segprep::FileFinding::Compressed => "the input is gzip; upload \
-                 the plain CSV that `segprep clean` writes"
-                .to_string(),
-            segprep::FileFinding::EmptyFile => {
-                "no value would be processed".to_string()
+            FileFinding::TooLarge => format!(
+                "{} bytes, over --max-bytes: use clean --split-bytes",
+                stats.content_bytes()
+            ),
+            FileFinding::EmptyFile => "no value would be uploaded".to_string(),
+            FileFinding::Compressed => {
+                "gzip: upload the plain CSV that clean writes".to_string()
             }
             _ => String::new(),
         };
-        writeln!(out, "{file}: {} {detail}", finding.name())?;
-    }
-    let rejected = stats.rejected_total();
-    writeln!(
-        out,
-        "\n{file}: {} rows (values_found): {} kept (values_processed), {} \
-         duplicate, {} rejected, {} header",
-        stats.values_found,
-        stats.values_processed,
-        stats.duplicates,
-        rejected,
-        u64::from(stats.header.is_some()),
-    )?;
-    let list = |counts: Vec<(&str, u64)>| {
-        counts
-            .iter()
-            .map(|(name, n)| format!("{name} {n}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if rejected > 0 {
-        let counts = stats.rejected_counts().map(|(r, n)| (r.name(), n));
-        writeln!(out, "  rejected: {}", list(counts.collect()))?;
-    }
-    let fixed: Vec<_> =
-        stats.fixed_counts().map(|(f, n)| (f.name(), n)).collect();
-    if !fixed.is_empty() {
-        writeln!(out, "  fixed:    {}", list(fixed))?;
+        let bad = styles.bad;
+        writeln!(out, "  {bad}{}{bad:#}: {detail}", finding.name())?;
     }
     for warning in &stats.warnings {
-        writeln!(out, "  warning:  {warning}")?;
+        writeln!(out, "  warning: {warning}")?;
     }
-    if hidden > 0 {
+    if sink.hidden > 0 {
         writeln!(
             out,
-            "  ({hidden} more findings not shown; --max-diagnostics 0 shows \
-             all)"
+            "{dim}  ({} more findings not shown; --max-diagnostics 0 shows \
+             all){dim:#}",
+            sink.hidden
         )?;
     }
     if stats.conforms() {
-        writeln!(out, "{file}: conforms: ready to upload as it is")
-    } else {
-        writeln!(
+        let good = styles.good;
+        return writeln!(
             out,
-            "{file}: does not conform: run `segprep clean` to fix it"
-        )
+            "{good}ready to upload{good:#}: the platform would keep all {} \
+             values as they are",
+            stats.values_processed
+        );
     }
+    let dropped = stats.values_found - stats.values_processed;
+    let mut reasons = Vec::new();
+    if dropped > 0 {
+        reasons.push(format!("{dropped} rows would be dropped"));
+    }
+    if stats.fixed_counts().next().is_some() {
+        reasons.push("values need fixing".to_string());
+    }
+    reasons.extend(stats.file_findings.iter().map(|f| f.name().to_string()));
+    let bad = styles.bad;
+    writeln!(
+        out,
+        "{bad}not ready to upload{bad:#}: {}; run `segprep clean` (it fixes \
+         what it can and lists the rest with --rejects)",
+        reasons.join(", ")
+    )
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The `segprep` command: parse, run, map the outcome to an exit status.
 
+mod check_cmd;
 mod clean;
 mod cli;
 mod diag;
@@ -7,15 +8,14 @@ mod diff_cmd;
 mod reconcile_cmd;
 mod request_cmd;
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::path::Path;
 use std::process::ExitCode;
 
 use clap::Parser;
 use segprep::{Error, Input, MmapChoice};
 
-use crate::cli::{CheckArgs, Cli, Command, CommonArgs, Format};
-use crate::diag::{CheckReport, CheckSink, Target};
+use crate::cli::{Cli, Color, Command, CommonArgs};
 
 /// How a command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,9 +40,26 @@ impl From<ExitStatus> for ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let choice = match cli.color {
+        Color::Auto => anstream::ColorChoice::Auto,
+        Color::Always => anstream::ColorChoice::Always,
+        Color::Never => anstream::ColorChoice::Never,
+    };
+    choice.write_global();
+    let quiet = cli.quiet;
     let result = match cli.command {
-        Command::Check(args) => check(args),
-        Command::Clean(args) => clean::run(args),
+        Command::Check(args) => check_cmd::run(args, quiet),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(
+                shell,
+                &mut command,
+                "segprep",
+                &mut io::stdout(),
+            );
+            Ok(ExitStatus::Success)
+        }
+        Command::Clean(args) => clean::run(args, quiet),
         Command::Diff(args) => diff_cmd::run(args),
         Command::Request(args) => request_cmd::run(args),
         Command::Reconcile(args) => reconcile_cmd::run(args),
@@ -100,63 +117,54 @@ pub fn display_name(path: &Path) -> String {
     }
 }
 
-fn check(args: CheckArgs) -> Result<ExitStatus, Error> {
-    let pipeline = args.common.builder().build()?;
-    let input = open_input(&args.file, &args.common)?;
-    let run = pipeline.process_input(&input);
-    let stats = run.stats();
-    let stdout = io::stdout().lock();
-    let write_err =
-        |e: io::Error| Error::io(None, "writing standard output", e);
-    match args.format {
-        Format::Human => {
-            let file = display_name(&args.file);
-            let out = io::BufWriter::with_capacity(1 << 16, stdout);
-            let target = Target::Human { out, file: file.clone() };
-            let mut sink = CheckSink::new(target, args.max_diagnostics);
-            run.emit(&mut sink).map_err(write_err)?;
-            let hidden = sink.hidden;
-            let Target::Human { mut out, .. } = sink.into_target() else {
-                unreachable!("the target stays human")
-            };
-            diag::write_summary(&mut out, &file, stats, hidden)
-                .and_then(|()| out.flush())
-                .map_err(write_err)?;
-        }
-        Format::Json => {
-            let target = Target::Json(Vec::new());
-            let mut sink =
-                CheckSink::<io::Sink>::new(target, args.max_diagnostics);
-            run.emit(&mut sink).map_err(write_err)?;
-            let Target::Json(diagnostics) = sink.into_target() else {
-                unreachable!("the target stays JSON")
-            };
-            let report = CheckReport {
-                stats,
-                conforms: stats.conforms(),
-                file_findings: stats
-                    .file_findings
-                    .iter()
-                    .map(|f| f.name())
-                    .collect(),
-                diagnostics,
-            };
-            let mut out = io::BufWriter::new(stdout);
-            serde_json::to_writer_pretty(&mut out, &report)
-                .map_err(io::Error::from)
-                .and_then(|()| writeln!(out))
-                .and_then(|()| out.flush())
-                .map_err(write_err)?;
-        }
-    }
-    Ok(if stats.conforms() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
-    })
-}
-
 /// Whether a human is watching standard error.
 pub fn stderr_is_terminal() -> bool {
     io::stderr().is_terminal()
+}
+
+/// Whether standard output gets colours: `--color`, `NO_COLOR` and
+/// `CLICOLOR_FORCE`, and whether it is a terminal.
+pub fn stdout_has_color() -> bool {
+    !matches!(
+        anstream::AutoStream::choice(&io::stdout()),
+        anstream::ColorChoice::Never
+    )
+}
+
+/// Inputs at least this large get a progress bar on a terminal: below,
+/// the run is over in well under a second.
+const PROGRESS_MIN_BYTES: u64 = 64 << 20;
+
+/// A progress bar on standard error for a long run, or a hidden one:
+/// only when standard error is a terminal and not `--quiet`.
+pub fn progress_bar(
+    total: u64,
+    quiet: bool,
+    what: &str,
+) -> indicatif::ProgressBar {
+    if quiet || total < PROGRESS_MIN_BYTES || !stderr_is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let style = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+    )
+    .expect("the template is valid")
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Builds the pipeline of `common`, reporting progress to `bar`.
+pub fn build_pipeline(
+    common: &CommonArgs,
+    bar: &indicatif::ProgressBar,
+) -> Result<segprep::Pipeline, Error> {
+    let mut builder = common.builder();
+    if !bar.is_hidden() {
+        let bar = bar.clone();
+        builder.progress(move |done| bar.set_position(done));
+    }
+    builder.build()
 }

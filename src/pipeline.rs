@@ -1,9 +1,12 @@
 //! The pipeline: options, the per-chunk parallel pass, dedupe, counting,
 //! and the ordered hand-over to a sink.
 
+use std::fmt;
 use std::fs::File;
 use std::io::{self, Write};
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -50,6 +53,17 @@ pub struct PipelineBuilder {
     max_bytes: u64,
     threads: usize,
     chunk_bytes: Option<usize>,
+    progress: Option<Progress>,
+}
+
+/// A callback that hears how many input bytes are done.
+#[derive(Clone)]
+struct Progress(Arc<dyn Fn(u64) + Send + Sync>);
+
+impl fmt::Debug for Progress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Progress(..)")
+    }
 }
 
 impl Default for PipelineBuilder {
@@ -75,6 +89,7 @@ impl PipelineBuilder {
             max_bytes: DEFAULT_MAX_BYTES,
             threads: 0,
             chunk_bytes: None,
+            progress: None,
         }
     }
 
@@ -153,6 +168,16 @@ impl PipelineBuilder {
         self
     }
 
+    /// Calls `report` with the number of input bytes processed so far,
+    /// from worker threads, as chunks finish: for progress bars.
+    pub fn progress(
+        &mut self,
+        report: impl Fn(u64) + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.progress = Some(Progress(Arc::new(report)));
+        self
+    }
+
     /// Checks the options and compiles the rules.
     ///
     /// # Errors
@@ -204,6 +229,7 @@ impl PipelineBuilder {
             max_bytes: self.max_bytes,
             threads,
             chunk_bytes: self.chunk_bytes,
+            progress: self.progress.clone(),
             pool,
         })
     }
@@ -218,6 +244,7 @@ pub struct Pipeline {
     max_bytes: u64,
     threads: usize,
     chunk_bytes: Option<usize>,
+    progress: Option<Progress>,
     pool: Option<rayon::ThreadPool>,
 }
 
@@ -254,9 +281,15 @@ impl Pipeline {
                 .clamp(MIN_CHUNK, MAX_CHUNK)
         });
         let bounds = chunk::bounds(input, start, size);
+        let done = AtomicU64::new(0);
         let work = |(i, range): (usize, &Range<usize>)| {
             let first = if i == 0 { Some(first) } else { None };
-            Chunk::run(&self.rules, input, range.clone(), first)
+            let chunk = Chunk::run(&self.rules, input, range.clone(), first);
+            if let Some(Progress(report)) = &self.progress {
+                let len = range.len() as u64;
+                report(done.fetch_add(len, Ordering::Relaxed) + len);
+            }
+            chunk
         };
         let mut chunks: Vec<Chunk> = match &self.pool {
             Some(pool) => pool

@@ -15,8 +15,8 @@ fn conforming_file_exits_0() {
 exit_code: 0
 --- stdout
 
-in.csv: 2 rows (values_found): 2 kept (values_processed), 0 duplicate, 0 rejected, 0 header
-in.csv: conforms: ready to upload as it is
+in.csv: 2 rows (values_found), 2 values to upload (values_processed)
+ready to upload: the platform would keep all 2 values as they are
 --- stderr
 ",
         out.render()
@@ -62,10 +62,21 @@ in.csv:11: duplicate same value as line 1: "abc"
 in.csv:12: too-long 11 bytes, over the limit of 10: "abcdefghijk"
 in.csv:13: special-char value has '\r': "a\rb"
 
-in.csv: 13 rows (values_found): 4 kept (values_processed), 1 duplicate, 8 rejected, 0 header
-  rejected: invalid-utf8 1, bad-quoting 2, empty-row 1, multi-column 1, special-char 2, too-long 1
-  fixed:    bom 1, crlf 1, whitespace 1, trailing-comma 1, quoted 1
-in.csv: does not conform: run `segprep clean` to fix it
+in.csv: 13 rows (values_found), 4 values to upload (values_processed)
+  rule                   rows first line  what to do
+  bom                       1          1  clean removes the byte order mark
+  crlf                      1          1  clean removes the CR of Windows line ends
+  invalid-utf8              1         10  not UTF-8: export the file again as UTF-8
+  whitespace                1          2  clean trims the white space around values
+  trailing-comma            1          3  clean drops the empty fields at the end
+  quoted                    1          4  clean removes the quotes
+  bad-quoting               2          7  broken quotes: fix them in the source
+  empty-row                 1          5  clean drops empty rows
+  multi-column              1          6  more than one column: export the id column alone
+  special-char              2          9  characters the platform refuses (--allow-chars to keep)
+  too-long                  1         12  longer than --max-value-len: not an id
+  duplicate                 1         11  clean keeps the first occurrence
+not ready to upload: 9 rows would be dropped, values need fixing; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 "#,
         out.render()
@@ -92,10 +103,14 @@ g.csv:3: zero-ad-id all-zero advertising id: "00000000-0000-0000-0000-0000000000
 g.csv:4: duplicate same value as line 2: "38400000-8cf0-11bd-b23e-10b96e40000d"
 g.csv:5: bad-format not a UUID: 8-4-4-4-12 hexadecimal digits: "not-a-gaid"
 
-g.csv: 5 rows (values_found): 1 kept (values_processed), 1 duplicate, 2 rejected, 1 header
-  rejected: bad-format 1, zero-ad-id 1
-  fixed:    case 1
-g.csv: does not conform: run `segprep clean` to fix it
+g.csv: 5 rows (values_found), 1 values to upload (values_processed)
+  rule                   rows first line  what to do
+  header                    1          1  row 1 is a header, not a value: clean drops it
+  case                      1          2  clean folds letters to the id type's case
+  bad-format                1          5  not the --id-type's format: wrong column or id type?
+  zero-ad-id                1          3  all-zero ad id: a device that opted out, matches nobody
+  duplicate                 1          4  clean keeps the first occurrence
+not ready to upload: 4 rows would be dropped, values need fixing; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 "#,
         out.render()
@@ -123,10 +138,14 @@ d.csv:6: not-a-number number overflows a double: "1e400"
 d.csv:7: imprecise-number integer above 2^53: a double would hold another number: "9007199254740993"
 d.csv:8: not-a-number not a decimal number: "12abc"
 
-d.csv: 9 rows (values_found): 4 kept (values_processed), 1 duplicate, 3 rejected, 1 header
-  rejected: not-a-number 2, imprecise-number 1
-  fixed:    number-format 3
-d.csv: does not conform: run `segprep clean` to fix it
+d.csv: 9 rows (values_found), 4 values to upload (values_processed)
+  rule                   rows first line  what to do
+  header                    1          1  row 1 is a header, not a value: clean drops it
+  not-a-number              2          6  not a decimal number
+  imprecise-number          1          7  above 2^53: a double would hold another id
+  number-format             3          2  clean writes the number in canonical form
+  duplicate                 1          5  clean keeps the first occurrence
+not ready to upload: 5 rows would be dropped, values need fixing; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 "#,
         out.render()
@@ -144,9 +163,10 @@ exit_code: 1
 --- stdout
 p.csv:1: phone-format phone formatting removed: "+1 (555) 123-4567"
 
-p.csv: 1 rows (values_found): 1 kept (values_processed), 0 duplicate, 0 rejected, 0 header
-  fixed:    phone-format 1
-p.csv: does not conform: run `segprep clean` to fix it
+p.csv: 1 rows (values_found), 1 values to upload (values_processed)
+  rule                   rows first line  what to do
+  phone-format              1          1  clean removes phone punctuation
+not ready to upload: values need fixing; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 "#,
         out.render()
@@ -170,10 +190,12 @@ in.csv:2: special-char value has '#': "b#"
 in.csv:3: empty-row no value in the row: ""
 in.csv:5: empty-row no value in the row: ""
 
-in.csv: 9 rows (values_found): 1 kept (values_processed), 0 duplicate, 8 rejected, 0 header
-  rejected: empty-row 3, special-char 5
+in.csv: 9 rows (values_found), 1 values to upload (values_processed)
+  rule                   rows first line  what to do
+  empty-row                 3          3  clean drops empty rows
+  special-char              5          1  characters the platform refuses (--allow-chars to keep)
   (4 more findings not shown; --max-diagnostics 0 shows all)
-in.csv: does not conform: run `segprep clean` to fix it
+not ready to upload: 8 rows would be dropped; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 "#,
         out.render()
@@ -198,9 +220,11 @@ in.csv:6: special-char value has '#': "d#"
 in.csv:7: special-char value has '#': "e#"
 in.csv:8: empty-row no value in the row: ""
 
-in.csv: 9 rows (values_found): 1 kept (values_processed), 0 duplicate, 8 rejected, 0 header
-  rejected: empty-row 3, special-char 5
-in.csv: does not conform: run `segprep clean` to fix it
+in.csv: 9 rows (values_found), 1 values to upload (values_processed)
+  rule                   rows first line  what to do
+  empty-row                 3          3  clean drops empty rows
+  special-char              5          1  characters the platform refuses (--allow-chars to keep)
+not ready to upload: 8 rows would be dropped; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 "#,
         out.render()
@@ -349,10 +373,10 @@ fn empty_file_of_0_bytes() {
         "
 exit_code: 1
 --- stdout
-in.csv: empty-file no value would be processed
 
-in.csv: 0 rows (values_found): 0 kept (values_processed), 0 duplicate, 0 rejected, 0 header
-in.csv: does not conform: run `segprep clean` to fix it
+in.csv: 0 rows (values_found), 0 values to upload (values_processed)
+  empty-file: no value would be uploaded
+not ready to upload: empty-file; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 ",
         out.render()
@@ -420,10 +444,10 @@ fn too_large() {
         "
 exit_code: 1
 --- stdout
-in.csv: too-large 13 bytes, over --max-bytes
 
-in.csv: 2 rows (values_found): 2 kept (values_processed), 0 duplicate, 0 rejected, 0 header
-in.csv: does not conform: run `segprep clean` to fix it
+in.csv: 2 rows (values_found), 2 values to upload (values_processed)
+  too-large: 13 bytes, over --max-bytes: use clean --split-bytes
+not ready to upload: too-large; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 ",
         out.render()
@@ -455,9 +479,10 @@ exit_code: 1
 --- stdout
 <stdin>:2: special-char value has '#': "b#"
 
-<stdin>: 2 rows (values_found): 1 kept (values_processed), 0 duplicate, 1 rejected, 0 header
-  rejected: special-char 1
-<stdin>: does not conform: run `segprep clean` to fix it
+<stdin>: 2 rows (values_found), 1 values to upload (values_processed)
+  rule                   rows first line  what to do
+  special-char              1          2  characters the platform refuses (--allow-chars to keep)
+not ready to upload: 1 rows would be dropped; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 "#,
         out.render()

@@ -4,4 +4,5 @@ mod check;
 mod clean;
 mod errors;
 mod options;
+mod terminal;
 mod workflow;

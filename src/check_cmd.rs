@@ -1,0 +1,74 @@
+//! `segprep check`: every finding, as text or JSON; changes nothing.
+
+use std::io::{self, Write};
+
+use segprep::Error;
+
+use crate::cli::{CheckArgs, Format};
+use crate::diag::{self, CheckReport, CheckSink, Styles, Target};
+use crate::{
+    build_pipeline, display_name, open_input, progress_bar, stdout_has_color,
+    ExitStatus,
+};
+
+pub fn run(args: CheckArgs, quiet: bool) -> Result<ExitStatus, Error> {
+    let input = open_input(&args.file, &args.common)?;
+    let bar = progress_bar(input.as_bytes().len() as u64, quiet, "checking");
+    let pipeline = build_pipeline(&args.common, &bar)?;
+    let run = pipeline.process_input(&input);
+    bar.finish_and_clear();
+    let stats = run.stats();
+    let status = if stats.conforms() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    };
+    if quiet {
+        return Ok(status);
+    }
+    let stdout = io::stdout().lock();
+    let write_err =
+        |e: io::Error| Error::io(None, "writing standard output", e);
+    match args.format {
+        Format::Human => {
+            let file = display_name(&args.file);
+            let styles = Styles::new(stdout_has_color());
+            let out = io::BufWriter::with_capacity(1 << 16, stdout);
+            let target = Target::Human { out, file: file.clone(), styles };
+            let mut sink = CheckSink::new(target, args.max_diagnostics);
+            run.emit(&mut sink).map_err(write_err)?;
+            let Target::Human { mut out, .. } = sink.take_target() else {
+                unreachable!("the target stays human")
+            };
+            diag::write_summary(&mut out, &file, stats, &sink, &styles)
+                .and_then(|()| out.flush())
+                .map_err(write_err)?;
+        }
+        Format::Json => {
+            let target = Target::Json(Vec::new());
+            let mut sink =
+                CheckSink::<io::Sink>::new(target, args.max_diagnostics);
+            run.emit(&mut sink).map_err(write_err)?;
+            let Target::Json(diagnostics) = sink.into_target() else {
+                unreachable!("the target stays JSON")
+            };
+            let report = CheckReport {
+                stats,
+                conforms: stats.conforms(),
+                file_findings: stats
+                    .file_findings
+                    .iter()
+                    .map(|f| f.name())
+                    .collect(),
+                diagnostics,
+            };
+            let mut out = io::BufWriter::new(stdout);
+            serde_json::to_writer_pretty(&mut out, &report)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+                .and_then(|()| out.flush())
+                .map_err(write_err)?;
+        }
+    }
+    Ok(status)
+}

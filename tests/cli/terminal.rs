@@ -1,0 +1,86 @@
+//! Output on a real terminal: `script` (util-linux) runs the binary on a
+//! pseudo-terminal, as a person at a shell would.
+
+use std::process::Command;
+
+use crate::util::{Dir, SEGPREP};
+
+/// Runs `segprep ARGS` on a pseudo-terminal in `dir`, with extra
+/// environment; returns what the terminal showed.
+fn on_terminal(dir: &Dir, args: &str, env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &format!("{SEGPREP} {args}"), "/dev/null"])
+        .current_dir(dir.root())
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env("TERM", "xterm-256color");
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let out = cmd.output().expect("script (util-linux) runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const ESC: &str = "\x1b[";
+
+#[test]
+fn colours_on_a_terminal_not_in_a_pipe_nor_with_no_color() {
+    let dir = Dir::new("terminal_colours");
+    dir.create("in.csv", "a#b\nok\n");
+    let shown = on_terminal(&dir, "check in.csv", &[]);
+    assert!(shown.contains(ESC), "no colour on a terminal: {shown:?}");
+    assert!(shown.contains("special-char"), "{shown:?}");
+
+    let shown = on_terminal(&dir, "check in.csv", &[("NO_COLOR", "1")]);
+    assert!(!shown.contains(ESC), "colour despite NO_COLOR: {shown:?}");
+    assert!(shown.contains("special-char"), "{shown:?}");
+
+    let shown = on_terminal(&dir, "check in.csv --color never", &[]);
+    assert!(!shown.contains(ESC), "colour despite --color never");
+
+    let piped = dir.cmd(&["check", "in.csv"]).run();
+    assert!(!piped.stdout_text().contains(ESC), "colour in a pipe");
+    let forced = dir.cmd(&["check", "in.csv", "--color", "always"]).run();
+    assert!(forced.stdout_text().contains(ESC), "--color always in a pipe");
+}
+
+#[test]
+fn quiet_prints_nothing_and_keeps_the_exit_status() {
+    let dir = Dir::new("terminal_quiet");
+    dir.create("bad.csv", "a#b\n");
+    dir.create("good.csv", "a\n");
+    let shown = on_terminal(&dir, "check -q bad.csv; echo status=$?", &[]);
+    assert_eq!(shown.trim(), "status=1", "{shown:?}");
+    let shown =
+        on_terminal(&dir, "check --quiet good.csv; echo status=$?", &[]);
+    assert_eq!(shown.trim(), "status=0", "{shown:?}");
+    let shown =
+        on_terminal(&dir, "clean -q bad.csv -o out.csv; echo status=$?", &[]);
+    assert_eq!(shown.trim(), "status=0", "{shown:?}");
+}
+
+#[test]
+fn clean_says_what_it_wrote_on_a_terminal_only() {
+    let dir = Dir::new("terminal_clean");
+    dir.create("in.csv", "a\na\nb#\n");
+    let shown = on_terminal(&dir, "clean in.csv -o out.csv", &[]);
+    assert!(
+        shown.contains(
+            "1 values written to out.csv (3 rows, 1 duplicates, 1 rejected)"
+        ),
+        "{shown:?}"
+    );
+    let piped = dir.cmd(&["clean", "in.csv", "-o", "out.csv"]).run();
+    assert_eq!(piped.stderr_text(), "");
+}
+
+#[test]
+fn completions_for_every_shell() {
+    let dir = Dir::new("completions");
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = dir.cmd(&["completions", shell]).run();
+        assert_eq!(out.code(), 0, "{}", out.render());
+        assert!(out.stdout_text().contains("segprep"), "{shell}");
+        assert!(out.stdout_text().contains("--id-type"), "{shell}");
+    }
+}
