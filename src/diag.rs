@@ -4,7 +4,9 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
-use segprep::{FileFinding, Finding, Fix, Kept, Reject, Sink, Stats};
+use segprep::{
+    FileFinding, Finding, FindingKind, Fix, Kept, Reject, Sink, Stats,
+};
 use serde::Serialize;
 
 /// The longest raw text a human diagnostic shows, in characters.
@@ -121,15 +123,15 @@ impl Styles {
 pub struct CheckSink<W> {
     target: Target<W>,
     max_per_rule: u64,
-    /// Per rule: findings shown, and the line of the first one.
-    seen: Vec<(&'static str, u64, u64)>,
+    /// Per rule (by `slot`): findings shown, and the line of the first.
+    seen: [Option<(u64, u64)>; SLOTS],
     /// Findings past the cap.
     pub hidden: u64,
 }
 
 impl<W: Write> CheckSink<W> {
     pub fn new(target: Target<W>, max_per_rule: u64) -> Self {
-        CheckSink { target, max_per_rule, seen: Vec::new(), hidden: 0 }
+        CheckSink { target, max_per_rule, seen: [None; SLOTS], hidden: 0 }
     }
 
     pub fn into_target(self) -> Target<W> {
@@ -143,18 +145,14 @@ impl<W: Write> CheckSink<W> {
 
     /// The line of the first finding of `rule`, if any.
     pub fn first_line(&self, rule: &str) -> Option<u64> {
-        self.seen.iter().find(|(r, ..)| *r == rule).map(|&(_, _, line)| line)
+        let slot = (0..SLOTS).find(|&slot| slot_name(slot) == rule)?;
+        self.seen[slot].map(|(_, line)| line)
     }
 
     fn finding(&mut self, finding: &Finding<'_>) -> io::Result<()> {
         let rule = finding.rule();
-        let shown = match self.seen.iter_mut().find(|(r, ..)| *r == rule) {
-            Some((_, shown, _)) => shown,
-            None => {
-                self.seen.push((rule, 0, finding.line));
-                &mut self.seen.last_mut().expect("just pushed").1
-            }
-        };
+        let (shown, _) =
+            self.seen[slot(finding)].get_or_insert((0, finding.line));
         if self.max_per_rule != 0 && *shown >= self.max_per_rule {
             self.hidden += 1;
             return Ok(());
@@ -199,6 +197,30 @@ impl<W: Write> Sink for CheckSink<W> {
 
     fn dropped(&mut self, finding: &Finding<'_>) -> io::Result<()> {
         self.finding(finding)
+    }
+}
+
+/// Every rule: the fixes, the rejects, `duplicate` and `header`.
+const SLOTS: usize = Fix::ALL.len() + Reject::ALL.len() + 2;
+
+/// A finding's rule as a number below `SLOTS`, so counting per rule
+/// compares no strings.
+fn slot(finding: &Finding<'_>) -> usize {
+    match finding.kind {
+        FindingKind::Fix(fix) => fix.index(),
+        FindingKind::Reject(reject, _) => Fix::ALL.len() + reject.index(),
+        FindingKind::Duplicate { .. } => SLOTS - 2,
+        _ => SLOTS - 1,
+    }
+}
+
+fn slot_name(slot: usize) -> &'static str {
+    let fixes = Fix::ALL.len();
+    match slot {
+        s if s < fixes => Fix::ALL[s].name(),
+        s if s < fixes + Reject::ALL.len() => Reject::ALL[s - fixes].name(),
+        s if s == SLOTS - 2 => "duplicate",
+        _ => "header",
     }
 }
 

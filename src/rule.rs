@@ -69,7 +69,8 @@ impl Fix {
         }
     }
 
-    pub(crate) fn index(self) -> usize {
+    /// The fix's position in [`Fix::ALL`].
+    pub fn index(self) -> usize {
         self as usize
     }
 }
@@ -139,7 +140,8 @@ impl Reject {
         }
     }
 
-    pub(crate) fn index(self) -> usize {
+    /// The reject's position in [`Reject::ALL`].
+    pub fn index(self) -> usize {
         self as usize
     }
 }
