@@ -48,6 +48,14 @@ pub enum ErrorKind {
     },
     /// A message from a caller's sink.
     Sink(String),
+    /// A JSON input (statistics, a callback) is not what it should be:
+    /// not JSON, a missing field, a field of the wrong type.
+    Malformed {
+        /// The input's name.
+        input: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl Error {
@@ -120,6 +128,9 @@ impl fmt::Display for Error {
                  first, for example: iconv -f {encoding} -t UTF-8"
             ),
             ErrorKind::Sink(message) => f.write_str(message),
+            ErrorKind::Malformed { input, message } => {
+                write!(f, "{input}: {message}")
+            }
         }
     }
 }

@@ -336,7 +336,7 @@ pub(crate) fn is_uuid(v: &[u8]) -> bool {
         })
 }
 
-fn is_email(v: &[u8]) -> bool {
+pub(crate) fn is_email(v: &[u8]) -> bool {
     let Some(at) = memchr::memchr(b'@', v) else {
         return false;
     };

@@ -62,7 +62,7 @@ fn main() -> ExitCode {
         Command::Clean(args) => clean::run(args, quiet),
         Command::Diff(args) => diff_cmd::run(args),
         Command::Request(args) => request_cmd::run(args),
-        Command::Reconcile(args) => reconcile_cmd::run(args),
+        Command::Reconcile(args) => reconcile_cmd::run(args, quiet),
     };
     match result {
         Ok(status) => status.into(),

@@ -1,13 +1,185 @@
-//! `segprep reconcile` (being written).
+//! `segprep reconcile`: did the platform read every row `clean` wrote,
+//! and keep them all?
 
-use clap::Args;
-use segprep::{Error, ErrorKind};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
 
-use crate::ExitStatus;
+use clap::{Args, ValueEnum};
+use segprep::reconcile::{reconcile, Callback, CleanSummary, Report};
+use segprep::Error;
+
+use crate::{display_name, is_dash, ExitStatus};
 
 #[derive(Debug, Args)]
-pub struct ReconcileArgs {}
+pub struct ReconcileArgs {
+    /// The statistics `clean --stats` wrote for the uploaded file; `-`
+    /// reads standard input.
+    #[arg(long, value_name = "PATH")]
+    pub stats: PathBuf,
 
-pub fn run(_args: ReconcileArgs) -> Result<ExitStatus, Error> {
-    Err(Error::from(ErrorKind::Config("not implemented yet".into())))
+    /// The callback the platform posted after processing the file (its
+    /// JSON body); `-` reads standard input.
+    #[arg(long, value_name = "PATH")]
+    pub callback: PathBuf,
+
+    /// Which part of a split clean file was uploaded (1 for
+    /// .part-001); needed when the statistics list several parts.
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub part: Option<u64>,
+
+    /// How to print the report: a few lines for a human, or one JSON
+    /// object for a script.
+    #[arg(long, value_enum, default_value_t = ReconcileFormat::Human)]
+    pub format: ReconcileFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReconcileFormat {
+    /// A few lines: status, rows read, rows skipped, match rate, verdict.
+    Human,
+    /// One JSON object with the same facts.
+    Json,
+}
+
+/// The bytes of a file, or of standard input for `-`.
+fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
+    if is_dash(path) {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(None, "reading standard input", e))?;
+        Ok(bytes)
+    } else {
+        fs::read(path).map_err(|e| Error::io(Some(path), "reading", e))
+    }
+}
+
+pub fn run(args: ReconcileArgs, quiet: bool) -> Result<ExitStatus, Error> {
+    if is_dash(&args.stats) && is_dash(&args.callback) {
+        return Err(Error::from(segprep::ErrorKind::Config(
+            "--stats and --callback cannot both be -".to_string(),
+        )));
+    }
+    let stats = CleanSummary::from_json(
+        &read_input(&args.stats)?,
+        &display_name(&args.stats),
+    )?;
+    let callback = Callback::from_json(
+        &read_input(&args.callback)?,
+        &display_name(&args.callback),
+    )?;
+    let part = args.part.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
+    let report = reconcile(&stats.uploaded(part)?, &callback);
+    let status = if report.consistent {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Failure
+    };
+    if quiet {
+        return Ok(status);
+    }
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let written = match args.format {
+        ReconcileFormat::Human => write_human(&mut out, &report),
+        ReconcileFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &report)
+                .map_err(io::Error::from)
+                .and_then(|()| writeln!(out))
+        }
+    };
+    written
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io(None, "writing standard output", e))?;
+    Ok(status)
+}
+
+/// `n value(s)`.
+fn values(n: u64) -> String {
+    if n == 1 {
+        "1 value".to_string()
+    } else {
+        format!("{n} values")
+    }
+}
+
+fn write_human(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+    let segment = match (&r.segment_name, &r.request_id) {
+        (Some(name), Some(id)) => format!(" (segment {name}, request {id})"),
+        (Some(name), None) => format!(" (segment {name})"),
+        (None, Some(id)) => format!(" (request {id})"),
+        (None, None) => String::new(),
+    };
+    if r.success {
+        writeln!(out, "status:     {} success{segment}", r.status)?;
+    } else {
+        let error = r.error_message.as_deref().unwrap_or("no error message");
+        writeln!(out, "status:     {} FAILURE{segment}: {error}", r.status)?;
+    }
+    // `clean -o -` wrote to standard output: no name to show.
+    let file = match r.file.as_deref() {
+        Some(file) if file != "-" => file,
+        _ => "the clean file",
+    };
+    if let Some(found) = r.values_found {
+        if found == r.written {
+            writeln!(
+                out,
+                "rows read:  yes, the platform found the {} {file} holds",
+                values(found)
+            )?;
+        } else {
+            writeln!(
+                out,
+                "rows read:  NO, the platform found {}, but {file} holds {}: \
+                 was another file uploaded?",
+                values(found),
+                values(r.written)
+            )?;
+        }
+    }
+    if let (Some(found), Some(processed)) =
+        (r.values_found, r.values_processed)
+    {
+        if processed == found {
+            writeln!(out, "skipped:    none, the platform kept all {found}")?;
+        } else if processed < found {
+            writeln!(
+                out,
+                "skipped:    {} of {found}: the platform kept only \
+                 {processed}",
+                values(found - processed)
+            )?;
+        } else {
+            writeln!(
+                out,
+                "skipped:    none, but the platform kept {processed}, more \
+                 than the {found} it found"
+            )?;
+        }
+    }
+    match (r.match_rate, r.user_count, r.values_processed) {
+        (Some(rate), Some(users), Some(processed)) => writeln!(
+            out,
+            "match rate: {:.2}% ({users} users for {})",
+            rate * 100.0,
+            values(processed)
+        )?,
+        (None, _, Some(0)) => {
+            writeln!(out, "match rate: none, no value was processed")?
+        }
+        _ => {}
+    }
+    let verdict = if !r.success {
+        "FAILED: the platform did not process the file"
+    } else if r.consistent {
+        "consistent: the platform kept every value clean wrote"
+    } else if r.all_rows_read != Some(true) {
+        "MISMATCH: the platform did not read the file clean wrote"
+    } else {
+        "MISMATCH: the platform skipped values that clean kept"
+    };
+    writeln!(out, "verdict:    {verdict}")
 }

@@ -1,13 +1,106 @@
-//! `segprep request` (being written).
+//! `segprep request`: the JSON body of a File Segment API call.
 
+use std::io::{self, Write};
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
-use segprep::{Error, ErrorKind};
+use segprep::request::{self, DataCenter, Operation, RequestBuilder};
+use segprep::{AttributeType, Error};
 
 use crate::ExitStatus;
 
 #[derive(Debug, Args)]
-pub struct RequestArgs {}
+pub struct RequestArgs {
+    /// The API call: create a segment from a file; add, remove or
+    /// replace its users with a file's; archive or unarchive it.
+    #[arg(value_name = "OPERATION",
+          value_parser = PossibleValuesParser::new(Operation::NAMES)
+              .try_map(|s| s.parse::<Operation>()))]
+    pub operation: Operation,
 
-pub fn run(_args: RequestArgs) -> Result<ExitStatus, Error> {
-    Err(Error::from(ErrorKind::Config("not implemented yet".into())))
+    /// The segment's name (`name`); required, not empty.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The user attribute the file's values identify (`attribute_name`);
+    /// required by create, add, remove and replace.
+    #[arg(long, value_name = "NAME")]
+    pub attribute_name: Option<String>,
+
+    /// The attribute's type (`attribute_type`), for create, add, remove
+    /// and replace [default: string].
+    #[arg(long, value_name = "TYPE",
+          value_parser = PossibleValuesParser::new(AttributeType::NAMES)
+              .try_map(|s| s.parse::<AttributeType>()))]
+    pub attribute_type: Option<AttributeType>,
+
+    /// Where the platform downloads the clean file (`file_url`): an
+    /// absolute http or https URL; required by create, add, remove and
+    /// replace.
+    #[arg(long, value_name = "URL")]
+    pub file_url: Option<String>,
+
+    /// Where the platform posts its processing result (`callback_url`),
+    /// for `segprep reconcile`: an absolute http or https URL.
+    #[arg(long, value_name = "URL")]
+    pub callback_url: Option<String>,
+
+    /// An address that receives the processing result (`emails`);
+    /// repeat for more.
+    #[arg(long = "email", value_name = "ADDRESS")]
+    pub emails: Vec<String>,
+
+    /// The segment's lifetime in days (`expiry_time`), a whole number of
+    /// at least 1; required by create, and only for it.
+    #[arg(long, value_name = "DAYS")]
+    pub expiry_days: Option<String>,
+
+    /// The segment's id (`cs_id`), for archive and unarchive.
+    #[arg(long, value_name = "ID")]
+    pub segment_id: Option<String>,
+
+    /// Print `{"method", "url", "body"}` for this data center (01, 02,
+    /// 03, 04, 05, 06 or 101); only for create, archive and unarchive,
+    /// whose endpoints the platform documents.
+    #[arg(long, value_name = "DC")]
+    pub dc: Option<String>,
+}
+
+pub fn run(args: RequestArgs) -> Result<ExitStatus, Error> {
+    let mut builder = RequestBuilder::new(args.operation);
+    if let Some(name) = args.name {
+        builder.name(name);
+    }
+    if let Some(name) = args.attribute_name {
+        builder.attribute_name(name);
+    }
+    if let Some(kind) = args.attribute_type {
+        builder.attribute_type(kind);
+    }
+    if let Some(url) = args.file_url {
+        builder.file_url(url);
+    }
+    if let Some(url) = args.callback_url {
+        builder.callback_url(url);
+    }
+    for email in args.emails {
+        builder.email(email);
+    }
+    if let Some(days) = &args.expiry_days {
+        builder.expiry_days(request::parse_days(days)?);
+    }
+    if let Some(id) = args.segment_id {
+        builder.segment_id(id);
+    }
+    if let Some(dc) = &args.dc {
+        builder.data_center(dc.parse::<DataCenter>()?);
+    }
+    let request = builder.build()?;
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &request)
+        .map_err(io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io(None, "writing standard output", e))?;
+    Ok(ExitStatus::Success)
 }

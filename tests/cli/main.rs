@@ -4,5 +4,7 @@ mod check;
 mod clean;
 mod errors;
 mod options;
+mod reconcile;
+mod request;
 mod terminal;
 mod workflow;

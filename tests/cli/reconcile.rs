@@ -1,0 +1,284 @@
+//! `segprep reconcile`: the platform's callback against `clean`'s
+//! statistics.
+
+use serde_json::{json, Value};
+
+use crate::util::{assert_error, eqjson, eqnice, Dir};
+
+/// A folder with `stats.json` from a real `clean` run that writes 3
+/// values out of 5 rows (a duplicate and an empty row dropped).
+fn cleaned(name: &str) -> Dir {
+    let dir = Dir::new(name);
+    dir.create("in.csv", "a\nb\na\n\nc\n");
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "clean.csv", "--stats", "stats.json"])
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert_eq!(dir.read_json("stats.json")["values_processed"], 3);
+    dir
+}
+
+fn success(found: u64, processed: u64, users: u64) -> Value {
+    json!({
+        "db_name": "shop",
+        "segment_name": "lapsed",
+        "request_id": "req-1",
+        "status": 201,
+        "values_found": found,
+        "values_processed": processed,
+        "user_count": users,
+    })
+}
+
+fn write_json(dir: &Dir, name: &str, v: &Value) {
+    dir.create(name, serde_json::to_vec_pretty(v).unwrap());
+}
+
+const RECONCILE: [&str; 5] =
+    ["reconcile", "--stats", "stats.json", "--callback", "cb.json"];
+
+#[test]
+fn consistent_upload_exits_0() {
+    let dir = cleaned("reconcile_ok");
+    write_json(&dir, "cb.json", &success(3, 3, 2));
+    let out = dir.cmd(&RECONCILE).run();
+    eqnice!(
+        "
+exit_code: 0
+--- stdout
+status:     201 success (segment lapsed, request req-1)
+rows read:  yes, the platform found the 3 values clean.csv holds
+skipped:    none, the platform kept all 3
+match rate: 66.67% (2 users for 3 values)
+verdict:    consistent: the platform kept every value clean wrote
+--- stderr
+",
+        out.render()
+    );
+}
+
+#[test]
+fn json_format() {
+    let dir = cleaned("reconcile_json");
+    write_json(&dir, "cb.json", &success(3, 3, 3));
+    let out = dir.cmd(&RECONCILE).args(&["--format", "json"]).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    eqjson!(
+        json!({
+            "status": 201,
+            "success": true,
+            "error_message": null,
+            "db_name": "shop",
+            "segment_name": "lapsed",
+            "request_id": "req-1",
+            "file": "clean.csv",
+            "written": 3,
+            "values_found": 3,
+            "values_processed": 3,
+            "user_count": 3,
+            "all_rows_read": true,
+            "none_skipped": true,
+            "match_rate": 1.0,
+            "consistent": true,
+        }),
+        out.json()
+    );
+}
+
+#[test]
+fn platform_found_other_rows_exits_1() {
+    let dir = cleaned("reconcile_found_mismatch");
+    write_json(&dir, "cb.json", &success(5, 5, 5));
+    let out = dir.cmd(&RECONCILE).run();
+    eqnice!(
+        "
+exit_code: 1
+--- stdout
+status:     201 success (segment lapsed, request req-1)
+rows read:  NO, the platform found 5 values, but clean.csv holds 3 values: was another file uploaded?
+skipped:    none, the platform kept all 5
+match rate: 100.00% (5 users for 5 values)
+verdict:    MISMATCH: the platform did not read the file clean wrote
+--- stderr
+",
+        out.render()
+    );
+    let out = dir.cmd(&RECONCILE).args(&["--format", "json"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let v = out.json();
+    assert_eq!(v["all_rows_read"], false);
+    assert_eq!(v["none_skipped"], true);
+    assert_eq!(v["consistent"], false);
+}
+
+#[test]
+fn platform_skipped_values_exits_1() {
+    let dir = cleaned("reconcile_skipped");
+    write_json(&dir, "cb.json", &success(3, 2, 2));
+    let out = dir.cmd(&RECONCILE).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let text = out.stdout_text();
+    assert!(text.contains("rows read:  yes"), "{text}");
+    assert!(text.contains("skipped:    1 value of 3"), "{text}");
+    assert!(text.contains("verdict:    MISMATCH: the platform skipped"));
+    let v = dir.cmd(&RECONCILE).args(&["--format", "json"]).run().json();
+    assert_eq!(v["all_rows_read"], true);
+    assert_eq!(v["none_skipped"], false);
+    assert_eq!(v["match_rate"], 1.0);
+}
+
+#[test]
+fn failure_status_exits_1() {
+    let dir = cleaned("reconcile_failure");
+    let cb = json!({
+        "db_name": "shop",
+        "segment_name": "lapsed",
+        "request_id": "req-2",
+        "status": 400,
+        "error_message": "could not download the file",
+    });
+    write_json(&dir, "cb.json", &cb);
+    let out = dir.cmd(&RECONCILE).run();
+    eqnice!(
+        "
+exit_code: 1
+--- stdout
+status:     400 FAILURE (segment lapsed, request req-2): could not download the file
+verdict:    FAILED: the platform did not process the file
+--- stderr
+",
+        out.render()
+    );
+    let out = dir.cmd(&RECONCILE).args(&["--format", "json"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let v = out.json();
+    assert_eq!(v["status"], 400);
+    assert_eq!(v["success"], false);
+    assert_eq!(v["error_message"], "could not download the file");
+    assert_eq!(v["all_rows_read"], Value::Null);
+    assert_eq!(v["match_rate"], Value::Null);
+    assert_eq!(v["consistent"], false);
+
+    write_json(&dir, "cb.json", &json!({"status": 500}));
+    let out = dir.cmd(&RECONCILE).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    assert!(out.stdout_text().contains("500 FAILURE: no error message"));
+}
+
+#[test]
+fn zero_values_processed_has_no_match_rate() {
+    let dir = cleaned("reconcile_zero_processed");
+    write_json(&dir, "cb.json", &success(3, 0, 0));
+    let out = dir.cmd(&RECONCILE).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let text = out.stdout_text();
+    assert!(text.contains("skipped:    3 values of 3"), "{text}");
+    assert!(text.contains("match rate: none, no value was processed"));
+    let v = dir.cmd(&RECONCILE).args(&["--format", "json"]).run().json();
+    assert_eq!(v["match_rate"], Value::Null);
+
+    // An empty clean file, uploaded and found empty, is consistent.
+    let dir = Dir::new("reconcile_empty_upload");
+    dir.create("in.csv", "");
+    dir.cmd(&["clean", "in.csv", "-o", "c.csv", "--stats", "stats.json"])
+        .run();
+    write_json(&dir, "cb.json", &success(0, 0, 0));
+    let out = dir.cmd(&RECONCILE).args(&["--format", "json"]).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert_eq!(out.json()["match_rate"], Value::Null);
+}
+
+#[test]
+fn standard_input_for_one_of_them() {
+    let dir = cleaned("reconcile_stdin");
+    let cb = serde_json::to_vec(&success(3, 3, 3)).unwrap();
+    let out = dir
+        .cmd(&["reconcile", "--stats", "stats.json", "--callback", "-"])
+        .stdin(&cb)
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    let stats = dir.read("stats.json");
+    write_json(&dir, "cb.json", &success(3, 3, 3));
+    let out = dir
+        .cmd(&["reconcile", "--stats", "-", "--callback", "cb.json"])
+        .stdin(&stats)
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    let out = dir
+        .cmd(&["reconcile", "--stats", "-", "--callback", "-"])
+        .stdin(&stats)
+        .run();
+    assert_error(&out, &["--stats and --callback cannot both be -"]);
+}
+
+#[test]
+fn malformed_callback_exits_2() {
+    let dir = cleaned("reconcile_malformed");
+    let cases: [(&str, &[&str]); 6] = [
+        ("{\"status\": 201", &["cb.json", "not a JSON callback object"]),
+        ("[]", &["cb.json", "expected an object"]),
+        (
+            r#"{"status": 201, "values_found": 3, "values_processed": 3}"#,
+            &["cb.json", "\"user_count\" is missing"],
+        ),
+        (
+            r#"{"status": 201, "values_found": "3", "values_processed": 3,
+                "user_count": 3}"#,
+            &["cb.json", "\"values_found\"", "not a non-negative integer"],
+        ),
+        (r#"{"error_message": "x"}"#, &["cb.json", "\"status\" is missing"]),
+        (r#"{"status": 2010}"#, &["not an HTTP status code"]),
+    ];
+    for (text, needles) in cases {
+        dir.create("cb.json", text);
+        let out = dir.cmd(&RECONCILE).run();
+        assert_error(&out, needles);
+    }
+}
+
+#[test]
+fn malformed_stats_exit_2() {
+    let dir = cleaned("reconcile_bad_stats");
+    write_json(&dir, "cb.json", &success(3, 3, 3));
+    dir.create("stats.json", r#"{"values_found": 5}"#);
+    let out = dir.cmd(&RECONCILE).run();
+    assert_error(&out, &["stats.json", "\"values_processed\" is missing"]);
+    // The two files swapped.
+    let out = dir
+        .cmd(&["reconcile", "--stats", "cb.json", "--callback", "cb.json"])
+        .run();
+    assert_error(&out, &["cb.json", "--callback"]);
+}
+
+#[test]
+fn missing_file_exits_2() {
+    let dir = cleaned("reconcile_missing");
+    let out = dir.cmd(&RECONCILE).run();
+    assert_error(&out, &["cb.json"]);
+    write_json(&dir, "cb.json", &success(3, 3, 3));
+    let out = dir
+        .cmd(&["reconcile", "--stats", "nope.json", "--callback", "cb.json"])
+        .run();
+    assert_error(&out, &["nope.json"]);
+}
+
+#[test]
+fn split_stats_name_the_uploaded_part() {
+    let dir = Dir::new("reconcile_parts");
+    dir.create("in.csv", "1\n2\n3\n4\n5\n");
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "c.csv", "--split-values", "3"])
+        .args(&["--stats", "stats.json"])
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    write_json(&dir, "cb.json", &success(2, 2, 2));
+    let out = dir.cmd(&RECONCILE).run();
+    assert_error(&out, &["2 parts", "--part"]);
+    let out = dir.cmd(&RECONCILE).args(&["--part", "2"]).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert!(out.stdout_text().contains("c.part-002.csv"));
+    let out = dir.cmd(&RECONCILE).args(&["--part", "1"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let out = dir.cmd(&RECONCILE).args(&["--part", "3"]).run();
+    assert_error(&out, &["--part 3"]);
+}
