@@ -7,6 +7,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::sinks::Collect;
+use crate::{FindingKind, Pipeline};
+
 #[derive(Clone, Debug)]
 pub struct NaiveOptions {
     /// string | numeric | uuid | gaid | idfa | email | phone
@@ -510,6 +513,69 @@ pub fn run(input: &[u8], opts: &NaiveOptions) -> NaiveOutcome {
 }
 
 // ---------------------------------------------------------------- tests
+
+/// Runs the engine on `input` and renders its result in the reference's
+/// shape, for comparison with [`run`]. Panics when the engine breaks an
+/// invariant of its own: the counting identity, every line kept or
+/// dropped exactly once, the header text.
+pub fn engine_outcome(pipeline: &Pipeline, input: &[u8]) -> NaiveOutcome {
+    let run = pipeline.process(input, "input");
+    let mut sink = Collect::default();
+    run.emit(&mut sink).unwrap();
+    let stats = run.stats();
+    assert!(stats.is_balanced(), "{stats:?}");
+    // Nothing is lost: every line is kept or dropped, exactly once.
+    let mut lines: Vec<u64> = sink.kept.iter().map(|k| k.line).collect();
+    lines.extend(sink.dropped.iter().map(|d| d.line));
+    lines.sort_unstable();
+    assert!(lines.iter().copied().eq(1..=stats.values_found), "{lines:?}");
+    let header = sink
+        .dropped
+        .iter()
+        .find(|d| d.rule == "header")
+        .map(|d| d.raw.clone());
+    assert_eq!(
+        header.as_ref().map(|h| String::from_utf8_lossy(h).into_owned()),
+        stats.header
+    );
+    let kept = sink
+        .kept
+        .into_iter()
+        .map(|k| NaiveKept {
+            line: k.line,
+            value: k.value,
+            fixes: k.fixes.iter().map(|f| f.name()).collect(),
+        })
+        .collect();
+    let dropped = sink
+        .dropped
+        .into_iter()
+        .map(|d| NaiveDropped {
+            line: d.line,
+            rule: d.rule.to_string(),
+            raw: d.raw,
+            first: match d.kind {
+                FindingKind::Duplicate { first } => Some(first),
+                _ => None,
+            },
+        })
+        .collect();
+    let rejected: BTreeMap<String, u64> = stats
+        .rejected_counts()
+        .map(|(r, n)| (r.name().to_string(), n))
+        .collect();
+    let fixed: BTreeMap<String, u64> =
+        stats.fixed_counts().map(|(f, n)| (f.name().to_string(), n)).collect();
+    NaiveOutcome {
+        values_found: stats.values_found,
+        kept,
+        dropped,
+        header,
+        duplicates: stats.duplicates,
+        rejected,
+        fixed,
+    }
+}
 
 #[cfg(test)]
 mod tests {
