@@ -273,15 +273,16 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
     if let Some(file) = &mut stats_file {
         write_stats(file.writer()).map_err(|e| file.error(e))?;
     }
+    // Standard output first: if it fails, no file has been renamed yet.
+    if stats_path.is_some_and(is_dash) {
+        write_stats(&mut io::stdout().lock())
+            .map_err(|e| Error::io(None, "writing standard output", e))?;
+    }
     for file in [rejects_file, stats_file, out_file].into_iter().flatten() {
         file.commit()?;
     }
     if let Some(split) = split {
         split.commit(&args.output)?;
-    }
-    if stats_path.is_some_and(is_dash) {
-        write_stats(&mut io::stdout().lock())
-            .map_err(|e| Error::io(None, "writing standard output", e))?;
     }
     if stderr_is_terminal() && !quiet {
         eprintln!(

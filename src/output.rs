@@ -60,7 +60,10 @@ impl AtomicFile {
             }
             Ok(_) => fs::canonicalize(target)
                 .map_err(|e| Error::io(Some(target), "cannot write", e))?,
-            Err(_) => target.to_path_buf(),
+            // Missing, or a link to something missing: write where the
+            // links lead, so they stay links.
+            Err(_) => follow_links(target)
+                .map_err(|e| Error::io(Some(target), "cannot write", e))?,
         };
         let name = destination.file_name().unwrap_or(name);
         let dir = match destination.parent() {
@@ -131,6 +134,26 @@ impl Drop for AtomicFile {
             let _ = fs::remove_file(&self.temp);
         }
     }
+}
+
+/// Follows symbolic links from `path` to the first path that is not one
+/// (it may not exist).
+fn follow_links(path: &Path) -> io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    // The same bound as Linux's ELOOP.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let next = fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) => dir.join(next),
+                    None => next,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
 }
 
 /// Whether `a` and `b` name the same file (through links too). A path

@@ -3,6 +3,7 @@ mod util;
 mod check;
 mod clean;
 mod errors;
+mod hostile;
 mod options;
 mod reconcile;
 mod request;
