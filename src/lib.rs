@@ -45,6 +45,7 @@ mod idtype;
 mod input;
 mod output;
 mod pipeline;
+mod processed;
 pub mod reconcile;
 #[cfg(any(test, feature = "reference"))]
 #[doc(hidden)]
@@ -65,9 +66,9 @@ pub use crate::idtype::{AttributeType, Case, Detail, HeaderMode, IdType};
 pub use crate::input::{detect_utf16, Input, MmapChoice};
 pub use crate::output::{refuse_input, same_file, write_atomic, AtomicFile};
 pub use crate::pipeline::{
-    Pipeline, PipelineBuilder, Processed, DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_VALUE_LEN,
+    Pipeline, PipelineBuilder, DEFAULT_MAX_BYTES, DEFAULT_MAX_VALUE_LEN,
 };
+pub use crate::processed::Processed;
 pub use crate::rule::{Fix, FixSet, Reject};
 pub use crate::sink::{
     sinks, Finding, FindingDetail, FindingKind, Kept, Sink,

@@ -1,0 +1,196 @@
+//! The result of a run: statistics at once, rows on demand, in line
+//! order, to a sink or as the clean file.
+
+use std::fs::File;
+use std::io::{self, Write};
+
+use rayon::prelude::*;
+
+use crate::chunk::{self, Chunk, ChunkRow};
+use crate::row::RowRules;
+use crate::sink::{Finding, FindingKind, Kept, Sink};
+use crate::stats::Stats;
+
+/// The outcome of [`Pipeline::process`]: statistics now, rows on demand
+/// through [`Processed::emit`] and [`Processed::write_clean`].
+#[derive(Debug)]
+pub struct Processed<'a> {
+    input: &'a [u8],
+    chunks: Vec<Chunk>,
+    stats: Stats,
+    rules: &'a RowRules,
+    pool: Option<&'a rayon::ThreadPool>,
+}
+
+impl<'a> Processed<'a> {
+    pub(crate) fn new(
+        input: &'a [u8],
+        chunks: Vec<Chunk>,
+        stats: Stats,
+        rules: &'a RowRules,
+        pool: Option<&'a rayon::ThreadPool>,
+    ) -> Self {
+        Processed { input, chunks, stats, rules, pool }
+    }
+
+    /// The statistics of the run.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// A mutable view of the statistics, for callers that add
+    /// warnings.
+    pub fn stats_mut(&mut self) -> &mut Stats {
+        &mut self.stats
+    }
+
+    /// Hands every row to `sink`, in line order.
+    ///
+    /// # Errors
+    ///
+    /// The first error the sink returns; the run stops there.
+    pub fn emit<S: Sink>(&self, mut sink: S) -> Result<(), S::Error> {
+        for chunk in &self.chunks {
+            for row in chunk.rows(self.input) {
+                match row {
+                    ChunkRow::Kept { row, value, raw, first: None } => {
+                        sink.kept(&Kept {
+                            line: chunk.first_line + u64::from(row.line),
+                            value,
+                            raw,
+                            fixes: row.fixes(),
+                        })?;
+                    }
+                    ChunkRow::Kept {
+                        row, raw, first: Some(first), ..
+                    } => {
+                        sink.dropped(&Finding {
+                            line: chunk.first_line + u64::from(row.line),
+                            raw,
+                            kind: FindingKind::Duplicate { first },
+                        })?;
+                    }
+                    ChunkRow::Dropped(row, raw) => {
+                        let kind = if chunk.header && row.line == 1 {
+                            FindingKind::Header
+                        } else {
+                            let (reject, detail) =
+                                chunk::rejection(self.rules, raw)
+                                    .expect("a dropped row is rejected again");
+                            FindingKind::Reject(reject, detail)
+                        };
+                        sink.dropped(&Finding {
+                            line: chunk.first_line + u64::from(row.line),
+                            raw,
+                            kind,
+                        })?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The clean file's values, in first-occurrence order.
+    pub fn values(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.chunks.iter().flat_map(move |chunk| {
+            chunk
+                .kept
+                .iter()
+                .filter(|row| !row.is_duplicate())
+                .map(move |row| chunk.value(self.input, row))
+        })
+    }
+
+    /// Writes the clean file: every kept value and an LF, in
+    /// first-occurrence order or, with `sort`, in byte order.
+    ///
+    /// # Errors
+    ///
+    /// The writer's.
+    pub fn write_clean<W: Write>(
+        &self,
+        mut out: W,
+        sort: bool,
+    ) -> io::Result<()> {
+        if sort {
+            for value in self.sorted_values() {
+                out.write_all(value)?;
+                out.write_all(b"\n")?;
+            }
+        } else {
+            for value in self.values() {
+                out.write_all(value)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        out.flush()
+    }
+
+    /// Writes the clean file like [`Processed::write_clean`] into an
+    /// empty `file`, with chunks written in parallel at their offsets.
+    ///
+    /// # Errors
+    ///
+    /// The file's.
+    pub fn write_clean_file(&self, file: &File, sort: bool) -> io::Result<()> {
+        #[cfg(unix)]
+        if !sort {
+            use std::os::unix::fs::FileExt;
+
+            let sizes: Vec<u64> =
+                self.chunks.iter().map(Chunk::clean_bytes).collect();
+            let offsets: Vec<u64> = sizes
+                .iter()
+                .scan(0, |at, size| {
+                    let offset = *at;
+                    *at += size;
+                    Some(offset)
+                })
+                .collect();
+            let write = |(chunk, &offset): (&Chunk, &u64)| {
+                // Small buffers keep memory flat; each is one syscall.
+                const BUF: usize = 1 << 20;
+                let mut buf = Vec::with_capacity(BUF + 4096);
+                let mut at = offset;
+                for row in chunk.kept.iter().filter(|r| !r.is_duplicate()) {
+                    buf.extend_from_slice(chunk.value(self.input, row));
+                    buf.push(b'\n');
+                    if buf.len() >= BUF {
+                        file.write_all_at(&buf, at)?;
+                        at += buf.len() as u64;
+                        buf.clear();
+                    }
+                }
+                file.write_all_at(&buf, at)
+            };
+            return match self.pool {
+                Some(pool) => pool.install(|| {
+                    self.chunks.par_iter().zip(&offsets).try_for_each(write)
+                }),
+                None => self.chunks.iter().zip(&offsets).try_for_each(write),
+            };
+        }
+        self.write_clean(io::BufWriter::with_capacity(1 << 20, file), sort)
+    }
+
+    /// The clean file's values in output order: first occurrence, or
+    /// byte order with `sort`.
+    pub fn ordered_values(&self, sort: bool) -> Vec<&[u8]> {
+        if sort {
+            self.sorted_values()
+        } else {
+            self.values().collect()
+        }
+    }
+
+    /// The kept values in byte order.
+    fn sorted_values(&self) -> Vec<&[u8]> {
+        let mut values: Vec<&[u8]> = self.values().collect();
+        match self.pool {
+            Some(pool) => pool.install(|| values.par_sort_unstable()),
+            None => values.sort_unstable(),
+        }
+        values
+    }
+}
