@@ -1,0 +1,25 @@
+//! Any input under options from its first bytes: no panic, the counting
+//! identity, engine == reference, and the same result (clean file too)
+//! for one thread and for three threads over chunks of a few bytes.
+#![no_main]
+
+use std::ffi::{c_char, CStr};
+
+use libfuzzer_sys::fuzz_target;
+use segprep_fuzz::{engine, Options};
+
+/// No leak checks: a dropped rayon pool's threads free their buffers
+/// after the input has run, and LeakSanitizer calls that a leak.
+#[no_mangle]
+pub extern "C" fn __asan_default_options() -> *const c_char {
+    const OPTIONS: &CStr = c"detect_leaks=0";
+    OPTIONS.as_ptr()
+}
+
+fuzz_target!(|data: &[u8]| {
+    let (opts, input) = Options::decode(data);
+    let single = opts.builder().threads(1).build().unwrap();
+    let want = engine(&single, input);
+    assert_eq!(want.outcome, opts.reference(input), "{opts:?}");
+    assert_eq!(engine(&opts.threaded(), input), want, "{opts:?}");
+});

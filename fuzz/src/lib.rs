@@ -1,0 +1,218 @@
+//! Helpers shared by the fuzz targets: options decoded from a few bytes,
+//! and the engine's result rendered in the reference's shape by
+//! `segprep::reference::engine_outcome`, plus checks of the clean file.
+
+use std::sync::{Arc, Mutex};
+
+use segprep::reference::{self, NaiveOptions, NaiveOutcome};
+use segprep::{
+    AttributeType, Case, HeaderMode, IdType, Pipeline, PipelineBuilder, Stats,
+};
+
+/// Every id type, in the documentation's order.
+pub const ID_TYPES: [IdType; 7] = [
+    IdType::String,
+    IdType::Numeric,
+    IdType::Uuid,
+    IdType::Gaid,
+    IdType::Idfa,
+    IdType::Email,
+    IdType::Phone,
+];
+
+/// Characters that `--allow-chars` and `--deny-chars` pick from, one bit
+/// of a 16-bit mask each: structural, white space, case and format
+/// characters.
+const CHARS: [char; 16] = [
+    '#', ' ', ',', '"', '\t', '\r', '\u{a0}', '\u{feff}', 'é', 'a', 'A', '-',
+    '.', '@', '0', '\'',
+];
+
+/// `--attribute-name` choices.
+const NAMES: [Option<&str>; 8] = [
+    None,
+    Some("id"),
+    Some("ID"),
+    Some(""),
+    Some(" id"),
+    Some("a,b"),
+    Some("É"),
+    Some("1"),
+];
+
+/// Pipeline options, for the engine and the reference alike.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub id_type: IdType,
+    pub double: bool,
+    pub case: Option<Case>,
+    pub header: HeaderMode,
+    pub attribute_name: Option<String>,
+    pub allow: String,
+    pub deny: String,
+    pub ascii_only: bool,
+    pub max_value_len: usize,
+    /// `chunk_bytes` of the multi-threaded run.
+    pub chunk: usize,
+}
+
+/// The command line's defaults.
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            id_type: IdType::String,
+            double: false,
+            case: None,
+            header: HeaderMode::Auto,
+            attribute_name: None,
+            allow: String::new(),
+            deny: String::new(),
+            ascii_only: false,
+            max_value_len: segprep::DEFAULT_MAX_VALUE_LEN,
+            chunk: 1,
+        }
+    }
+}
+
+/// How many leading bytes [`Options::decode`] takes.
+pub const OPTION_BYTES: usize = 9;
+
+impl Options {
+    /// Takes the options from the first [`OPTION_BYTES`] bytes (missing
+    /// bytes read as 0) and returns them with the rest, the input.
+    pub fn decode(data: &[u8]) -> (Options, &[u8]) {
+        let b = |i: usize| data.get(i).copied().unwrap_or(0);
+        let id_type = ID_TYPES[usize::from(b(0) & 7) % 7];
+        let mask = |i: usize| {
+            let m = u16::from_le_bytes([b(i), b(i + 1)]);
+            (0..16).filter(|k| m >> k & 1 == 1).map(|k| CHARS[k]).collect()
+        };
+        let opts = Options {
+            id_type,
+            double: b(0) & 8 != 0
+                && matches!(id_type, IdType::String | IdType::Numeric),
+            case: [
+                None,
+                Some(Case::Lower),
+                Some(Case::Upper),
+                Some(Case::Keep),
+            ][usize::from(b(1) & 3)],
+            header: [HeaderMode::Auto, HeaderMode::Yes, HeaderMode::No]
+                [usize::from(b(1) >> 2 & 3) % 3],
+            ascii_only: b(1) & 0x10 != 0,
+            attribute_name: NAMES[usize::from(b(2) & 7)].map(str::to_string),
+            max_value_len: match b(3) {
+                0..=63 => usize::from(b(3)),
+                64..=127 => 256,
+                _ => usize::MAX,
+            },
+            allow: mask(4),
+            deny: mask(6),
+            chunk: 1 + usize::from(b(8) & 15),
+        };
+        (opts, data.get(OPTION_BYTES..).unwrap_or(&[]))
+    }
+
+    /// The engine's builder for these options.
+    pub fn builder(&self) -> PipelineBuilder {
+        let mut b = PipelineBuilder::new();
+        b.id_type(self.id_type)
+            .attribute_type(if self.double {
+                AttributeType::Double
+            } else {
+                AttributeType::String
+            })
+            .case(self.case)
+            .header(self.header)
+            .attribute_name(self.attribute_name.clone())
+            .allow_chars(&self.allow)
+            .deny_chars(&self.deny)
+            .ascii_only(self.ascii_only)
+            .max_value_len(self.max_value_len);
+        b
+    }
+
+    /// The same options for the reference.
+    pub fn naive(&self) -> NaiveOptions {
+        NaiveOptions {
+            id_type: self.id_type.name().to_string(),
+            attribute_double: self.double,
+            case: self.case.map(|c| c.name().to_string()),
+            header: self.header.name().to_string(),
+            attribute_name: self.attribute_name.clone(),
+            allow_chars: self.allow.clone(),
+            deny_chars: self.deny.clone(),
+            ascii_only: self.ascii_only,
+            max_value_len: self.max_value_len,
+        }
+    }
+
+    /// A pipeline of three threads over chunks of `chunk` bytes. The last
+    /// few are kept: starting a thread pool costs more than a run. (A
+    /// dropped pool's threads free their buffers after the input has
+    /// run, so the `pipeline` target turns leak checks off.)
+    pub fn threaded(&self) -> Arc<Pipeline> {
+        static CACHE: Mutex<Vec<(Options, Arc<Pipeline>)>> =
+            Mutex::new(Vec::new());
+        let mut cache = CACHE.lock().unwrap();
+        if let Some(i) = cache.iter().position(|(o, _)| o == self) {
+            let hit = cache.remove(i);
+            cache.push(hit);
+        } else {
+            let mut b = self.builder();
+            let pipeline = b.threads(3).chunk_bytes(self.chunk).build();
+            if cache.len() == 8 {
+                cache.remove(0);
+            }
+            cache.push((self.clone(), Arc::new(pipeline.unwrap())));
+        }
+        Arc::clone(&cache.last().unwrap().1)
+    }
+
+    /// The reference's outcome on `input`.
+    pub fn reference(&self, input: &[u8]) -> NaiveOutcome {
+        segprep::reference::run(input, &self.naive())
+    }
+}
+
+/// What one engine run gives: the outcome in the reference's shape, the
+/// statistics, the clean file and the sorted clean file.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Run {
+    pub outcome: NaiveOutcome,
+    pub stats: Stats,
+    pub clean: Vec<u8>,
+    pub sorted: Vec<u8>,
+}
+
+/// Runs the engine, checks what it can check on its own (the counting
+/// identity, every line once, the header, the clean file against the kept
+/// rows) and renders the result.
+pub fn engine(pipeline: &Pipeline, input: &[u8]) -> Run {
+    let outcome = reference::engine_outcome(pipeline, input);
+    let run = pipeline.process(input, "input");
+    let stats = run.stats().clone();
+    let mut clean = Vec::new();
+    run.write_clean(&mut clean, false).unwrap();
+    let mut sorted = Vec::new();
+    run.write_clean(&mut sorted, true).unwrap();
+    let mut want: Vec<&[u8]> =
+        outcome.kept.iter().map(|k| &k.value[..]).collect();
+    assert_eq!(clean, lines(want.iter().copied()), "clean file");
+    want.sort();
+    assert_eq!(sorted, lines(want.iter().copied()), "sorted clean file");
+    assert_eq!(stats.clean_bytes, clean.len() as u64);
+    Run { outcome, stats, clean, sorted }
+}
+
+fn lines<'a>(values: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
+    values.flat_map(|v| v.iter().chain(b"\n")).copied().collect()
+}
+
+/// `data` as one LF-terminated row: every LF removed, one added.
+pub fn one_row(data: &[u8]) -> Vec<u8> {
+    let mut row: Vec<u8> =
+        data.iter().copied().filter(|&b| b != b'\n').collect();
+    row.push(b'\n');
+    row
+}
