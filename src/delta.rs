@@ -43,13 +43,14 @@ impl<'a> ValueSet<'a> {
 
 /// Compares two clean files' values (each deduped, as `Processed::values`
 /// gives them).
+/// The two sides run at once on rayon's threads.
 pub fn delta<'a>(old: &[&'a [u8]], new: &[&'a [u8]]) -> Delta<'a> {
-    let old_set = ValueSet::new(old);
-    let new_set = ValueSet::new(new);
-    let added: Vec<&[u8]> =
-        new.iter().copied().filter(|v| !old_set.contains(v)).collect();
-    let removed =
-        old.iter().copied().filter(|v| !new_set.contains(v)).collect();
+    let only_in = |these: &[&'a [u8]], others: &[&'a [u8]]| {
+        let others = ValueSet::new(others);
+        these.iter().copied().filter(|v| !others.contains(v)).collect()
+    };
+    let (added, removed): (Vec<&[u8]>, Vec<&[u8]>) =
+        rayon::join(|| only_in(new, old), || only_in(old, new));
     let unchanged = (new.len() - added.len()) as u64;
     Delta { added, removed, unchanged }
 }
