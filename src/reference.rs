@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::sinks::Collect;
-use crate::{FindingKind, Pipeline};
+use crate::{AttributeType, FindingKind, Pipeline, PipelineBuilder};
 
 #[derive(Clone, Debug)]
 pub struct NaiveOptions {
@@ -40,6 +40,31 @@ impl Default for NaiveOptions {
             ascii_only: false,
             max_value_len: 256,
         }
+    }
+}
+
+impl NaiveOptions {
+    /// The engine's builder for the same options, so tests and fuzz
+    /// targets describe options once.
+    pub fn builder(&self) -> PipelineBuilder {
+        fn parse<T: std::str::FromStr>(name: &str) -> T {
+            name.parse().ok().expect("a valid option name")
+        }
+        let mut b = PipelineBuilder::new();
+        b.id_type(parse(&self.id_type))
+            .attribute_type(if self.attribute_double {
+                AttributeType::Double
+            } else {
+                AttributeType::String
+            })
+            .case(self.case.as_deref().map(parse::<crate::Case>))
+            .header(parse(&self.header))
+            .attribute_name(self.attribute_name.clone())
+            .allow_chars(&self.allow_chars)
+            .deny_chars(&self.deny_chars)
+            .ascii_only(self.ascii_only)
+            .max_value_len(self.max_value_len);
+        b
     }
 }
 

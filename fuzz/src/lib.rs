@@ -5,9 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use segprep::reference::{self, NaiveOptions, NaiveOutcome};
-use segprep::{
-    AttributeType, Case, HeaderMode, IdType, Pipeline, PipelineBuilder, Stats,
-};
+use segprep::{Case, HeaderMode, IdType, Pipeline, PipelineBuilder, Stats};
 
 /// Every id type, in the documentation's order.
 pub const ID_TYPES: [IdType; 7] = [
@@ -115,21 +113,7 @@ impl Options {
 
     /// The engine's builder for these options.
     pub fn builder(&self) -> PipelineBuilder {
-        let mut b = PipelineBuilder::new();
-        b.id_type(self.id_type)
-            .attribute_type(if self.double {
-                AttributeType::Double
-            } else {
-                AttributeType::String
-            })
-            .case(self.case)
-            .header(self.header)
-            .attribute_name(self.attribute_name.clone())
-            .allow_chars(&self.allow)
-            .deny_chars(&self.deny)
-            .ascii_only(self.ascii_only)
-            .max_value_len(self.max_value_len);
-        b
+        self.naive().builder()
     }
 
     /// The same options for the reference.

@@ -4,9 +4,7 @@
 use proptest::prelude::*;
 
 use crate::reference::{self as naive, NaiveOptions, NaiveOutcome};
-use crate::{
-    AttributeType, Case, HeaderMode, IdType, Pipeline, PipelineBuilder,
-};
+use crate::{Case, HeaderMode, IdType, Pipeline, PipelineBuilder};
 
 /// Engine options and the same options for the reference.
 #[derive(Clone, Debug)]
@@ -24,21 +22,7 @@ pub(crate) struct Options {
 
 impl Options {
     fn builder(&self) -> PipelineBuilder {
-        let mut b = PipelineBuilder::new();
-        b.id_type(self.id_type)
-            .attribute_type(if self.double {
-                AttributeType::Double
-            } else {
-                AttributeType::String
-            })
-            .case(self.case)
-            .header(self.header)
-            .attribute_name(self.attribute_name.clone())
-            .allow_chars(&self.allow)
-            .deny_chars(&self.deny)
-            .ascii_only(self.ascii_only)
-            .max_value_len(self.max_value_len);
-        b
+        self.naive().builder()
     }
 
     fn naive(&self) -> NaiveOptions {
