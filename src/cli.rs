@@ -12,7 +12,20 @@ use segprep::{
 /// Check, clean and dedupe single-column identifier files for MoEngage
 /// File Segment uploads.
 #[derive(Debug, Parser)]
-#[command(name = "segprep", version, about, max_term_width = 100)]
+#[command(
+    name = "segprep",
+    version,
+    about,
+    max_term_width = 100,
+    after_help = "Examples:
+  segprep check users.csv --id-type gaid
+  segprep clean users.csv --id-type gaid -o clean.csv --rejects rejects.csv \\
+      --stats stats.json
+  segprep clean users.csv -o clean.csv --split-bytes 150000000
+  segprep diff old.csv new.csv --added add.csv --removed remove.csv
+  segprep request create --name Churned --attribute-name gaid \\
+      --file-url https://cdn.example.com/clean.csv --expiry-days 30"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
