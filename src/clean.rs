@@ -66,6 +66,9 @@ impl<'a> Split<'a> {
         let mut files = Vec::with_capacity(parts.len());
         for (i, part) in parts.iter().enumerate() {
             let path = split::part_path(&args.output, i + 1);
+            if !is_dash(&args.file) {
+                refuse_input(&path, &args.file)?;
+            }
             if part.bytes > limit {
                 return Err(Error::from(ErrorKind::CleanTooLarge {
                     path,

@@ -189,3 +189,16 @@ fn truncated_gzip_is_an_error() {
     assert_error(&out, &["in.csv", "gzip"]);
     assert_eq!(dir.list(""), ["in.csv"]);
 }
+
+#[test]
+fn split_refuses_a_part_that_is_the_input() {
+    let dir = Dir::new("split_part_is_input");
+    dir.create("o.part-002.csv", numbers(4));
+    let out = dir
+        .cmd(&["clean", "o.part-002.csv", "-o", "o.csv", "--split-values"])
+        .args(&["2"])
+        .run();
+    assert_error(&out, &["o.part-002.csv"]);
+    eqnice!(numbers(4), dir.read_text("o.part-002.csv"));
+    assert_eq!(dir.list(""), ["o.part-002.csv"]);
+}
