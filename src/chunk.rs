@@ -237,11 +237,23 @@ impl Chunk {
 
     /// The chunk's rows in line order: kept ones (duplicates included)
     /// with their raw text, and dropped ones.
+    ///
+    /// With `unchanged` false, kept rows that no fix changed and that are
+    /// not duplicates are left out: a report of findings has nothing to
+    /// say about them.
     pub(crate) fn rows<'a>(
         &'a self,
         input: &'a [u8],
+        unchanged: bool,
     ) -> impl Iterator<Item = ChunkRow<'a>> + 'a {
-        let mut kept = self.kept.iter().enumerate().peekable();
+        let mut kept = self
+            .kept
+            .iter()
+            .enumerate()
+            .filter(move |(_, row)| {
+                unchanged || row.is_duplicate() || !row.fixes().is_empty()
+            })
+            .peekable();
         let mut dropped = self.dropped.iter().peekable();
         let mut changed = self.changed_raws.iter();
         let mut dups = self.duplicates.iter().peekable();

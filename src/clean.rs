@@ -139,6 +139,10 @@ impl<W: Write> Sink for RejectsSink<W> {
         Ok(())
     }
 
+    fn unchanged_rows(&self) -> bool {
+        false
+    }
+
     fn dropped(&mut self, finding: &Finding<'_>) -> Result<(), csv::Error> {
         let line = finding.line.to_string();
         let detail = finding.detail().to_string();

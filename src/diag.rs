@@ -198,6 +198,10 @@ impl<W: Write> Sink for CheckSink<W> {
     fn dropped(&mut self, finding: &Finding<'_>) -> io::Result<()> {
         self.finding(finding)
     }
+
+    fn unchanged_rows(&self) -> bool {
+        false
+    }
 }
 
 /// Every rule: the fixes, the rejects, `duplicate` and `header`.

@@ -51,7 +51,7 @@ impl<'a> Processed<'a> {
     /// The first error the sink returns; the run stops there.
     pub fn emit<S: Sink>(&self, mut sink: S) -> Result<(), S::Error> {
         for chunk in &self.chunks {
-            for row in chunk.rows(self.input) {
+            for row in chunk.rows(self.input, sink.unchanged_rows()) {
                 match row {
                     ChunkRow::Kept { row, value, raw, first: None } => {
                         sink.kept(&Kept {

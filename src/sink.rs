@@ -121,6 +121,14 @@ pub trait Sink {
         let _ = finding;
         Ok(())
     }
+
+    /// Whether `kept` wants the rows that no fix changed. A sink that
+    /// only reports findings returns `false` and gets only changed rows
+    /// (and all dropped ones), which saves a pass over most of a clean
+    /// file.
+    fn unchanged_rows(&self) -> bool {
+        true
+    }
 }
 
 impl<S: Sink + ?Sized> Sink for &mut S {
@@ -132,6 +140,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 
     fn dropped(&mut self, finding: &Finding<'_>) -> Result<(), Self::Error> {
         (**self).dropped(finding)
+    }
+
+    fn unchanged_rows(&self) -> bool {
+        (**self).unchanged_rows()
     }
 }
 

@@ -226,3 +226,54 @@ proptest! {
         }
     }
 }
+
+/// A sink that asks only for rows with findings.
+#[derive(Default)]
+struct Findings(Vec<(u64, &'static str)>);
+
+impl crate::Sink for Findings {
+    type Error = std::convert::Infallible;
+
+    fn kept(&mut self, row: &crate::Kept<'_>) -> Result<(), Self::Error> {
+        self.0.extend(row.findings().map(|f| (f.line, f.rule())));
+        Ok(())
+    }
+
+    fn dropped(&mut self, f: &crate::Finding<'_>) -> Result<(), Self::Error> {
+        self.0.push((f.line, f.rule()));
+        Ok(())
+    }
+
+    fn unchanged_rows(&self) -> bool {
+        false
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    #[test]
+    fn skipping_unchanged_rows_loses_no_finding(
+        input in input(),
+        opts in options(),
+        chunk in 1usize..40,
+    ) {
+        let pipeline =
+            opts.builder().threads(2).chunk_bytes(chunk).build().unwrap();
+        let run = pipeline.process(&input, "x");
+        let mut all = crate::sinks::Collect::default();
+        run.emit(&mut all).unwrap();
+        let mut want: Vec<(u64, &str)> = Vec::new();
+        for k in &all.kept {
+            want.extend(k.fixes.iter().map(|f| (k.line, f.name())));
+        }
+        want.extend(all.dropped.iter().map(|d| (d.line, d.rule)));
+        want.sort();
+        let mut got = Findings::default();
+        run.emit(&mut got).unwrap();
+        let mut got = got.0;
+        prop_assert!(got.windows(2).all(|w| w[0].0 <= w[1].0), "line order");
+        got.sort();
+        prop_assert_eq!(got, want);
+    }
+}
