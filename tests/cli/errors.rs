@@ -2,10 +2,7 @@
 //! nothing written: no output, no temporary file, an existing output
 //! untouched.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-
-use crate::util::{assert_error, Dir, SEGPREP};
+use crate::util::{assert_error, Dir};
 
 /// The outputs every `clean` below asks for, besides `-o`.
 const OUTPUTS: [&str; 4] = ["--rejects", "r.csv", "--stats", "s.json"];
@@ -212,40 +209,4 @@ fn existing_outputs_are_left_untouched() {
     assert_error(&out, &["keep/out.csv"]);
     assert_eq!(dir.read_text("keep/out.csv"), "old clean\n");
     assert_eq!(dir.list("keep"), ["out.csv", "r.csv", "s.json"]);
-}
-
-/// Runs `check` on a file with many findings, reads a few bytes of its
-/// standard output and closes it.
-fn check_closed_stdout(name: &str, format: &str) {
-    let dir = Dir::new(name);
-    let input: String = (0..40_000).map(|i| format!("value#{i}\n")).collect();
-    dir.create("in.csv", input);
-    let mut child = Command::new(SEGPREP)
-        .current_dir(dir.root())
-        .args(["check", "in.csv", "--max-diagnostics", "0"])
-        .args(["--format", format])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start segprep");
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let mut head = [0; 16];
-    stdout.read_exact(&mut head).expect("read the first bytes");
-    drop(stdout);
-    let out = child.wait_with_output().expect("wait for segprep");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{}\n{stderr}", out.status);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(stderr.is_empty(), "{stderr}");
-}
-
-#[test]
-fn closed_standard_output_is_not_an_error() {
-    check_closed_stdout("err_closed_stdout_human", "human");
-}
-
-#[test]
-fn closed_standard_output_is_not_an_error_json() {
-    check_closed_stdout("err_closed_stdout_json", "json");
 }
