@@ -3,20 +3,29 @@
 //! While chunks are processed, each kept row's index goes into one of
 //! `SHARDS` lists by the top bits of its value's hash. A shard's rows are
 //! then deduped on their own, in input order, so shards run in parallel
-//! and each shard's table is small enough to stay in cache. Tables hold
-//! `(chunk, row)` indices, not values; values are compared byte for byte
-//! on every hash match, so a hash collision can never drop a user.
+//! and each shard's table is small enough to stay in cache.
+//!
+//! The table maps 32 more bits of the hash to the first row that had
+//! them; a later row with the same bits is a candidate duplicate. The
+//! candidates are then compared with their first rows byte for byte,
+//! many at a time so that their cold reads overlap. Where two different
+//! values share the bits, their rows are deduped again exactly, so a hash
+//! collision can never drop a user.
 
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
-use crate::chunk::{Chunk, DUPLICATE};
+use crate::chunk::{Chunk, KeptRow, DUPLICATE};
 
 /// Number of dedupe shards: a power of two.
 pub(crate) const SHARDS: usize = 256;
+
+/// How many candidates ahead of the comparison their bytes are fetched.
+const AHEAD: usize = 8;
 
 pub(crate) fn hash(value: &[u8]) -> u64 {
     FxBuildHasher.hash_one(value)
@@ -32,6 +41,13 @@ fn table_hash(low: u32) -> u64 {
     (u64::from(low) << 32) | u64::from(low)
 }
 
+/// A kept row: (chunk, index in the chunk's kept rows).
+type RowId = (u32, u32);
+
+/// A duplicate: its chunk, its index there, and its first occurrence's
+/// line.
+type Duplicate = (u32, u32, u64);
+
 /// Marks every duplicate in `chunks` (in input order, `first_line` set):
 /// the `DUPLICATE` flag and the first occurrence's line. Uses `pool`'s
 /// threads when given.
@@ -42,61 +58,219 @@ pub(crate) fn mark_duplicates(
 ) {
     let shared: &[Chunk] = chunks;
     let run = |shard: usize| dedupe_shard(input, shared, shard);
-    let found: Vec<Vec<(u32, u32, u64)>> = match pool {
+    let found: Vec<Vec<Duplicate>> = match pool {
         Some(pool) => {
             pool.install(|| (0..SHARDS).into_par_iter().map(run).collect())
         }
         None => (0..SHARDS).map(run).collect(),
     };
-    for (chunk, row, first) in found.into_iter().flatten() {
-        let chunk = &mut chunks[chunk as usize];
-        chunk.kept[row as usize].flags |= DUPLICATE;
-        chunk.duplicates.push((row, first));
-    }
-    for chunk in chunks.iter_mut() {
-        chunk.duplicates.sort_unstable();
+    // Each shard's duplicates are in row order, so a chunk's are one run
+    // of each list.
+    let apply = |(c, chunk): (usize, &mut Chunk)| {
+        let c = c as u32;
+        let mut duplicates = Vec::new();
+        for list in &found {
+            let from = list.partition_point(|d| d.0 < c);
+            let to = list.partition_point(|d| d.0 <= c);
+            duplicates.extend(list[from..to].iter().map(|d| (d.1, d.2)));
+        }
+        duplicates.sort_unstable();
+        for &(row, _) in &duplicates {
+            chunk.kept[row as usize].flags |= DUPLICATE;
+        }
+        chunk.duplicates = duplicates;
         chunk.shards = Vec::new();
+    };
+    match pool {
+        Some(pool) => pool.install(|| {
+            chunks.par_iter_mut().enumerate().for_each(apply);
+        }),
+        None => chunks.iter_mut().enumerate().for_each(apply),
     }
 }
 
-/// Dedupes one shard; returns (chunk, row, first line) per duplicate.
+/// Dedupes one shard; returns its duplicates in row order.
 fn dedupe_shard(
     input: &[u8],
     chunks: &[Chunk],
     shard: usize,
-) -> Vec<(u32, u32, u64)> {
-    let value_at = |(c, r): (u32, u32)| {
-        let chunk = &chunks[c as usize];
-        chunk.value(input, &chunk.kept[r as usize])
-    };
+) -> Vec<Duplicate> {
     let size = chunks.iter().map(|c| c.shards[shard].len()).sum();
-    // Slots carry the value's 32 hash bits too, so most mismatches are
-    // settled without touching the value.
-    let mut table: HashTable<(u32, u32, u32)> = HashTable::with_capacity(size);
-    let mut duplicates = Vec::new();
+    let mut firsts: HashTable<(u32, u32, u32)> =
+        HashTable::with_capacity(size);
+    // (row, first row with the same hash bits), in row order.
+    let mut candidates: Vec<(RowId, RowId)> = Vec::new();
     for (c, chunk) in chunks.iter().enumerate() {
+        let c = c as u32;
         for &(r, low) in &chunk.shards[shard] {
-            let slot = (c as u32, r);
             let hash = table_hash(low);
-            // Values are read only when the hashes agree: most rows are
-            // new and never touch their bytes here.
-            let same = |&(oc, or, olow): &(u32, u32, u32)| {
-                olow == low && value_at((oc, or)) == value_at(slot)
-            };
-            match table.find(hash, same) {
-                Some(&(fc, fr, _)) => {
-                    let first = &chunks[fc as usize];
-                    let line = first.first_line
-                        + u64::from(first.kept[fr as usize].line);
-                    duplicates.push((slot.0, slot.1, line));
-                }
+            match firsts.find(hash, |slot| slot.2 == low) {
+                Some(&(fc, fr, _)) => candidates.push(((c, r), (fc, fr))),
                 None => {
-                    table.insert_unique(hash, (slot.0, slot.1, low), |s| {
-                        table_hash(s.2)
+                    firsts.insert_unique(hash, (c, r, low), |slot| {
+                        table_hash(slot.2)
                     });
                 }
             }
         }
     }
+    drop(firsts);
+    confirm(&Rows { input, chunks }, &candidates)
+}
+
+/// Kept rows by `RowId`.
+struct Rows<'a> {
+    input: &'a [u8],
+    chunks: &'a [Chunk],
+}
+
+impl<'a> Rows<'a> {
+    fn kept(&self, (c, r): RowId) -> &'a KeptRow {
+        &self.chunks[c as usize].kept[r as usize]
+    }
+
+    fn value(&self, id: RowId) -> &'a [u8] {
+        self.chunks[id.0 as usize].value(self.input, self.kept(id))
+    }
+
+    fn line(&self, id: RowId) -> u64 {
+        self.chunks[id.0 as usize].first_line + u64::from(self.kept(id).line)
+    }
+}
+
+/// Compares each candidate with its first row; returns the real
+/// duplicates in row order.
+fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
+    let mut duplicates = Vec::with_capacity(candidates.len());
+    let mut collided = HashSet::new();
+    for (i, &(row, first)) in candidates.iter().enumerate() {
+        // Rows, then their values, are fetched ahead: these reads land
+        // anywhere in the input and would otherwise wait one by one.
+        if let Some(&(row, first)) = candidates.get(i + 2 * AHEAD) {
+            prefetch(rows.kept(row));
+            prefetch(rows.kept(first));
+        }
+        if let Some(&(row, first)) = candidates.get(i + AHEAD) {
+            prefetch_bytes(rows.value(row));
+            prefetch_bytes(rows.value(first));
+        }
+        if rows.value(row) == rows.value(first) {
+            duplicates.push((row.0, row.1, rows.line(first)));
+        } else {
+            collided.insert(first);
+        }
+    }
+    if collided.is_empty() {
+        return duplicates;
+    }
+    // Some rows share hash bits with a different value: dedupe the rows
+    // of those first rows again by their bytes. Equal values have equal
+    // hashes, so they are always in the same group.
+    duplicates.clear();
+    let mut groups: HashMap<RowId, HashMap<&[u8], RowId>> = HashMap::new();
+    for &(row, first) in candidates {
+        if !collided.contains(&first) {
+            duplicates.push((row.0, row.1, rows.line(first)));
+            continue;
+        }
+        let group = groups
+            .entry(first)
+            .or_insert_with(|| HashMap::from([(rows.value(first), first)]));
+        match group.entry(rows.value(row)) {
+            std::collections::hash_map::Entry::Occupied(seen) => {
+                duplicates.push((row.0, row.1, rows.line(*seen.get())));
+            }
+            std::collections::hash_map::Entry::Vacant(new) => {
+                new.insert(row);
+            }
+        }
+    }
     duplicates
+}
+
+/// Asks for the cache line holding `data`'s start.
+#[inline(always)]
+fn prefetch<T>(data: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+    unsafe {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(data).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = data;
+}
+
+/// Asks for the cache lines holding the first and last byte of `bytes`.
+#[inline(always)]
+fn prefetch_bytes(bytes: &[u8]) {
+    if let (Some(first), Some(last)) = (bytes.first(), bytes.last()) {
+        prefetch(first);
+        prefetch(last);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunk::{bounds, Chunk};
+    use crate::idtype::{Case, IdType, ValueRules};
+    use crate::row::RowRules;
+    use crate::special::SpecialChars;
+
+    /// Runs the chunks of `input` with every row given the same hash
+    /// bits, so that every value collides with every other.
+    fn dedupe_colliding(input: &[u8], chunk_bytes: usize) -> Vec<Vec<u64>> {
+        let rules = RowRules::new(ValueRules {
+            id_type: IdType::String,
+            double: false,
+            case: Case::Keep,
+            special: SpecialChars::new("", "", false),
+            max_value_len: 256,
+        });
+        let mut line = 0;
+        let mut chunks: Vec<Chunk> = bounds(input, 0, chunk_bytes)
+            .into_iter()
+            .map(|range| {
+                let mut chunk = Chunk::run(&rules, input, range, None);
+                chunk.first_line = line;
+                line += chunk.rows;
+                for shard in &mut chunk.shards {
+                    shard.clear();
+                }
+                chunk.shards[7] = (0..chunk.kept.len() as u32)
+                    .map(|r| (r, 0xdead_beef))
+                    .collect();
+                chunk
+            })
+            .collect();
+        mark_duplicates(input, &mut chunks, None);
+        chunks
+            .iter()
+            .map(|chunk| {
+                let mut found = Vec::new();
+                let mut dups = chunk.duplicates.iter();
+                for row in &chunk.kept {
+                    if row.is_duplicate() {
+                        found.push(dups.next().expect("one per duplicate").1);
+                    } else {
+                        found.push(0);
+                    }
+                }
+                found
+            })
+            .collect()
+    }
+
+    #[test]
+    fn colliding_hashes_never_drop_a_distinct_value() {
+        let input = b"a\nb\na\nc\nb\nb\nd\nc\na\n";
+        // Per row: 0 when it is kept, else its first occurrence's line.
+        let expected = [0, 0, 1, 0, 2, 2, 0, 4, 1];
+        for chunk_bytes in [1, 3, 5, 100] {
+            let found: Vec<u64> =
+                dedupe_colliding(input, chunk_bytes).concat();
+            assert_eq!(found, expected, "chunks of {chunk_bytes} bytes");
+        }
+    }
 }
