@@ -40,10 +40,6 @@ impl KeptRow {
     pub(crate) fn is_duplicate(&self) -> bool {
         self.flags & DUPLICATE != 0
     }
-
-    pub(crate) fn value_len(&self) -> usize {
-        self.len as usize
-    }
 }
 
 /// A rejected row or the header.
@@ -74,6 +70,34 @@ pub(crate) fn rejection(rules: &RowRules, raw: &[u8]) -> Option<Rejection> {
     }
 }
 
+/// What a chunk's kept, non-duplicate rows add to the clean file.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Tally {
+    pub(crate) values: u64,
+    /// Values and their LFs.
+    pub(crate) bytes: u64,
+    /// Rows changed by each fix, by `Fix::index`.
+    pub(crate) fixed: [u64; Fix::ALL.len()],
+}
+
+impl Tally {
+    fn count(&mut self, row: &KeptRow) {
+        self.values += 1;
+        self.bytes += u64::from(row.len) + 1;
+        for fix in row.fixes().iter() {
+            self.fixed[fix.index()] += 1;
+        }
+    }
+
+    fn uncount(&mut self, row: &KeptRow) {
+        self.values -= 1;
+        self.bytes -= u64::from(row.len) + 1;
+        for fix in row.fixes().iter() {
+            self.fixed[fix.index()] -= 1;
+        }
+    }
+}
+
 /// How row 1 is treated; only the first chunk has it.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct FirstRow {
@@ -98,6 +122,8 @@ pub(crate) struct Chunk {
     pub(crate) header: bool,
     /// Rejected rows by `Reject::index`.
     pub(crate) rejected: [u64; Reject::ALL.len()],
+    /// Kept rows less duplicates, once those are marked.
+    pub(crate) tally: Tally,
     arena: Vec<u8>,
     /// Kept-row indices and hashes, by dedupe shard, in row order.
     pub(crate) shards: Vec<Vec<(u32, u32)>>,
@@ -120,13 +146,13 @@ impl Chunk {
         }
     }
 
-    /// The bytes this chunk adds to the clean file.
-    pub(crate) fn clean_bytes(&self) -> u64 {
-        self.kept
-            .iter()
-            .filter(|row| !row.is_duplicate())
-            .map(|row| u64::from(row.len) + 1)
-            .sum()
+    /// Flags the kept row `index` as a duplicate of the one at
+    /// `first_line`; duplicates must come in row order.
+    pub(crate) fn mark_duplicate(&mut self, index: u32, first_line: u64) {
+        let row = &mut self.kept[index as usize];
+        row.flags |= DUPLICATE;
+        self.tally.uncount(row);
+        self.duplicates.push((index, first_line));
     }
 
     /// Runs steps 1 to 10 over the rows of `input[range]`.
@@ -213,6 +239,7 @@ impl Chunk {
             let row =
                 KeptRow { start: start as u32, len: len as u32, line, flags };
             let hash = crate::dedupe::hash(chunk.value(input, &row));
+            chunk.tally.count(&row);
             let index = chunk.kept.len() as u32;
             chunk.shards[shard_of(hash)].push((index, hash as u32));
             chunk.kept.push(row);

@@ -19,7 +19,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
-use crate::chunk::{Chunk, KeptRow, DUPLICATE};
+use crate::chunk::{Chunk, KeptRow};
 
 /// Number of dedupe shards: a power of two.
 pub(crate) const SHARDS: usize = 256;
@@ -75,10 +75,10 @@ pub(crate) fn mark_duplicates(
             duplicates.extend(list[from..to].iter().map(|d| (d.1, d.2)));
         }
         duplicates.sort_unstable();
-        for &(row, _) in &duplicates {
-            chunk.kept[row as usize].flags |= DUPLICATE;
+        chunk.duplicates = Vec::with_capacity(duplicates.len());
+        for (row, first_line) in duplicates {
+            chunk.mark_duplicate(row, first_line);
         }
-        chunk.duplicates = duplicates;
         chunk.shards = Vec::new();
     };
     match pool {

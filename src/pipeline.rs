@@ -376,30 +376,10 @@ impl Pipeline {
             }
             stats.duplicates += chunk.duplicates.len() as u64;
         }
-        let tally = |chunk: &Chunk| {
-            let mut fixed = [0u64; Fix::ALL.len()];
-            let (mut values, mut bytes) = (0, 0);
-            for row in chunk.kept.iter().filter(|r| !r.is_duplicate()) {
-                values += 1;
-                bytes += row.value_len() as u64 + 1;
-                if !row.fixes().is_empty() {
-                    for fix in row.fixes().iter() {
-                        fixed[fix.index()] += 1;
-                    }
-                }
-            }
-            (values, bytes, fixed)
-        };
-        let tallies: Vec<_> = match &self.pool {
-            Some(pool) => {
-                pool.install(|| chunks.par_iter().map(tally).collect())
-            }
-            None => chunks.iter().map(tally).collect(),
-        };
-        for (values, bytes, fixed) in tallies {
-            stats.values_processed += values;
-            stats.clean_bytes += bytes;
-            for (total, n) in stats.fixed.iter_mut().zip(fixed) {
+        for chunk in chunks {
+            stats.values_processed += chunk.tally.values;
+            stats.clean_bytes += chunk.tally.bytes;
+            for (total, n) in stats.fixed.iter_mut().zip(chunk.tally.fixed) {
                 *total += n;
             }
         }

@@ -139,7 +139,7 @@ impl<'a> Processed<'a> {
             use std::os::unix::fs::FileExt;
 
             let sizes: Vec<u64> =
-                self.chunks.iter().map(Chunk::clean_bytes).collect();
+                self.chunks.iter().map(|chunk| chunk.tally.bytes).collect();
             let offsets: Vec<u64> = sizes
                 .iter()
                 .scan(0, |at, size| {
