@@ -155,6 +155,15 @@ impl Chunk {
         self.duplicates.push((index, first_line));
     }
 
+    /// Adds a kept row whose value has `hash`.
+    #[inline]
+    fn keep(&mut self, row: KeptRow, hash: u64) {
+        self.tally.count(&row);
+        let index = self.kept.len() as u32;
+        self.shards[shard_of(hash)].push((index, hash as u32));
+        self.kept.push(row);
+    }
+
     /// Runs steps 1 to 10 over the rows of `input[range]`.
     pub(crate) fn run(
         rules: &RowRules,
@@ -175,16 +184,34 @@ impl Chunk {
             ..Chunk::default()
         };
         let mut scratch = Scratch::default();
+        // An input that is only a BOM has one empty row.
+        let mut only_bom = range.is_empty() && first.is_some_and(|f| f.bom);
         let mut rows = Rows::new(&input[range]);
-        let mut next_row = rows.next();
-        if next_row.is_none() && first.is_some_and(|f| f.bom) {
-            // An input that is only a BOM has one empty row.
-            next_row = Some((&input[base..base], false));
-        }
         let offset = |s: &[u8]| s.as_ptr() as usize - input.as_ptr() as usize;
         let mut line: u32 = 0;
-        while let Some((raw, crlf)) = next_row {
-            next_row = rows.next();
+        loop {
+            // Row 1 of the input may be the header or hold the BOM: it
+            // takes the general path.
+            if rules.uuid_fast && (line > 0 || first.is_none()) {
+                if let Some(raw) = rows.peek_uuid() {
+                    if rules.uuid_as_is(raw) {
+                        rows.skip_uuid();
+                        line += 1;
+                        let start = (offset(raw) - base) as u32;
+                        let row = KeptRow { start, len: 36, line, flags: 0 };
+                        chunk.keep(row, crate::dedupe::hash(raw));
+                        continue;
+                    }
+                }
+            }
+            let (raw, crlf) = match rows.next() {
+                Some(row) => row,
+                None if only_bom => {
+                    only_bom = false;
+                    (&input[base..base], false)
+                }
+                None => break,
+            };
             line += 1;
             let raw_start = offset(raw);
             let mut fixes = FixSet::EMPTY;
@@ -239,10 +266,7 @@ impl Chunk {
             let row =
                 KeptRow { start: start as u32, len: len as u32, line, flags };
             let hash = crate::dedupe::hash(chunk.value(input, &row));
-            chunk.tally.count(&row);
-            let index = chunk.kept.len() as u32;
-            chunk.shards[shard_of(hash)].push((index, hash as u32));
-            chunk.kept.push(row);
+            chunk.keep(row, hash);
         }
         chunk.rows = u64::from(line);
         chunk
@@ -336,6 +360,23 @@ pub(crate) struct Rows<'a> {
 impl<'a> Rows<'a> {
     pub(crate) fn new(bytes: &'a [u8]) -> Rows<'a> {
         Rows { rest: bytes }
+    }
+}
+
+impl<'a> Rows<'a> {
+    /// The next row if it is 36 bytes long and ends with an LF, not
+    /// checked for LFs inside: what a UUID row looks like.
+    #[inline]
+    pub(crate) fn peek_uuid(&self) -> Option<&'a [u8; 36]> {
+        let (row, _) = self.rest.split_first_chunk::<37>()?;
+        let (value, lf) = row.split_first_chunk::<36>()?;
+        (lf == b"\n").then_some(value)
+    }
+
+    /// Steps past the row `peek_uuid` returned.
+    #[inline]
+    pub(crate) fn skip_uuid(&mut self) {
+        self.rest = &self.rest[37..];
     }
 }
 

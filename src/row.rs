@@ -29,7 +29,7 @@ pub(crate) struct RowRules {
     /// either case.
     plain: [bool; 256],
     /// Whether UUID-shaped rows may take `uuid_row`.
-    uuid_fast: bool,
+    pub(crate) uuid_fast: bool,
 }
 
 /// What `uuid_shape` learned of a UUID.
@@ -128,6 +128,30 @@ impl RowRules {
         RowRules { value, plain, uuid_fast }
     }
 
+    /// Whether steps 3 to 10 keep a 36-byte row exactly as it is: a UUID
+    /// in the right case, and not a zero id that is rejected. Only for
+    /// rules with `uuid_fast`.
+    #[inline]
+    pub(crate) fn uuid_as_is(&self, raw: &[u8; 36]) -> bool {
+        uuid_shape(raw).is_some_and(|shape| {
+            !self.folds(&shape) && !self.rejects_as_zero(&shape)
+        })
+    }
+
+    /// Whether `--case` changes a UUID of this shape.
+    fn folds(&self, shape: &UuidShape) -> bool {
+        match self.value.case {
+            Case::Lower => shape.upper,
+            Case::Upper => shape.lower,
+            Case::Keep => false,
+        }
+    }
+
+    /// Whether the id type rejects a UUID of this shape as the zero id.
+    fn rejects_as_zero(&self, shape: &UuidShape) -> bool {
+        !shape.nonzero && self.value.id_type != IdType::Uuid
+    }
+
     /// Steps 3 to 10 for a row that is exactly a UUID, in one pass over
     /// its bytes. `None` leaves the row to the general path.
     fn uuid_row<'a>(
@@ -138,16 +162,10 @@ impl RowRules {
     ) -> Option<Result<Value<'a>, Rejection>> {
         let raw36: &[u8; 36] = raw.try_into().ok()?;
         let shape = uuid_shape(raw36)?;
-        let fold = match self.value.case {
-            Case::Lower => shape.upper,
-            Case::Upper => shape.lower,
-            Case::Keep => false,
-        };
-        let zero_checked = self.value.id_type != IdType::Uuid;
-        if zero_checked && !shape.nonzero {
+        if self.rejects_as_zero(&shape) {
             return Some(Err((Reject::ZeroAdId, Detail::ZeroAdId)));
         }
-        if !fold {
+        if !self.folds(&shape) {
             return Some(Ok(Value::Borrowed(raw)));
         }
         scratch.value.clear();
