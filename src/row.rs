@@ -81,9 +81,68 @@ const UUID_DASHES: [u64; 5] = {
     masks
 };
 
-/// Checks the 8-4-4-4-12 shape eight bytes at a time; `None` when `raw`
-/// is not a UUID.
+/// Checks the 8-4-4-4-12 shape; `None` when `raw` is not a UUID.
+#[inline]
 fn uuid_shape(raw: &[u8; 36]) -> Option<UuidShape> {
+    #[cfg(target_arch = "x86_64")]
+    return uuid_shape_sse2(raw);
+    #[cfg(not(target_arch = "x86_64"))]
+    return uuid_shape_words(raw);
+}
+
+/// The positions of a UUID's dashes, as bits.
+const DASH_BITS: u64 = 1 << 8 | 1 << 13 | 1 << 18 | 1 << 23;
+
+/// A bit for each of a UUID's 36 bytes.
+const UUID_BITS: u64 = (1 << 36) - 1;
+
+/// `uuid_shape` sixteen bytes at a time.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn uuid_shape_sse2(raw: &[u8; 36]) -> Option<UuidShape> {
+    use std::arch::x86_64::*;
+
+    // Bytes of `v` in `lo..=hi`; signed compares, so bytes from 0x80 up
+    // are never in range.
+    fn in_range(v: __m128i, lo: u8, hi: u8) -> __m128i {
+        // SAFETY: SSE2 is part of every x86_64 processor.
+        unsafe {
+            _mm_and_si128(
+                _mm_cmpgt_epi8(v, _mm_set1_epi8((lo - 1) as i8)),
+                _mm_cmpgt_epi8(_mm_set1_epi8((hi + 1) as i8), v),
+            )
+        }
+    }
+    // The bits of `f` applied to the three loads, for bytes 0 to 35.
+    let bits = |f: &dyn Fn(__m128i) -> __m128i| -> u64 {
+        // SAFETY: SSE2 is part of every x86_64 processor; the loads are
+        // unaligned and read bytes 0..16, 16..32 and 20..36 of `raw`.
+        unsafe {
+            let at = |i: usize| _mm_loadu_si128(raw.as_ptr().add(i).cast());
+            let mask = |v| _mm_movemask_epi8(f(v)) as u32 as u64;
+            mask(at(0)) | mask(at(16)) << 16 | mask(at(20)) << 20
+        }
+    };
+    // SAFETY (each closure): SSE2 is part of every x86_64 processor.
+    let dash =
+        bits(&|v| unsafe { _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8)) });
+    let digit = bits(&|v| in_range(v, b'0', b'9'));
+    let upper = bits(&|v| in_range(v, b'A', b'F'));
+    let lower = bits(&|v| in_range(v, b'a', b'f'));
+    let zero =
+        bits(&|v| unsafe { _mm_cmpeq_epi8(v, _mm_set1_epi8(b'0' as i8)) });
+    let shaped =
+        dash == DASH_BITS && (dash | digit | upper | lower) == UUID_BITS;
+    shaped.then_some(UuidShape {
+        upper: upper != 0,
+        lower: lower != 0,
+        nonzero: (zero | dash) != UUID_BITS,
+    })
+}
+
+/// `uuid_shape` eight bytes at a time, in plain integer arithmetic.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn uuid_shape_words(raw: &[u8; 36]) -> Option<UuidShape> {
     let (mut bad, mut upper, mut lower, mut nonzero) = (0, 0, 0, 0);
     for (&at, &dashes) in UUID_WORDS.iter().zip(&UUID_DASHES) {
         let word: [u8; 8] = raw[at..at + 8].try_into().expect("8 bytes");
@@ -247,9 +306,15 @@ mod tests {
                 for b in 0..=255u8 {
                     let mut raw = start;
                     raw[at] = b;
-                    let got = uuid_shape(&raw)
-                        .map(|s| (s.upper, s.lower, s.nonzero));
-                    assert_eq!(got, naive(&raw), "byte {b:#x} at {at}");
+                    let shape = |s: UuidShape| (s.upper, s.lower, s.nonzero);
+                    let want = naive(&raw);
+                    let words = uuid_shape_words(&raw).map(shape);
+                    assert_eq!(words, want, "byte {b:#x} at {at}");
+                    #[cfg(target_arch = "x86_64")]
+                    {
+                        let sse2 = uuid_shape_sse2(&raw).map(shape);
+                        assert_eq!(sse2, want, "byte {b:#x} at {at}");
+                    }
                 }
             }
         }
