@@ -114,9 +114,9 @@ pub(crate) struct Chunk {
     pub(crate) first_line: u64,
     pub(crate) rows: u64,
     pub(crate) kept: Vec<KeptRow>,
-    /// Raw (start, len) of each kept row that a fix changed, in order;
-    /// starts are relative to `base`.
-    pub(crate) changed_raws: Vec<(u32, u32)>,
+    /// (kept index, raw start, raw len) of each kept row that a fix
+    /// changed, in order; starts are relative to `base`.
+    pub(crate) changed_raws: Vec<(u32, u32, u32)>,
     pub(crate) dropped: Vec<DroppedRow>,
     /// Whether the first dropped row is the header.
     pub(crate) header: bool,
@@ -259,9 +259,11 @@ impl Chunk {
                     }
                 };
             if !fixes.is_empty() {
-                chunk
-                    .changed_raws
-                    .push(((raw_start - base) as u32, raw.len() as u32));
+                chunk.changed_raws.push((
+                    chunk.kept.len() as u32,
+                    (raw_start - base) as u32,
+                    raw.len() as u32,
+                ));
             }
             let row =
                 KeptRow { start: start as u32, len: len as u32, line, flags };
@@ -297,14 +299,30 @@ impl Chunk {
         input: &'a [u8],
         unchanged: bool,
     ) -> impl Iterator<Item = ChunkRow<'a>> + 'a {
-        let mut kept = self
-            .kept
-            .iter()
-            .enumerate()
-            .filter(move |(_, row)| {
-                unchanged || row.is_duplicate() || !row.fixes().is_empty()
-            })
-            .peekable();
+        // The kept rows to visit: every one, or only those a fix changed
+        // and the duplicates, found from their lists rather than by
+        // reading every row.
+        let mut all = 0..if unchanged { self.kept.len() as u32 } else { 0 };
+        let mut fixed = self.changed_raws.iter().map(|c| c.0).peekable();
+        let mut duplicate = self.duplicates.iter().map(|d| d.0).peekable();
+        let mut indices = std::iter::from_fn(move || {
+            if unchanged {
+                return all.next();
+            }
+            let next = match (fixed.peek(), duplicate.peek()) {
+                (Some(&f), Some(&d)) => f.min(d),
+                (Some(&f), None) => f,
+                (None, Some(&d)) => d,
+                (None, None) => return None,
+            };
+            fixed.next_if_eq(&next);
+            duplicate.next_if_eq(&next);
+            Some(next)
+        });
+        let mut kept = std::iter::from_fn(move || {
+            indices.next().map(|i| (i as usize, &self.kept[i as usize]))
+        })
+        .peekable();
         let mut dropped = self.dropped.iter().peekable();
         let mut changed = self.changed_raws.iter();
         let mut dups = self.duplicates.iter().peekable();
@@ -324,7 +342,9 @@ impl Chunk {
             let raw = if row.fixes().is_empty() {
                 value
             } else {
-                let &(start, len) = changed.next().expect("one per fixed row");
+                let &(at, start, len) =
+                    changed.next().expect("one per fixed row");
+                debug_assert_eq!(at as usize, index);
                 &input[self.base + start as usize..][..len as usize]
             };
             let first = if row.is_duplicate() {
