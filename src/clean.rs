@@ -291,6 +291,11 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
     if let Some(split) = split {
         split.commit(&args.output)?;
     }
+    if !quiet {
+        for warning in &stats.warnings {
+            eprintln!("segprep: warning: {warning}");
+        }
+    }
     if stderr_is_terminal() && !quiet {
         eprintln!(
             "segprep: {}: {} values written to {} ({} rows, {} duplicates, \

@@ -27,6 +27,16 @@ struct RawField<'a> {
     trimmed: bool,
 }
 
+/// Whether a value written as a line reads back as itself, with no fix:
+/// not so when `--allow-chars` let through a comma, a leading quote, white
+/// space at either end or a final CR.
+pub(crate) fn reads_back(value: &[u8]) -> bool {
+    !value.ends_with(b"\r")
+        && read_row(value).is_ok_and(|field| {
+            field.fixes.is_empty() && field.value.as_bytes() == value
+        })
+}
+
 /// Steps 3 to 5 on a row without its terminator.
 pub(crate) fn read_row(row: &[u8]) -> Result<Field<'_>, Rejection> {
     let text = std::str::from_utf8(row).map_err(|e| {

@@ -400,6 +400,37 @@ impl Pipeline {
                     .to_string(),
             );
         }
+        // Only characters that --allow-chars can let through make a value
+        // that reads back as something else.
+        if self
+            .rules
+            .value
+            .special
+            .allows_any(",\"\r \t\u{a0}\u{200b}\u{feff}")
+        {
+            let unreadable = chunks
+                .iter()
+                .flat_map(|chunk| {
+                    let values =
+                        chunk.kept.iter().filter(|r| !r.is_duplicate());
+                    values.map(|row| chunk.value(input, row))
+                })
+                .filter(|value| !crate::field::reads_back(value))
+                .count();
+            if unreadable > 0 {
+                let (noun, verb) = match unreadable {
+                    1 => ("value", "holds"),
+                    _ => ("values", "hold"),
+                };
+                stats.warnings.push(format!(
+                    "{unreadable} {noun} {verb} a comma, a leading quote, \
+                     white space at either end or a final CR that \
+                     --allow-chars let through: as lines of the clean file \
+                     they read back as other values, split, unquoted or \
+                     trimmed"
+                ));
+            }
+        }
         if stats.values_processed > DAILY_VALUE_LIMIT {
             stats.warnings.push(format!(
                 "{} values: past the platform's default daily limit of \

@@ -42,6 +42,14 @@ impl SpecialChars {
         self.ascii[usize::from(b & 0x7f)] && b < 0x80
     }
 
+    /// Whether any character of `chars` is allowed.
+    pub(crate) fn allows_any(&self, chars: &str) -> bool {
+        chars.chars().any(|c| {
+            let mut buf = [0; 4];
+            self.first_denied(c.encode_utf8(&mut buf)).is_none()
+        })
+    }
+
     /// The first denied character of `text`, if any.
     pub(crate) fn first_denied(&self, text: &str) -> Option<char> {
         if text.is_ascii() {

@@ -2,7 +2,9 @@
 //! run (the clean file on standard output) and the rejects file as one
 //! block.
 
-use crate::util::{eqnice, Dir};
+use serde_json::json;
+
+use crate::util::{eqjson, eqnice, Dir};
 
 /// Cleans `input` with `args` to standard output, and appends the
 /// rejects file to the rendered run.
@@ -514,6 +516,7 @@ exit_code: 0
 a\"b
 \"
 --- stderr
+segprep: warning: 1 value holds a comma, a leading quote, white space at either end or a final CR that --allow-chars let through: as lines of the clean file they read back as other values, split, unquoted or trimmed
 --- rejects
 line,rule,detail,raw
 ",
@@ -538,4 +541,33 @@ line,rule,detail,raw
 ",
         got
     );
+}
+
+#[test]
+fn allowed_csv_syntax_that_would_not_read_back_warns() {
+    let dir = Dir::new("opt_unreadable");
+    // Two values that --allow-chars lets through but a CSV reader would
+    // give back as something else; `a"b` reads back as itself.
+    dir.create("in.csv", "\"a,b\"\n\"\"\"x\"\na\"b\nplain\n");
+    let args = ["--allow-chars", ",\""];
+    let mut cmd = dir.cmd(&["clean", "in.csv", "-o", "out.csv", "--stats"]);
+    let out = cmd.args(&["stats.json"]).args(&args).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert_eq!(dir.read_text("out.csv"), "a,b\n\"x\na\"b\nplain\n");
+    let stats = dir.read_json("stats.json");
+    let warnings = stats["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let warning = warnings[0].as_str().expect("a string");
+    assert!(warning.starts_with("2 values hold a comma"), "{warning}");
+
+    // The clean file, checked with the same options, shows why.
+    let mut cmd = dir.cmd(&["check", "out.csv", "--format", "json"]);
+    let json = cmd.args(&args).run().json();
+    eqjson!(json!({"multi-column": 1, "bad-quoting": 1}), json["rejected"]);
+
+    // Without such values there is no warning.
+    dir.create("ok.csv", "a\"b\nplain\n");
+    let mut cmd = dir.cmd(&["check", "ok.csv", "--format", "json"]);
+    let json = cmd.args(&args).run().json();
+    eqjson!(json!([]), json["warnings"]);
 }
