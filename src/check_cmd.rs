@@ -35,7 +35,7 @@ pub fn run(args: CheckArgs, quiet: bool) -> Result<ExitStatus, Error> {
             let styles = Styles::new(stdout_has_color());
             let out = io::BufWriter::with_capacity(1 << 16, stdout);
             let target = Target::Human { out, file: file.clone(), styles };
-            let mut sink = CheckSink::new(target, args.max_diagnostics);
+            let mut sink = CheckSink::new(target, args.max_diagnostics, stats);
             run.emit(&mut sink).map_err(write_err)?;
             let Target::Human { mut out, .. } = sink.take_target() else {
                 unreachable!("the target stays human")
@@ -46,8 +46,11 @@ pub fn run(args: CheckArgs, quiet: bool) -> Result<ExitStatus, Error> {
         }
         Format::Json => {
             let target = Target::Json(Vec::new());
-            let mut sink =
-                CheckSink::<io::Sink>::new(target, args.max_diagnostics);
+            let mut sink = CheckSink::<io::Sink>::new(
+                target,
+                args.max_diagnostics,
+                stats,
+            );
             run.emit(&mut sink).map_err(write_err)?;
             let Target::Json(diagnostics) = sink.into_target() else {
                 unreachable!("the target stays JSON")

@@ -123,15 +123,36 @@ impl Styles {
 pub struct CheckSink<W> {
     target: Target<W>,
     max_per_rule: u64,
-    /// Per rule (by `slot`): findings shown, and the line of the first.
+    /// Per rule (by `slot`): its findings in the statistics.
+    totals: [u64; SLOTS],
+    /// Per rule: findings received, and the line of the first.
     seen: [Option<(u64, u64)>; SLOTS],
-    /// Findings past the cap.
-    pub hidden: u64,
+    /// Rules with findings still to show.
+    open: usize,
 }
 
 impl<W: Write> CheckSink<W> {
-    pub fn new(target: Target<W>, max_per_rule: u64) -> Self {
-        CheckSink { target, max_per_rule, seen: [None; SLOTS], hidden: 0 }
+    /// A sink for the findings of a run with `stats`.
+    pub fn new(target: Target<W>, max_per_rule: u64, stats: &Stats) -> Self {
+        let totals =
+            std::array::from_fn(|slot| rule_count(stats, slot_name(slot)));
+        let mut sink = CheckSink {
+            target,
+            max_per_rule,
+            totals,
+            seen: [None; SLOTS],
+            open: 0,
+        };
+        sink.open = (0..SLOTS).filter(|&slot| sink.to_show(slot) > 0).count();
+        sink
+    }
+
+    /// How many findings of the rule at `slot` are shown.
+    fn to_show(&self, slot: usize) -> u64 {
+        match self.max_per_rule {
+            0 => self.totals[slot],
+            max => self.totals[slot].min(max),
+        }
     }
 
     pub fn into_target(self) -> Target<W> {
@@ -149,15 +170,38 @@ impl<W: Write> CheckSink<W> {
         self.seen[slot].map(|(_, line)| line)
     }
 
+    /// Findings past the cap. Once every rule has shown its share, the
+    /// rest of each rule is its total less what was received.
+    pub fn hidden(&self) -> u64 {
+        (0..SLOTS)
+            .map(|slot| {
+                let received = self.seen[slot].map_or(0, |(n, _)| n);
+                let shown = match self.max_per_rule {
+                    0 => received,
+                    max => received.min(max),
+                };
+                let all = if self.open == 0 {
+                    self.totals[slot].max(received)
+                } else {
+                    received
+                };
+                all - shown
+            })
+            .sum()
+    }
+
     fn finding(&mut self, finding: &Finding<'_>) -> io::Result<()> {
         let rule = finding.rule();
-        let (shown, _) =
-            self.seen[slot(finding)].get_or_insert((0, finding.line));
-        if self.max_per_rule != 0 && *shown >= self.max_per_rule {
-            self.hidden += 1;
+        let slot = slot(finding);
+        let to_show = self.to_show(slot);
+        let (received, _) = self.seen[slot].get_or_insert((0, finding.line));
+        *received += 1;
+        if *received == to_show {
+            self.open -= 1;
+        }
+        if self.max_per_rule != 0 && *received > self.max_per_rule {
             return Ok(());
         }
-        *shown += 1;
         match &mut self.target {
             Target::Human { out, file, styles } => {
                 let path = styles.path;
@@ -201,6 +245,10 @@ impl<W: Write> Sink for CheckSink<W> {
 
     fn unchanged_rows(&self) -> bool {
         false
+    }
+
+    fn wants_more(&self) -> bool {
+        self.open > 0
     }
 }
 
@@ -331,12 +379,13 @@ pub fn write_summary<W: Write>(
     for warning in &stats.warnings {
         writeln!(out, "  warning: {warning}")?;
     }
-    if sink.hidden > 0 {
+    let hidden = sink.hidden();
+    if hidden > 0 {
         writeln!(
             out,
             "{dim}  ({} more findings not shown; --max-diagnostics 0 shows \
              all){dim:#}",
-            sink.hidden
+            hidden
         )?;
     }
     if stats.conforms() {

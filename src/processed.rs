@@ -44,7 +44,8 @@ impl<'a> Processed<'a> {
         &mut self.stats
     }
 
-    /// Hands every row to `sink`, in line order.
+    /// Hands every row to `sink`, in line order, until it wants no more
+    /// ([`Sink::wants_more`]).
     ///
     /// # Errors
     ///
@@ -52,6 +53,9 @@ impl<'a> Processed<'a> {
     pub fn emit<S: Sink>(&self, mut sink: S) -> Result<(), S::Error> {
         for chunk in &self.chunks {
             for row in chunk.rows(self.input, sink.unchanged_rows()) {
+                if !sink.wants_more() {
+                    return Ok(());
+                }
                 match row {
                     ChunkRow::Kept { row, value, raw, first: None } => {
                         sink.kept(&Kept {

@@ -129,6 +129,16 @@ pub trait Sink {
     fn unchanged_rows(&self) -> bool {
         true
     }
+
+    /// Whether the sink wants more rows. [`Processed::emit`] stops, with
+    /// success, as soon as this is `false`: a report that shows only the
+    /// first findings of each rule can take its counts from the
+    /// statistics and skip the rest of a large file.
+    ///
+    /// [`Processed::emit`]: crate::Processed::emit
+    fn wants_more(&self) -> bool {
+        true
+    }
 }
 
 impl<S: Sink + ?Sized> Sink for &mut S {
@@ -144,6 +154,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 
     fn unchanged_rows(&self) -> bool {
         (**self).unchanged_rows()
+    }
+
+    fn wants_more(&self) -> bool {
+        (**self).wants_more()
     }
 }
 

@@ -288,3 +288,53 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// A findings-only sink that wants the first `want` rows and no more.
+struct FirstRows {
+    lines: Vec<u64>,
+    want: usize,
+}
+
+impl crate::Sink for FirstRows {
+    type Error = std::convert::Infallible;
+
+    fn kept(&mut self, k: &crate::Kept<'_>) -> Result<(), Self::Error> {
+        self.lines.push(k.line);
+        Ok(())
+    }
+
+    fn dropped(&mut self, f: &crate::Finding<'_>) -> Result<(), Self::Error> {
+        self.lines.push(f.line);
+        Ok(())
+    }
+
+    fn unchanged_rows(&self) -> bool {
+        false
+    }
+
+    fn wants_more(&self) -> bool {
+        self.lines.len() < self.want
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn emit_stops_when_the_sink_wants_no_more(
+        input in input(),
+        opts in options(),
+        chunk in 1usize..40,
+        want in 0usize..6,
+    ) {
+        let pipeline =
+            opts.builder().threads(2).chunk_bytes(chunk).build().unwrap();
+        let run = pipeline.process(&input, "x");
+        let mut all = FirstRows { lines: Vec::new(), want: usize::MAX };
+        run.emit(&mut all).unwrap();
+        let mut first = FirstRows { lines: Vec::new(), want };
+        run.emit(&mut first).unwrap();
+        let n = want.min(all.lines.len());
+        prop_assert_eq!(&first.lines[..], &all.lines[..n]);
+    }
+}
