@@ -28,141 +28,18 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::fmt;
-use std::str::FromStr;
+mod body;
+mod data_center;
+mod http_url;
+mod operation;
 
-use serde::Serialize;
+pub use body::{Body, Call, Request};
+pub use data_center::DataCenter;
+pub use operation::Operation;
 
 use crate::error::Error;
 use crate::idtype::{is_email, AttributeType};
-
-/// A File Segment API operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Operation {
-    /// Create a segment from a file.
-    Create,
-    /// Add a file's users to a segment.
-    Add,
-    /// Remove a file's users from a segment.
-    Remove,
-    /// Replace a segment's users with a file's.
-    Replace,
-    /// Archive a segment.
-    Archive,
-    /// Bring an archived segment back.
-    Unarchive,
-}
-
-impl Operation {
-    /// Every operation's name, in the order of the documentation.
-    pub const NAMES: &'static [&'static str] =
-        &["create", "add", "remove", "replace", "archive", "unarchive"];
-
-    const ALL: [Operation; 6] = [
-        Operation::Create,
-        Operation::Add,
-        Operation::Remove,
-        Operation::Replace,
-        Operation::Archive,
-        Operation::Unarchive,
-    ];
-
-    /// The name used on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Operation::Create => "create",
-            Operation::Add => "add",
-            Operation::Remove => "remove",
-            Operation::Replace => "replace",
-            Operation::Archive => "archive",
-            Operation::Unarchive => "unarchive",
-        }
-    }
-
-    /// Whether the operation sends a file (create, add, remove,
-    /// replace) rather than only names a segment (archive, unarchive).
-    pub fn sends_file(self) -> bool {
-        !matches!(self, Operation::Archive | Operation::Unarchive)
-    }
-
-    /// The HTTP method and path the platform documents for the
-    /// operation, if it documents one.
-    pub fn endpoint(self) -> Option<(&'static str, &'static str)> {
-        match self {
-            Operation::Create => {
-                Some(("POST", "/v2/custom-segments/file-segment"))
-            }
-            Operation::Archive => {
-                Some(("PATCH", "/v2/custom-segments/archive"))
-            }
-            Operation::Unarchive => {
-                Some(("PATCH", "/v2/custom-segments/unarchive"))
-            }
-            Operation::Add | Operation::Remove | Operation::Replace => None,
-        }
-    }
-}
-
-impl FromStr for Operation {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Operation, String> {
-        Operation::ALL.into_iter().find(|op| op.name() == s).ok_or_else(|| {
-            format!(
-                "unknown operation '{s}' (expected one of: {})",
-                Operation::NAMES.join(", ")
-            )
-        })
-    }
-}
-
-impl fmt::Display for Operation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A MoEngage data center: the `DC` of `https://api-DC.moengage.com`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct DataCenter(&'static str);
-
-impl DataCenter {
-    /// Every data center the platform documents.
-    pub const NAMES: &'static [&'static str] =
-        &["01", "02", "03", "04", "05", "06", "101"];
-
-    /// The data center's name, as in the API host (`01`, ..., `101`).
-    pub fn name(self) -> &'static str {
-        self.0
-    }
-
-    /// The API's base URL in this data center, without a final `/`.
-    pub fn api_base(self) -> String {
-        format!("https://api-{}.moengage.com", self.0)
-    }
-}
-
-impl FromStr for DataCenter {
-    type Err = Error;
-
-    /// Parses a data center name exactly as the platform writes it (`1`
-    /// is not `01`).
-    fn from_str(s: &str) -> Result<DataCenter, Error> {
-        match DataCenter::NAMES.iter().find(|&&name| name == s) {
-            Some(&name) => Ok(DataCenter(name)),
-            None => Err(Error::config(format!(
-                "--dc '{s}': unknown data center (expected one of: {})",
-                DataCenter::NAMES.join(", ")
-            ))),
-        }
-    }
-}
-
-impl fmt::Display for DataCenter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
+use http_url::checked_url;
 
 /// Parses `--expiry-days`: ASCII digits only (no sign, no fraction, no
 /// spaces). Zero parses; [`RequestBuilder::build`] refuses it.
@@ -415,197 +292,6 @@ impl RequestBuilder {
     }
 }
 
-/// A request body. Keys that were not given are left out, never null;
-/// keys come in the platform's documented order.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Body {
-    /// `name`.
-    pub name: String,
-    /// `attribute_name`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute_name: Option<String>,
-    /// `attribute_type`: `string` or `double`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub attribute_type: Option<&'static str>,
-    /// `file_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file_url: Option<String>,
-    /// `callback_url`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub callback_url: Option<String>,
-    /// `emails`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub emails: Option<Vec<String>>,
-    /// `expiry_time`, in days.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expiry_time: Option<u64>,
-    /// `cs_id`: the segment's id, for archive and unarchive.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cs_id: Option<String>,
-}
-
-/// A body with the method and URL to send it to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Call {
-    /// `POST` or `PATCH`.
-    pub method: &'static str,
-    /// The endpoint in the chosen data center.
-    pub url: String,
-    /// What to send.
-    pub body: Body,
-}
-
-/// What `segprep request` prints: the body alone, or, with a data
-/// center, the whole call.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum Request {
-    /// The body alone.
-    Body(Body),
-    /// `{"method", "url", "body"}`.
-    Call(Call),
-}
-
-impl Request {
-    /// The body, wrapped or not.
-    pub fn body(&self) -> &Body {
-        match self {
-            Request::Body(body) => body,
-            Request::Call(call) => &call.body,
-        }
-    }
-}
-
-/// Why a text is not an absolute `http` or `https` URL with a host.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum UrlProblem {
-    Empty,
-    Space,
-    NotAbsolute,
-    Scheme(String),
-    NoHost,
-    BadHost,
-    BadPort,
-}
-
-impl fmt::Display for UrlProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            UrlProblem::Empty => f.write_str("empty"),
-            UrlProblem::Space => {
-                f.write_str("has a space or control character; encode it")
-            }
-            UrlProblem::NotAbsolute => f.write_str(
-                "not an absolute URL; give the whole address, starting \
-                 with https://",
-            ),
-            UrlProblem::Scheme(scheme) => {
-                write!(f, "the scheme is {scheme}, not http or https")
-            }
-            UrlProblem::NoHost => f.write_str("no host after the scheme"),
-            UrlProblem::BadHost => f.write_str("not a valid host name"),
-            UrlProblem::BadPort => f.write_str("not a valid port"),
-        }
-    }
-}
-
-/// The URL, owned, when it is an absolute `http` or `https` URL with a
-/// host; else an error naming the option.
-fn checked_url(flag: &str, url: &str) -> Result<String, Error> {
-    match check_http_url(url) {
-        Ok(()) => Ok(url.to_string()),
-        Err(problem) => {
-            Err(Error::config(format!("{flag} '{url}': {problem}")))
-        }
-    }
-}
-
-/// Checks `scheme://[userinfo@]host[:port][/path][?query][#fragment]`,
-/// scheme `http` or `https` in any case (RFC 3986, section 3). Only the
-/// parts before the path are looked at closely: the platform downloads
-/// whatever path and query it is given.
-fn check_http_url(url: &str) -> Result<(), UrlProblem> {
-    if url.is_empty() {
-        return Err(UrlProblem::Empty);
-    }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(UrlProblem::Space);
-    }
-    let Some((scheme, rest)) = url.split_once(':') else {
-        return Err(UrlProblem::NotAbsolute);
-    };
-    let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
-    if !scheme_ok {
-        return Err(UrlProblem::NotAbsolute);
-    }
-    if !scheme.eq_ignore_ascii_case("http")
-        && !scheme.eq_ignore_ascii_case("https")
-    {
-        return Err(UrlProblem::Scheme(scheme.to_string()));
-    }
-    let Some(rest) = rest.strip_prefix("//") else {
-        return Err(UrlProblem::NoHost);
-    };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..end];
-    let host_port = match authority.rfind('@') {
-        Some(at) => &authority[at + 1..],
-        None => authority,
-    };
-    let (host, port) = if let Some(inner) = host_port.strip_prefix('[') {
-        let Some((ip, after)) = inner.split_once(']') else {
-            return Err(UrlProblem::BadHost);
-        };
-        let ip_ok = ip.contains(':')
-            && ip.bytes().all(|b| b.is_ascii_hexdigit() || b":.".contains(&b));
-        if !ip_ok {
-            return Err(UrlProblem::BadHost);
-        }
-        match after {
-            "" => (ip, None),
-            _ => match after.strip_prefix(':') {
-                Some(port) => (ip, Some(port)),
-                None => return Err(UrlProblem::BadHost),
-            },
-        }
-    } else {
-        match host_port.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (host_port, None),
-        }
-    };
-    if host.is_empty() {
-        return Err(UrlProblem::NoHost);
-    }
-    if !host_port.starts_with('[') && !is_host_name(host) {
-        return Err(UrlProblem::BadHost);
-    }
-    if let Some(port) = port {
-        let digits =
-            !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
-        if !digits || port.parse::<u16>().is_err() {
-            return Err(UrlProblem::BadPort);
-        }
-    }
-    Ok(())
-}
-
-/// A registered name or IPv4 address: dot-separated labels, none empty
-/// (one final dot allowed), of letters, digits, `-`, `_`, `~`,
-/// percent-escapes and non-ASCII letters (internationalized names).
-fn is_host_name(host: &str) -> bool {
-    let host = host.strip_suffix('.').unwrap_or(host);
-    host.split('.').all(|label| {
-        !label.is_empty()
-            && label.chars().all(|c| {
-                c.is_alphanumeric() || matches!(c, '-' | '_' | '~' | '%')
-            })
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::{json, Value};
@@ -626,15 +312,6 @@ mod tests {
 
     fn error_of(b: &RequestBuilder) -> String {
         b.build().expect_err("an invalid request").to_string()
-    }
-
-    #[test]
-    fn operation_names_round_trip() {
-        for (op, name) in Operation::ALL.iter().zip(Operation::NAMES) {
-            assert_eq!(op.name(), *name);
-            assert_eq!(name.parse::<Operation>(), Ok(*op));
-        }
-        assert!("delete".parse::<Operation>().is_err());
     }
 
     #[test]
@@ -713,17 +390,6 @@ mod tests {
             assert!(error_of(&b).contains("endpoint not documented"));
         }
     }
-
-    #[test]
-    fn data_centers() {
-        for name in DataCenter::NAMES {
-            assert_eq!(name.parse::<DataCenter>().unwrap().name(), *name);
-        }
-        for bad in ["1", "07", "", "100", " 01"] {
-            assert!(bad.parse::<DataCenter>().is_err(), "{bad:?}");
-        }
-    }
-
     #[test]
     fn names_must_not_be_blank() {
         let mut b = file_request(Operation::Add);
@@ -788,46 +454,7 @@ mod tests {
     }
 
     #[test]
-    fn urls() {
-        let good = [
-            "http://h",
-            "https://h.example/f.csv",
-            "HTTPS://H.EXAMPLE/F.CSV",
-            "https://user:pw@h.example:443/a/b.csv?sig=x&y=1#frag",
-            "http://127.0.0.1:8080",
-            "http://[::1]:80/x",
-            "https://h.example./x",
-            "https://bücher.example/x",
-            "https://h.example?x",
-        ];
-        for url in good {
-            assert_eq!(check_http_url(url), Ok(()), "{url}");
-        }
-        let bad = [
-            ("", UrlProblem::Empty),
-            ("data.csv", UrlProblem::NotAbsolute),
-            ("/abs/path.csv", UrlProblem::NotAbsolute),
-            ("//h.example/x", UrlProblem::NotAbsolute),
-            ("ftp://h.example/x", UrlProblem::Scheme("ftp".into())),
-            ("s3://bucket/x", UrlProblem::Scheme("s3".into())),
-            ("http:/h.example/x", UrlProblem::NoHost),
-            ("http:h.example", UrlProblem::NoHost),
-            ("http://", UrlProblem::NoHost),
-            ("http:///x.csv", UrlProblem::NoHost),
-            ("http://user@/x", UrlProblem::NoHost),
-            ("http://:80/x", UrlProblem::NoHost),
-            ("http://h..example/x", UrlProblem::BadHost),
-            ("http://h_x^y/x", UrlProblem::BadHost),
-            ("http://[::1/x", UrlProblem::BadHost),
-            ("http://[zz]/x", UrlProblem::BadHost),
-            ("http://h:/x", UrlProblem::BadPort),
-            ("http://h:99999/x", UrlProblem::BadPort),
-            ("http://h:8o/x", UrlProblem::BadPort),
-            ("http://h.example/a b.csv", UrlProblem::Space),
-        ];
-        for (url, problem) in bad {
-            assert_eq!(check_http_url(url), Err(problem), "{url}");
-        }
+    fn url_errors_name_the_option() {
         let mut b = file_request(Operation::Add);
         b.callback_url("ftp://h/x");
         let err = error_of(&b);

@@ -1,0 +1,63 @@
+//! The data centers that host the API, for the `--dc` call wrapper.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// A MoEngage data center: the `DC` of `https://api-DC.moengage.com`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DataCenter(&'static str);
+
+impl DataCenter {
+    /// Every data center the platform documents.
+    pub const NAMES: &'static [&'static str] =
+        &["01", "02", "03", "04", "05", "06", "101"];
+
+    /// The data center's name, as in the API host (`01`, ..., `101`).
+    pub fn name(self) -> &'static str {
+        self.0
+    }
+
+    /// The API's base URL in this data center, without a final `/`.
+    pub fn api_base(self) -> String {
+        format!("https://api-{}.moengage.com", self.0)
+    }
+}
+
+impl FromStr for DataCenter {
+    type Err = Error;
+
+    /// Parses a data center name exactly as the platform writes it (`1`
+    /// is not `01`).
+    fn from_str(s: &str) -> Result<DataCenter, Error> {
+        match DataCenter::NAMES.iter().find(|&&name| name == s) {
+            Some(&name) => Ok(DataCenter(name)),
+            None => Err(Error::config(format!(
+                "--dc '{s}': unknown data center (expected one of: {})",
+                DataCenter::NAMES.join(", ")
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for DataCenter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_centers() {
+        for name in DataCenter::NAMES {
+            assert_eq!(name.parse::<DataCenter>().unwrap().name(), *name);
+        }
+        for bad in ["1", "07", "", "100", " 01"] {
+            assert!(bad.parse::<DataCenter>().is_err(), "{bad:?}");
+        }
+    }
+}
