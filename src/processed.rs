@@ -11,8 +11,9 @@ use crate::row::RowRules;
 use crate::sink::{Finding, FindingKind, Kept, Sink};
 use crate::stats::Stats;
 
-/// The outcome of [`Pipeline::process`]: statistics now, rows on demand
-/// through [`Processed::emit`] and [`Processed::write_clean`].
+/// The outcome of [`Pipeline::process`](crate::Pipeline::process):
+/// statistics now, rows on demand through [`Processed::emit`] and
+/// [`Processed::write_clean`].
 #[derive(Debug)]
 pub struct Processed<'a> {
     input: &'a [u8],
