@@ -1,7 +1,9 @@
 //! Steps 1 to 10 over one chunk of rows, stored compactly.
 //!
 //! A kept row costs 16 bytes: its value's place, its line and its fixes.
-//! Its raw text is its value unless a fix changed it; the raw text of
+//! UUID rows that the fast path keeps as they were read cost nothing of
+//! their own: a run of them, one after the other, is one entry. A kept
+//! row's raw text is its value unless a fix changed it; the raw text of
 //! changed rows is kept aside, in order, because only the ordered
 //! hand-over to a sink reads it. A dropped row costs 12 bytes: its place
 //! and line. Its reason is counted at once and worked out again, from the
@@ -16,10 +18,20 @@ use crate::rule::{Fix, FixSet, Reject};
 
 /// `KeptRow::flags`: the value is in the chunk's arena.
 const IN_ARENA: u16 = 1 << 14;
-/// `KeptRow::flags`: the value repeats an earlier one.
-pub(crate) const DUPLICATE: u16 = 1 << 15;
+/// `KeptRow::flags` of an entry of `Chunk::entries`: a run of UUID rows
+/// kept as they were read, 36 bytes and an LF each; `len` is their number.
+const RUN: u16 = 1 << 15;
+/// A UUID row's bytes, LF included.
+const UUID_LINE: u32 = 37;
+/// Kept indices per block of `Chunk::run_blocks`.
+const BLOCK: u32 = 64;
 
-/// A row whose value passed steps 1 to 10.
+/// A placeholder row.
+pub(crate) const ZERO_ROW: KeptRow =
+    KeptRow { start: 0, len: 0, line: 0, flags: 0 };
+
+/// A row whose value passed steps 1 to 10; in `Chunk::entries`, also a
+/// run of them.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct KeptRow {
     /// Start of the value: in the input relative to the chunk's base, or
@@ -28,8 +40,8 @@ pub(crate) struct KeptRow {
     len: u32,
     /// Line relative to the chunk (1-based).
     pub(crate) line: u32,
-    /// Fix bits, `IN_ARENA` and `DUPLICATE`.
-    pub(crate) flags: u16,
+    /// Fix bits, `IN_ARENA` and `RUN`.
+    flags: u16,
 }
 
 impl KeptRow {
@@ -37,8 +49,26 @@ impl KeptRow {
         FixSet::from_bits(self.flags)
     }
 
-    pub(crate) fn is_duplicate(&self) -> bool {
-        self.flags & DUPLICATE != 0
+    /// The rows of an entry.
+    fn rows(&self) -> u32 {
+        if self.flags & RUN == 0 {
+            1
+        } else {
+            self.len
+        }
+    }
+
+    /// Row `k` of an entry.
+    pub(crate) fn row(&self, k: u32) -> KeptRow {
+        if self.flags & RUN == 0 {
+            return *self;
+        }
+        KeptRow {
+            start: self.start + k * UUID_LINE,
+            len: UUID_LINE - 1,
+            line: self.line + k,
+            flags: 0,
+        }
     }
 }
 
@@ -113,7 +143,16 @@ pub(crate) struct Chunk {
     /// Rows before this chunk.
     pub(crate) first_line: u64,
     pub(crate) rows: u64,
-    pub(crate) kept: Vec<KeptRow>,
+    /// The kept rows in line order, duplicates included: a row an entry,
+    /// or a run of UUID rows an entry.
+    entries: Vec<KeptRow>,
+    /// (entry index, kept index of its first row) of each run.
+    runs: Vec<(u32, u32)>,
+    /// For each block of `BLOCK` kept indices, the runs that start before
+    /// it: where finding a kept row's entry starts.
+    run_blocks: Vec<u32>,
+    /// The number of kept rows, duplicates included.
+    kept_len: u32,
     /// (kept index, raw start, raw len) of each kept row that a fix
     /// changed, in order; starts are relative to `base`.
     pub(crate) changed_raws: Vec<(u32, u32, u32)>,
@@ -146,12 +185,109 @@ impl Chunk {
         }
     }
 
-    /// Flags the kept row `index` as a duplicate of the one at
-    /// `first_line`; duplicates must come in row order.
+    /// The number of kept rows, duplicates included.
+    #[cfg(test)]
+    pub(crate) fn kept_len(&self) -> u32 {
+        self.kept_len
+    }
+
+    /// The entry holding kept row `index`, and the row's place in it.
+    #[inline]
+    pub(crate) fn locate(&self, index: u32) -> (usize, u32) {
+        if self.runs.is_empty() {
+            return (index as usize, 0);
+        }
+        // The runs that start at or before `index`: those before its
+        // block, then at most a block's worth more.
+        let mut runs = self.run_blocks[(index / BLOCK) as usize] as usize;
+        while self.runs.get(runs).is_some_and(|&(_, first)| first <= index) {
+            runs += 1;
+        }
+        let Some(&(entry, first)) = runs.checked_sub(1).map(|r| &self.runs[r])
+        else {
+            return (index as usize, 0);
+        };
+        let count = self.entries[entry as usize].len;
+        match index - first {
+            k if k < count => (entry as usize, k),
+            past => (entry as usize + 1 + (past - count) as usize, 0),
+        }
+    }
+
+    /// Kept row `index`.
+    pub(crate) fn kept_row(&self, index: u32) -> KeptRow {
+        let (entry, k) = self.locate(index);
+        self.entries[entry].row(k)
+    }
+
+    /// Entry `index` of `entries`.
+    pub(crate) fn entry(&self, index: usize) -> &KeptRow {
+        &self.entries[index]
+    }
+
+    /// The kept rows in line order, duplicates included, with their
+    /// indices.
+    pub(crate) fn kept_rows(
+        &self,
+    ) -> impl Iterator<Item = (u32, KeptRow)> + '_ {
+        let rows = self
+            .entries
+            .iter()
+            .flat_map(|entry| (0..entry.rows()).map(|k| entry.row(k)));
+        (0..).zip(rows)
+    }
+
+    /// The kept rows that are not duplicates, in line order.
+    pub(crate) fn unique_rows(&self) -> impl Iterator<Item = KeptRow> + '_ {
+        let mut duplicates = self.duplicates.iter().map(|d| d.0).peekable();
+        self.kept_rows().filter_map(move |(index, row)| {
+            duplicates.next_if_eq(&index).is_none().then_some(row)
+        })
+    }
+
+    /// Hands the chunk's part of the clean file to `write` in pieces, each
+    /// with whether an LF follows it: runs of UUID rows, less their
+    /// duplicates, as slices of the input with their LFs; every other
+    /// value.
+    pub(crate) fn clean_pieces<E>(
+        &self,
+        input: &[u8],
+        mut write: impl FnMut(&[u8], bool) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut duplicates = self.duplicates.iter().map(|d| d.0).peekable();
+        let mut index = 0;
+        for entry in &self.entries {
+            let end = index + entry.rows();
+            if entry.flags & RUN == 0 {
+                if duplicates.next_if_eq(&index).is_none() {
+                    write(self.value(input, entry), true)?;
+                }
+                index = end;
+                continue;
+            }
+            let at = |k: u32| {
+                self.base + (entry.start + (k - index) * UUID_LINE) as usize
+            };
+            let mut from = index;
+            while let Some(duplicate) = duplicates.next_if(|&d| d < end) {
+                if duplicate > from {
+                    write(&input[at(from)..at(duplicate)], false)?;
+                }
+                from = duplicate + 1;
+            }
+            if end > from {
+                write(&input[at(from)..at(end)], false)?;
+            }
+            index = end;
+        }
+        Ok(())
+    }
+
+    /// Counts kept row `index` as a duplicate of the one at `first_line`;
+    /// duplicates must come in row order.
     pub(crate) fn mark_duplicate(&mut self, index: u32, first_line: u64) {
-        let row = &mut self.kept[index as usize];
-        row.flags |= DUPLICATE;
-        self.tally.uncount(row);
+        let row = self.kept_row(index);
+        self.tally.uncount(&row);
         self.duplicates.push((index, first_line));
     }
 
@@ -159,9 +295,28 @@ impl Chunk {
     #[inline]
     fn keep(&mut self, row: KeptRow, hash: u64) {
         self.tally.count(&row);
-        let index = self.kept.len() as u32;
-        self.shards[shard_of(hash)].push((index, hash as u32));
-        self.kept.push(row);
+        self.shards[shard_of(hash)].push((self.kept_len, hash as u32));
+        self.kept_len += 1;
+        self.entries.push(row);
+    }
+
+    /// Adds a UUID row kept as it was read, at `start`, whose value has
+    /// `hash`.
+    #[inline]
+    fn keep_uuid(&mut self, start: u32, line: u32, hash: u64) {
+        let row = KeptRow { start, len: UUID_LINE - 1, line, flags: 0 };
+        self.tally.count(&row);
+        self.shards[shard_of(hash)].push((self.kept_len, hash as u32));
+        self.kept_len += 1;
+        if let Some(last) = self.entries.last_mut() {
+            if last.flags & RUN != 0 && last.line + last.len == line {
+                debug_assert_eq!(last.start + last.len * UUID_LINE, start);
+                last.len += 1;
+                return;
+            }
+        }
+        self.runs.push((self.entries.len() as u32, self.kept_len - 1));
+        self.entries.push(KeptRow { start, len: 1, line, flags: RUN });
     }
 
     /// Runs steps 1 to 10 over the rows of `input[range]`.
@@ -177,7 +332,7 @@ impl Chunk {
         let rows = range.len() / 32 + 16;
         let mut chunk = Chunk {
             base,
-            kept: Vec::with_capacity(rows),
+            entries: Vec::with_capacity(rows),
             shards: (0..SHARDS)
                 .map(|_| Vec::with_capacity(rows / SHARDS + 16))
                 .collect(),
@@ -198,8 +353,7 @@ impl Chunk {
                         rows.skip_uuid();
                         line += 1;
                         let start = (offset(raw) - base) as u32;
-                        let row = KeptRow { start, len: 36, line, flags: 0 };
-                        chunk.keep(row, crate::dedupe::hash(raw));
+                        chunk.keep_uuid(start, line, crate::dedupe::hash(raw));
                         continue;
                     }
                 }
@@ -260,7 +414,7 @@ impl Chunk {
                 };
             if !fixes.is_empty() {
                 chunk.changed_raws.push((
-                    chunk.kept.len() as u32,
+                    chunk.kept_len,
                     (raw_start - base) as u32,
                     raw.len() as u32,
                 ));
@@ -271,6 +425,18 @@ impl Chunk {
             chunk.keep(row, hash);
         }
         chunk.rows = u64::from(line);
+        if !chunk.runs.is_empty() {
+            let mut runs = chunk.runs.iter().peekable();
+            let mut before = 0;
+            chunk.run_blocks = (0..chunk.kept_len.div_ceil(BLOCK))
+                .map(|block| {
+                    while runs.next_if(|r| r.1 < block * BLOCK).is_some() {
+                        before += 1;
+                    }
+                    before
+                })
+                .collect();
+        }
         chunk
     }
 
@@ -302,11 +468,11 @@ impl Chunk {
         // The kept rows to visit: every one, or only those a fix changed
         // and the duplicates, found from their lists rather than by
         // reading every row.
-        let mut all = 0..if unchanged { self.kept.len() as u32 } else { 0 };
+        let mut all = unchanged.then(|| self.kept_rows());
         let mut fixed = self.changed_raws.iter().map(|c| c.0).peekable();
         let mut duplicate = self.duplicates.iter().map(|d| d.0).peekable();
-        let mut indices = std::iter::from_fn(move || {
-            if unchanged {
+        let mut kept = std::iter::from_fn(move || {
+            if let Some(all) = &mut all {
                 return all.next();
             }
             let next = match (fixed.peek(), duplicate.peek()) {
@@ -317,10 +483,7 @@ impl Chunk {
             };
             fixed.next_if_eq(&next);
             duplicate.next_if_eq(&next);
-            Some(next)
-        });
-        let mut kept = std::iter::from_fn(move || {
-            indices.next().map(|i| (i as usize, &self.kept[i as usize]))
+            Some((next, self.kept_row(next)))
         })
         .peekable();
         let mut dropped = self.dropped.iter().peekable();
@@ -338,22 +501,16 @@ impl Chunk {
                 return Some(ChunkRow::Dropped(row, self.raw(input, row)));
             }
             let (index, row) = kept.next().expect("peeked");
-            let value = self.value(input, row);
+            let value = self.value(input, &row);
             let raw = if row.fixes().is_empty() {
                 value
             } else {
                 let &(at, start, len) =
                     changed.next().expect("one per fixed row");
-                debug_assert_eq!(at as usize, index);
+                debug_assert_eq!(at, index);
                 &input[self.base + start as usize..][..len as usize]
             };
-            let first = if row.is_duplicate() {
-                let &(at, first) = dups.next().expect("one per duplicate");
-                debug_assert_eq!(at as usize, index);
-                Some(first)
-            } else {
-                None
-            };
+            let first = dups.next_if(|d| d.0 == index).map(|d| d.1);
             Some(ChunkRow::Kept { row, value, raw, first })
         })
     }
@@ -362,7 +519,7 @@ impl Chunk {
 /// One row of a chunk, as `Chunk::rows` yields it.
 pub(crate) enum ChunkRow<'a> {
     Kept {
-        row: &'a KeptRow,
+        row: KeptRow,
         value: &'a [u8],
         raw: &'a [u8],
         /// The first occurrence's line, for a duplicate.

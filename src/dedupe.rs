@@ -19,7 +19,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
-use crate::chunk::{Chunk, KeptRow};
+use crate::chunk::{Chunk, KeptRow, ZERO_ROW};
 
 /// Number of dedupe shards: a power of two.
 pub(crate) const SHARDS: usize = 256;
@@ -48,9 +48,9 @@ type RowId = (u32, u32);
 /// line.
 type Duplicate = (u32, u32, u64);
 
-/// Marks every duplicate in `chunks` (in input order, `first_line` set):
-/// the `DUPLICATE` flag and the first occurrence's line. Uses `pool`'s
-/// threads when given.
+/// Finds every duplicate in `chunks` (in input order, `first_line` set)
+/// and lists it in its chunk with the first occurrence's line. Uses
+/// `pool`'s threads when given.
 pub(crate) fn mark_duplicates(
     input: &[u8],
     chunks: &mut [Chunk],
@@ -124,17 +124,39 @@ struct Rows<'a> {
     chunks: &'a [Chunk],
 }
 
+/// Where a kept row is stored: its chunk, its entry there, and its place
+/// in the entry.
+type Place = (u32, usize, u32);
+
 impl<'a> Rows<'a> {
-    fn kept(&self, (c, r): RowId) -> &'a KeptRow {
-        &self.chunks[c as usize].kept[r as usize]
+    fn place(&self, (c, r): RowId) -> Place {
+        let (entry, k) = self.chunks[c as usize].locate(r);
+        (c, entry, k)
     }
 
-    fn value(&self, id: RowId) -> &'a [u8] {
-        self.chunks[id.0 as usize].value(self.input, self.kept(id))
+    fn entry(&self, (c, entry, _): Place) -> &'a KeptRow {
+        self.chunks[c as usize].entry(entry)
     }
 
-    fn line(&self, id: RowId) -> u64 {
-        self.chunks[id.0 as usize].first_line + u64::from(self.kept(id).line)
+    /// The row at `place`, with its chunk.
+    fn row(&self, place: Place) -> (u32, KeptRow) {
+        (place.0, self.entry(place).row(place.2))
+    }
+
+    fn value(&self, (c, row): (u32, KeptRow)) -> &'a [u8] {
+        self.chunks[c as usize].value(self.input, &row)
+    }
+
+    fn line(&self, (c, row): (u32, KeptRow)) -> u64 {
+        self.chunks[c as usize].first_line + u64::from(row.line)
+    }
+
+    fn value_of(&self, id: RowId) -> &'a [u8] {
+        self.value(self.row(self.place(id)))
+    }
+
+    fn line_of(&self, id: RowId) -> u64 {
+        self.line(self.row(self.place(id)))
     }
 }
 
@@ -143,21 +165,36 @@ impl<'a> Rows<'a> {
 fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
     let mut duplicates = Vec::with_capacity(candidates.len());
     let mut collided = HashSet::new();
-    for (i, &(row, first)) in candidates.iter().enumerate() {
-        // Rows, then their values, are fetched ahead: these reads land
-        // anywhere in the input and would otherwise wait one by one.
-        if let Some(&(row, first)) = candidates.get(i + 2 * AHEAD) {
-            prefetch(rows.kept(row));
-            prefetch(rows.kept(first));
+    // Rows, then their values, are fetched ahead: these reads land
+    // anywhere in the input and would otherwise wait one by one. Each
+    // stage leaves what it found for the next in a ring.
+    const RING: usize = 4 * AHEAD;
+    let mut places = [((0, 0, 0), (0, 0, 0)); RING];
+    let mut found = [((0, ZERO_ROW), (0, ZERO_ROW)); RING];
+    for i in 0..candidates.len() + 2 * AHEAD {
+        if let Some(&(row, first)) = candidates.get(i) {
+            let place = (rows.place(row), rows.place(first));
+            prefetch(rows.entry(place.0));
+            prefetch(rows.entry(place.1));
+            places[i % RING] = place;
         }
-        if let Some(&(row, first)) = candidates.get(i + AHEAD) {
-            prefetch_bytes(rows.value(row));
-            prefetch_bytes(rows.value(first));
+        if let Some(j) = i.checked_sub(AHEAD).filter(|&j| j < candidates.len())
+        {
+            let (row, first) = places[j % RING];
+            let pair = (rows.row(row), rows.row(first));
+            prefetch_bytes(rows.value(pair.0));
+            prefetch_bytes(rows.value(pair.1));
+            found[j % RING] = pair;
         }
+        let Some(j) = i.checked_sub(2 * AHEAD) else {
+            continue;
+        };
+        let (row, first) = found[j % RING];
         if rows.value(row) == rows.value(first) {
-            duplicates.push((row.0, row.1, rows.line(first)));
+            let id = candidates[j].0;
+            duplicates.push((id.0, id.1, rows.line(first)));
         } else {
-            collided.insert(first);
+            collided.insert(candidates[j].1);
         }
     }
     if collided.is_empty() {
@@ -170,15 +207,15 @@ fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
     let mut groups: HashMap<RowId, HashMap<&[u8], RowId>> = HashMap::new();
     for &(row, first) in candidates {
         if !collided.contains(&first) {
-            duplicates.push((row.0, row.1, rows.line(first)));
+            duplicates.push((row.0, row.1, rows.line_of(first)));
             continue;
         }
         let group = groups
             .entry(first)
-            .or_insert_with(|| HashMap::from([(rows.value(first), first)]));
-        match group.entry(rows.value(row)) {
+            .or_insert_with(|| HashMap::from([(rows.value_of(first), first)]));
+        match group.entry(rows.value_of(row)) {
             std::collections::hash_map::Entry::Occupied(seen) => {
-                duplicates.push((row.0, row.1, rows.line(*seen.get())));
+                duplicates.push((row.0, row.1, rows.line_of(*seen.get())));
             }
             std::collections::hash_map::Entry::Vacant(new) => {
                 new.insert(row);
@@ -238,9 +275,8 @@ mod tests {
                 for shard in &mut chunk.shards {
                     shard.clear();
                 }
-                chunk.shards[7] = (0..chunk.kept.len() as u32)
-                    .map(|r| (r, 0xdead_beef))
-                    .collect();
+                chunk.shards[7] =
+                    (0..chunk.kept_len()).map(|r| (r, 0xdead_beef)).collect();
                 chunk
             })
             .collect();
@@ -248,15 +284,11 @@ mod tests {
         chunks
             .iter()
             .map(|chunk| {
-                let mut found = Vec::new();
-                let mut dups = chunk.duplicates.iter();
-                for row in &chunk.kept {
-                    if row.is_duplicate() {
-                        found.push(dups.next().expect("one per duplicate").1);
-                    } else {
-                        found.push(0);
-                    }
-                }
+                let mut dups = chunk.duplicates.iter().peekable();
+                let found = (0..chunk.kept_len())
+                    .map(|r| dups.next_if(|d| d.0 == r).map_or(0, |d| d.1))
+                    .collect::<Vec<u64>>();
+                assert_eq!(dups.next(), None, "duplicates are kept rows");
                 found
             })
             .collect()

@@ -411,11 +411,11 @@ impl Pipeline {
             let unreadable = chunks
                 .iter()
                 .flat_map(|chunk| {
-                    let values =
-                        chunk.kept.iter().filter(|r| !r.is_duplicate());
-                    values.map(|row| chunk.value(input, row))
+                    chunk.unique_rows().map(|row| {
+                        crate::field::reads_back(chunk.value(input, &row))
+                    })
                 })
-                .filter(|value| !crate::field::reads_back(value))
+                .filter(|&reads_back| !reads_back)
                 .count();
             if unreadable > 0 {
                 let (noun, verb) = match unreadable {

@@ -99,11 +99,7 @@ impl<'a> Processed<'a> {
     /// The clean file's values, in first-occurrence order.
     pub fn values(&self) -> impl Iterator<Item = &[u8]> + '_ {
         self.chunks.iter().flat_map(move |chunk| {
-            chunk
-                .kept
-                .iter()
-                .filter(|row| !row.is_duplicate())
-                .map(move |row| chunk.value(self.input, row))
+            chunk.unique_rows().map(move |row| chunk.value(self.input, &row))
         })
     }
 
@@ -124,9 +120,14 @@ impl<'a> Processed<'a> {
                 out.write_all(b"\n")?;
             }
         } else {
-            for value in self.values() {
-                out.write_all(value)?;
-                out.write_all(b"\n")?;
+            for chunk in &self.chunks {
+                chunk.clean_pieces(self.input, |piece, lf| {
+                    out.write_all(piece)?;
+                    match lf {
+                        true => out.write_all(b"\n"),
+                        false => Ok(()),
+                    }
+                })?;
             }
         }
         out.flush()
@@ -156,18 +157,32 @@ impl<'a> Processed<'a> {
             let write = |(chunk, &offset): (&Chunk, &u64)| {
                 // Small buffers keep memory flat; each is one syscall.
                 const BUF: usize = 1 << 20;
-                let mut buf = Vec::with_capacity(BUF + 4096);
+                let mut buf = Vec::with_capacity(BUF + 1);
                 let mut at = offset;
-                for row in chunk.kept.iter().filter(|r| !r.is_duplicate()) {
-                    buf.extend_from_slice(chunk.value(self.input, row));
-                    buf.push(b'\n');
-                    if buf.len() >= BUF {
-                        file.write_all_at(&buf, at)?;
-                        at += buf.len() as u64;
-                        buf.clear();
+                let mut flush = |buf: &mut Vec<u8>| {
+                    file.write_all_at(buf, at)?;
+                    at += buf.len() as u64;
+                    buf.clear();
+                    Ok::<(), io::Error>(())
+                };
+                // The buffer holds less than BUF bytes between pieces.
+                chunk.clean_pieces(self.input, |mut piece, lf| {
+                    while buf.len() + piece.len() > BUF {
+                        let room = BUF - buf.len();
+                        buf.extend_from_slice(&piece[..room]);
+                        piece = &piece[room..];
+                        flush(&mut buf)?;
                     }
-                }
-                file.write_all_at(&buf, at)
+                    buf.extend_from_slice(piece);
+                    if lf {
+                        buf.push(b'\n');
+                    }
+                    if buf.len() >= BUF {
+                        flush(&mut buf)?;
+                    }
+                    Ok::<(), io::Error>(())
+                })?;
+                flush(&mut buf)
             };
             return match self.pool {
                 Some(pool) => pool.install(|| {

@@ -338,3 +338,72 @@ proptest! {
         prop_assert_eq!(&first.lines[..], &all.lines[..n]);
     }
 }
+
+/// Hundreds of UUID rows, for the fast path's runs: most valid and drawn
+/// from a small pool so that duplicates fall inside runs; some upper case
+/// with CRLF, zero ids and junk to break the runs.
+fn uuid_input() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec((0u8..40, 0u32..1000), 0..400).prop_map(|rows| {
+        let mut out = Vec::new();
+        for (kind, n) in rows {
+            let row = match kind {
+                0 => "not-a-uuid\n".to_string(),
+                1 => format!("{n:08X}-8CF0-11BD-B23E-{:012X}\r\n", n % 7),
+                2 => "00000000-0000-0000-0000-000000000000\n".to_string(),
+                _ => format!("{:08x}-8cf0-11bd-b23e-{n:012x}\n", n % 3),
+            };
+            out.extend_from_slice(row.as_bytes());
+        }
+        out
+    })
+}
+
+fn uuid_options() -> impl Strategy<Value = Options> {
+    let id_type =
+        prop::sample::select(vec![IdType::Uuid, IdType::Gaid, IdType::Idfa]);
+    let case = prop::option::of(prop::sample::select(vec![
+        Case::Lower,
+        Case::Upper,
+        Case::Keep,
+    ]));
+    (id_type, case).prop_map(|(id_type, case)| Options {
+        id_type,
+        double: false,
+        case,
+        header: HeaderMode::No,
+        attribute_name: None,
+        allow: String::new(),
+        deny: String::new(),
+        ascii_only: false,
+        max_value_len: 256,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn long_uuid_runs_equal_reference(
+        input in uuid_input(),
+        opts in uuid_options(),
+        chunk in 1usize..6000,
+    ) {
+        let want = reference(&input, &opts);
+        let single = opts.builder().threads(1).build().unwrap();
+        prop_assert_eq!(&engine(&single, &input), &want);
+        let pipeline =
+            opts.builder().threads(3).chunk_bytes(chunk).build().unwrap();
+        prop_assert_eq!(&engine(&pipeline, &input), &want);
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        pipeline.process(&input, "x").write_clean(&mut a, false).unwrap();
+        single.process(&input, "x").write_clean(&mut b, false).unwrap();
+        prop_assert_eq!(&a, &b);
+        let values: Vec<u8> = want
+            .kept
+            .iter()
+            .flat_map(|k| [&k.value[..], b"\n"].concat())
+            .collect();
+        prop_assert_eq!(a, values);
+    }
+}
