@@ -2,7 +2,9 @@
 //! characters, and the general path for everything else.
 
 use crate::field::read_row;
-use crate::idtype::{Case, Detail, IdType, Normalized, Rejection, ValueRules};
+use crate::idtype::{
+    all_bytes, Case, Detail, IdType, Normalized, Rejection, ValueRules,
+};
 use crate::rule::{Fix, FixSet, Reject};
 
 /// Per-worker buffers, so a changed value costs no allocation.
@@ -250,7 +252,7 @@ impl RowRules {
                 return outcome;
             }
         }
-        if !raw.is_empty() && raw.iter().all(|&b| self.plain[usize::from(b)]) {
+        if !raw.is_empty() && all_bytes(raw, |b| self.plain[usize::from(b)]) {
             // One unquoted field with nothing to trim: steps 3 to 5 and 8
             // cannot change or reject it.
             return Ok(
