@@ -89,33 +89,83 @@ pub(crate) fn mark_duplicates(
     }
 }
 
+/// Rows per table that keep it in the level-2 cache. Tests use a tiny
+/// one, so that the property tests split shards too.
+const TABLE_ROWS: usize = if cfg!(test) { 4 } else { 1 << 14 };
+
+/// Where a row's sub-bucket comes from in its 32 hash bits: above those
+/// that pick a bucket in a table of `TABLE_ROWS`, below the 7 of its tag.
+const SUB_SHIFT: u32 = 16;
+
+/// At most this many sub-buckets: the bits between `SUB_SHIFT` and the
+/// tag's.
+const MAX_SUB_BITS: u32 = 9;
+
 /// Dedupes one shard; returns its duplicates in row order.
 fn dedupe_shard(
     input: &[u8],
     chunks: &[Chunk],
     shard: usize,
 ) -> Vec<Duplicate> {
-    let size = chunks.iter().map(|c| c.shards[shard].len()).sum();
+    let size: usize = chunks.iter().map(|c| c.shards[shard].len()).sum();
+    let rows = chunks.iter().enumerate().flat_map(|(c, chunk)| {
+        chunk.shards[shard].iter().map(move |&(r, low)| ((c as u32, r), low))
+    });
+    // A large input makes a shard's table outgrow the cache. Its rows are
+    // then split again by more hash bits, keeping their order, and each
+    // part gets a table of its own: equal values stay together.
+    let sub_bits =
+        (size.div_ceil(TABLE_ROWS).next_power_of_two().trailing_zeros())
+            .min(MAX_SUB_BITS);
+    let mut candidates = Vec::new();
+    if sub_bits <= 1 {
+        find_candidates(rows, size, &mut candidates);
+    } else {
+        let sub =
+            |low: u32| (low >> SUB_SHIFT) as usize & ((1 << sub_bits) - 1);
+        let mut starts = vec![0; (1 << sub_bits) + 1];
+        for (_, low) in rows.clone() {
+            starts[sub(low) + 1] += 1;
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        let mut sorted = vec![((0, 0), 0); size];
+        let mut next = starts.clone();
+        for (row, low) in rows {
+            let at = &mut next[sub(low)];
+            sorted[*at] = (row, low);
+            *at += 1;
+        }
+        for part in starts.windows(2) {
+            let part = &sorted[part[0]..part[1]];
+            find_candidates(part.iter().copied(), part.len(), &mut candidates);
+        }
+        candidates.sort_unstable();
+    }
+    confirm(&Rows { input, chunks }, &candidates)
+}
+
+/// Adds to `candidates` each of `rows` (in row order) whose hash bits an
+/// earlier one had, with that earlier row: in row order for these rows.
+fn find_candidates(
+    rows: impl Iterator<Item = (RowId, u32)>,
+    size: usize,
+    candidates: &mut Vec<(RowId, RowId)>,
+) {
     let mut firsts: HashTable<(u32, u32, u32)> =
         HashTable::with_capacity(size);
-    // (row, first row with the same hash bits), in row order.
-    let mut candidates: Vec<(RowId, RowId)> = Vec::new();
-    for (c, chunk) in chunks.iter().enumerate() {
-        let c = c as u32;
-        for &(r, low) in &chunk.shards[shard] {
-            let hash = table_hash(low);
-            match firsts.find(hash, |slot| slot.2 == low) {
-                Some(&(fc, fr, _)) => candidates.push(((c, r), (fc, fr))),
-                None => {
-                    firsts.insert_unique(hash, (c, r, low), |slot| {
-                        table_hash(slot.2)
-                    });
-                }
+    for ((c, r), low) in rows {
+        let hash = table_hash(low);
+        match firsts.find(hash, |slot| slot.2 == low) {
+            Some(&(fc, fr, _)) => candidates.push(((c, r), (fc, fr))),
+            None => {
+                firsts.insert_unique(hash, (c, r, low), |slot| {
+                    table_hash(slot.2)
+                });
             }
         }
     }
-    drop(firsts);
-    confirm(&Rows { input, chunks }, &candidates)
 }
 
 /// Kept rows by `RowId`.
