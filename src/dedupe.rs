@@ -300,8 +300,9 @@ fn prefetch_bytes(bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chunk::{bounds, Chunk};
+    use crate::chunk::Chunk;
     use crate::idtype::{Case, IdType, ValueRules};
+    use crate::lines::bounds;
     use crate::row::RowRules;
     use crate::special::SpecialChars;
 

@@ -43,6 +43,7 @@ mod error;
 mod field;
 mod idtype;
 mod input;
+mod lines;
 mod output;
 mod pipeline;
 mod processed;

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::chunk::{self, Chunk, FirstRow, Rows};
+use crate::chunk::{Chunk, FirstRow};
 use crate::dedupe;
 use crate::error::Error;
 use crate::idtype::{AttributeType, Case, HeaderMode, IdType, ValueRules};
 use crate::input::Input;
+use crate::lines::{self, Rows};
 use crate::processed::Processed;
 use crate::row::{RowRules, Scratch};
 use crate::rule::{Fix, FixSet, Reject};
@@ -267,7 +268,7 @@ impl Pipeline {
             ((input.len() - start) / (self.threads * CHUNKS_PER_THREAD))
                 .clamp(MIN_CHUNK, MAX_CHUNK)
         });
-        let bounds = chunk::bounds(input, start, size);
+        let bounds = lines::bounds(input, start, size);
         let done = AtomicU64::new(0);
         let work = |(i, range): (usize, &Range<usize>)| {
             let first = if i == 0 { Some(first) } else { None };
