@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use segprep::Error;
+use segprep::{Error, Processed};
 
 use crate::cli::{CheckArgs, Format};
 use crate::diag::{self, CheckReport, CheckSink, Styles, Target};
@@ -26,6 +26,17 @@ pub fn run(args: CheckArgs, quiet: bool) -> Result<ExitStatus, Error> {
     if quiet {
         return Ok(status);
     }
+    match report(&args, &run) {
+        // A reader that closed standard output (`segprep check | head`)
+        // has read all it wanted; the verdict stands.
+        Err(err) if err.is_broken_pipe() => Ok(status),
+        result => result.map(|()| status),
+    }
+}
+
+/// Writes the findings and the summary, or the JSON report.
+fn report(args: &CheckArgs, run: &Processed) -> Result<(), Error> {
+    let stats = run.stats();
     let stdout = io::stdout().lock();
     let write_err =
         |e: io::Error| Error::io(None, "writing standard output", e);
@@ -73,5 +84,5 @@ pub fn run(args: CheckArgs, quiet: bool) -> Result<ExitStatus, Error> {
                 .map_err(write_err)?;
         }
     }
-    Ok(status)
+    Ok(())
 }

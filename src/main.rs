@@ -66,9 +66,6 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(status) => status.into(),
-        // A closed standard output (`segprep check | head`) is not an
-        // error: whoever closed it has read all they wanted.
-        Err(err) if err.is_broken_pipe() => ExitCode::from(0),
         Err(err) => {
             eprintln!("segprep: {err}");
             ExitStatus::Error.into()

@@ -44,7 +44,19 @@ impl AtomicFile {
             )
         })?;
         let destination = match fs::metadata(target) {
-            Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            // Refused now: the rename at the end would fail after other
+            // outputs were already in place.
+            Ok(meta) if meta.is_dir() => {
+                return Err(Error::io(
+                    Some(target),
+                    "cannot write",
+                    io::Error::new(
+                        io::ErrorKind::IsADirectory,
+                        "is a directory",
+                    ),
+                ));
+            }
+            Ok(meta) if !meta.is_file() => {
                 // A device or FIFO: no rename can replace it.
                 let file = OpenOptions::new()
                     .write(true)

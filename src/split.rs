@@ -68,16 +68,21 @@ pub fn stale_parts(output: &Path, count: usize) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
+    // Part 0's name, cut at its number: the last ".part-000", since the
+    // output's own name may hold that text too.
     let template = part_path(output, 0);
     let template = template.file_name().unwrap_or_default().to_string_lossy();
-    let (prefix, suffix) = template.split_once("000").unwrap_or_default();
+    let Some((stem, suffix)) = template.rsplit_once(".part-000") else {
+        return Vec::new();
+    };
+    let prefix = format!("{stem}.part-");
     entries
         .filter_map(|entry| entry.ok())
         .filter(|entry| {
             let name = entry.file_name();
             let name = name.to_string_lossy();
             let number = name
-                .strip_prefix(prefix)
+                .strip_prefix(prefix.as_str())
                 .and_then(|rest| rest.strip_suffix(suffix))
                 .filter(|n| {
                     n.len() >= 3 && n.bytes().all(|b| b.is_ascii_digit())
@@ -121,5 +126,32 @@ mod tests {
             Path::new("out/clean.part-012.csv")
         );
         assert_eq!(p("clean", 1000), Path::new("clean.part-1000"));
+    }
+
+    #[test]
+    fn stale_parts_of_a_name_that_holds_000() {
+        let dir = std::env::temp_dir()
+            .join(format!("segprep-stale-parts-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in [
+            "1000.part-001.csv",
+            "1000.part-002.csv",
+            "1000.part-003.csv",
+            "1000.part-1004.csv",
+            "1999.part-000.csv",
+            "1000.part-002.txt",
+            "1000.part-02.csv",
+        ] {
+            std::fs::write(dir.join(name), "x\n").unwrap();
+        }
+        let mut stale = stale_parts(&dir.join("1000.csv"), 1);
+        stale.sort();
+        std::fs::remove_dir_all(&dir).unwrap();
+        let names: Vec<_> =
+            stale.iter().map(|p| p.file_name().unwrap()).collect();
+        assert_eq!(
+            names,
+            ["1000.part-002.csv", "1000.part-003.csv", "1000.part-1004.csv"]
+        );
     }
 }

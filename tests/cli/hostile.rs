@@ -1009,11 +1009,38 @@ fn check_closed_early(name: &str, rows: usize, format: &str) {
     let out = child.wait_with_output().expect("wait for segprep");
     let out =
         Output { status: out.status, stdout: out.stdout, stderr: out.stderr };
+    // The reader has what it wanted; the verdict stands: no row conforms.
     eqnice!(
-        "exit_code: 0\n--- stdout\n--- stderr\n",
+        "exit_code: 1\n--- stdout\n--- stderr\n",
         out.render(),
         "{format}"
     );
+}
+
+#[test]
+fn clean_to_a_closed_standard_output_is_an_error() {
+    let dir = Dir::new("hostile_closed_stdout_clean");
+    let input: String = (0..100_000).map(|i| format!("id-{i}\n")).collect();
+    dir.create("in.csv", input);
+    let mut child = segprep(&dir)
+        .args(["clean", "in.csv", "-o", "-"])
+        .args(["--rejects", "r.csv", "--stats", "s.json"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start segprep");
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let mut head = [0; 8];
+    stdout.read_exact(&mut head).expect("read the first bytes");
+    drop(stdout);
+    let out = child.wait_with_output().expect("wait for segprep");
+    let out =
+        Output { status: out.status, stdout: out.stdout, stderr: out.stderr };
+    // The clean file did not reach its reader: an error, and the rejects
+    // and statistics are not written either.
+    assert_error(&out, &["writing standard output"]);
+    assert_eq!(dir.list(""), ["in.csv"]);
 }
 
 #[test]
@@ -1213,4 +1240,26 @@ fn past_the_daily_limit_warns() {
     assert_eq!(stats["values_processed"], LIMIT);
     assert_eq!(stats["duplicates"], 1);
     eqjson!(json!([]), stats["warnings"]);
+}
+
+#[test]
+fn an_output_that_is_a_folder_fails_before_anything_is_written() {
+    let dir = Dir::new("hostile_output_folder");
+    dir.create("in.csv", "a\nb\nc\n");
+    dir.mkdir("out");
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "out"])
+        .args(&["--rejects", "r.csv", "--stats", "s.json"])
+        .run();
+    assert_error(&out, &["out", "is a directory"]);
+    assert_eq!(dir.list(""), ["in.csv", "out"]);
+
+    // A part of a split that would land on a folder.
+    dir.mkdir("c.part-002.csv");
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "c.csv", "--split-values", "2"])
+        .args(&["--rejects", "r.csv", "--stats", "s.json"])
+        .run();
+    assert_error(&out, &["c.part-002.csv", "is a directory"]);
+    assert_eq!(dir.list(""), ["c.part-002.csv", "in.csv", "out"]);
 }
