@@ -1,7 +1,8 @@
 //! Criterion benches: the pipeline by id type, dedupe's worst case, and the
 //! whole run at one thread and at all cores. Inputs come from the seeded
-//! generator in `workload.rs`; every iteration checks its count, so a fast
-//! wrong answer fails.
+//! generator in `workload.rs`; every iteration checks its count and its
+//! clean file's bytes against a one-thread reference run, so a fast wrong
+//! answer fails.
 //!
 //! `SEGPREP_BENCH_BYTES` sets the input size (default 16 MB; the
 //! comparison script uses the full 150 MB files).
@@ -21,15 +22,29 @@ fn bench_bytes() -> usize {
         .unwrap_or(16_000_000)
 }
 
-/// Processes `input` and writes the clean file to memory; returns the
-/// number of values written.
-fn clean(builder: &PipelineBuilder, input: &[u8]) -> u64 {
+/// What a run wrote: the number of values and the clean file's bytes.
+struct Written {
+    values: u64,
+    clean: Vec<u8>,
+}
+
+/// Processes `input` and writes the clean file to memory.
+fn clean(builder: &PipelineBuilder, input: &[u8]) -> Written {
     let pipeline = builder.build().unwrap();
     let run = pipeline.process(input, "bench");
     let mut out = Vec::with_capacity(input.len());
     run.write_clean(&mut out, false).unwrap();
     assert!(run.stats().is_balanced());
-    run.stats().values_processed
+    assert_eq!(run.stats().clean_bytes, out.len() as u64);
+    Written { values: run.stats().values_processed, clean: out }
+}
+
+/// Asserts that a run wrote exactly what the reference run wrote: the
+/// same count and the same bytes (compared in full, not printed).
+fn assert_same(got: &Written, expected: &Written) {
+    assert_eq!(got.values, expected.values);
+    assert_eq!(got.clean.len(), expected.clean.len());
+    assert!(got.clean == expected.clean, "the clean files differ");
 }
 
 fn define(
@@ -39,15 +54,18 @@ fn define(
     input: &[u8],
     builder: PipelineBuilder,
 ) {
-    let expected = clean(&builder, input);
-    assert!(expected > 0);
+    // The reference answer comes from a one-thread run of the same
+    // options, not from the builder being measured: results must be
+    // byte-identical for every thread count.
+    let expected = clean(builder.clone().threads(1), input);
+    assert!(expected.values > 0);
     let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Bytes(input.len() as u64));
     g.sample_size(10);
     g.bench_with_input(
         BenchmarkId::from_parameter(name),
         input,
-        |b, input| b.iter(|| assert_eq!(clean(&builder, input), expected)),
+        |b, input| b.iter(|| assert_same(&clean(&builder, input), &expected)),
     );
     g.finish();
 }

@@ -422,7 +422,10 @@ mod tests {
             s.uploaded(None).unwrap(),
             Uploaded { path: Some("clean.csv".into()), values: 10 }
         );
-        assert!(s.uploaded(Some(1)).is_err());
+        assert_eq!(
+            s.uploaded(Some(1)).unwrap_err().to_string(),
+            "--part: the statistics describe a clean file that was not split"
+        );
     }
 
     #[test]
@@ -468,16 +471,30 @@ mod tests {
         })
         .to_string();
         let s = CleanSummary::from_json(text.as_bytes(), "s.json").unwrap();
-        assert!(s.uploaded(None).unwrap_err().to_string().contains("--part"));
+        assert_eq!(
+            s.uploaded(None).unwrap_err().to_string(),
+            "the statistics describe 2 parts; say which one was uploaded \
+             with --part N"
+        );
         assert_eq!(
             s.uploaded(Some(2)).unwrap(),
             Uploaded { path: Some("c.part-002.csv".into()), values: 3 }
         );
-        assert!(s.uploaded(Some(0)).is_err());
-        assert!(s.uploaded(Some(3)).is_err());
+        for n in [0, 3] {
+            assert_eq!(
+                s.uploaded(Some(n)).unwrap_err().to_string(),
+                format!("--part {n}: the statistics describe parts 1 to 2")
+            );
+        }
         let text = r#"{"values_found": 1, "values_processed": 1,
                        "parts": [{"path": "p"}]}"#;
-        assert!(CleanSummary::from_json(text.as_bytes(), "s").is_err());
+        let err = CleanSummary::from_json(text.as_bytes(), "s")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "s: not a valid statistics object: parts[0] has no \"values\""
+        );
     }
 
     #[test]

@@ -397,8 +397,10 @@ mod tests {
         assert!(error_of(&b).contains("--name must not be empty"));
         b.name("  ");
         assert!(error_of(&b).contains("--name must not be empty"));
-        assert!(error_of(RequestBuilder::new(Operation::Archive).name(""))
-            .contains("--name"));
+        assert_eq!(
+            error_of(RequestBuilder::new(Operation::Archive).name("")),
+            "--name must not be empty"
+        );
         assert!(error_of(&RequestBuilder::new(Operation::Archive))
             .contains("archive needs --name"));
         let mut b = file_request(Operation::Add);
@@ -419,7 +421,11 @@ mod tests {
         assert_eq!(parse_days("30").unwrap(), 30);
         assert_eq!(parse_days("007").unwrap(), 7);
         for bad in ["", "-1", "+1", "1.5", "1e3", " 3", "x"] {
-            assert!(parse_days(bad).is_err(), "{bad:?}");
+            assert_eq!(
+                parse_days(bad).unwrap_err().to_string(),
+                format!("--expiry-days '{bad}': not a whole number of days"),
+                "{bad:?}"
+            );
         }
         assert!(parse_days("99999999999999999999999")
             .unwrap_err()
@@ -434,7 +440,11 @@ mod tests {
         assert!(error_of(&b).contains("--file-url is not used by unarchive"));
         let mut b = RequestBuilder::new(Operation::Archive);
         b.name("seg").attribute_type(AttributeType::String);
-        assert!(error_of(&b).contains("--attribute-type"));
+        assert_eq!(
+            error_of(&b),
+            "--attribute-type is not used by archive (only by create, add, \
+             remove and replace)"
+        );
         let mut b = file_request(Operation::Create);
         b.expiry_days(1).segment_id("x");
         assert!(error_of(&b).contains("--segment-id is not used by create"));

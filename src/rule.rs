@@ -244,5 +244,7 @@ mod tests {
         set.remove(Fix::Bom);
         assert!(!set.contains(Fix::Bom));
         assert!(!set.is_empty());
+        let left: Vec<Fix> = set.iter().collect();
+        assert_eq!(left, [Fix::Quoted, Fix::Case]);
     }
 }

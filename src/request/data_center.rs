@@ -53,11 +53,30 @@ mod tests {
 
     #[test]
     fn data_centers() {
+        // The spec's list, in its order.
+        assert_eq!(
+            DataCenter::NAMES,
+            ["01", "02", "03", "04", "05", "06", "101"]
+        );
         for name in DataCenter::NAMES {
-            assert_eq!(name.parse::<DataCenter>().unwrap().name(), *name);
+            let dc = name.parse::<DataCenter>().unwrap();
+            assert_eq!(dc.name(), *name);
+            assert_eq!(dc.to_string(), *name);
+            assert_eq!(
+                dc.api_base(),
+                format!("https://api-{name}.moengage.com")
+            );
         }
         for bad in ["1", "07", "", "100", " 01"] {
-            assert!(bad.parse::<DataCenter>().is_err(), "{bad:?}");
+            let err = bad.parse::<DataCenter>().unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "--dc '{bad}': unknown data center (expected one of: \
+                     01, 02, 03, 04, 05, 06, 101)"
+                ),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -96,10 +96,22 @@ mod tests {
 
     #[test]
     fn operation_names_round_trip() {
+        // The spec's list, in the order of the documentation.
+        assert_eq!(
+            Operation::NAMES,
+            ["create", "add", "remove", "replace", "archive", "unarchive"]
+        );
+        assert_eq!(Operation::ALL.len(), Operation::NAMES.len());
         for (op, name) in Operation::ALL.iter().zip(Operation::NAMES) {
             assert_eq!(op.name(), *name);
+            assert_eq!(op.to_string(), *name);
             assert_eq!(name.parse::<Operation>(), Ok(*op));
         }
-        assert!("delete".parse::<Operation>().is_err());
+        assert_eq!(
+            "delete".parse::<Operation>(),
+            Err("unknown operation 'delete' (expected one of: create, add, \
+                 remove, replace, archive, unarchive)"
+                .to_string())
+        );
     }
 }

@@ -212,10 +212,9 @@ proptest! {
             v.iter().all(u8::is_ascii_digit) && v.len() >= 16
                 && (v.len() > 16 || v > &b"9007199254740992"[..])
         };
-        let refused = run
-            .values()
-            .any(|v| v.len() > opts.max_value_len || big_integer(v));
-        prop_assume!(!(opts.double && refused));
+        let refused = |v: &[u8]| {
+            opts.double && (v.len() > opts.max_value_len || big_integer(v))
+        };
         let mut second = Vec::new();
         let again = pipeline.process(&first, "x");
         again.write_clean(&mut second, false).unwrap();
@@ -230,9 +229,16 @@ proptest! {
             prop_assert_ne!(&first, &second);
             return Ok(());
         }
-        prop_assert_eq!(&first, &second);
+        // The second clean keeps every value but those two kinds of
+        // numbers, which it rejects.
+        let kept: Vec<u8> = run
+            .values()
+            .filter(|v| !refused(v))
+            .flat_map(|v| [v, b"\n"].concat())
+            .collect();
+        prop_assert_eq!(&second, &kept);
         let stats = again.stats();
-        if stats.values_processed > 0 {
+        if kept == first && stats.values_processed > 0 {
             prop_assert!(stats.conforms(), "{:?}", stats);
         }
     }

@@ -508,6 +508,7 @@ fn errors_exit_2() {
     let out = dir.cmd(&["check", "in.csv", "--format", "xml"]).run();
     assert_eq!(out.code(), 2, "{}", out.render());
     assert!(out.stdout.is_empty(), "{}", out.render());
+    assert!(out.stderr_text().contains("xml"), "{}", out.render());
     let out = dir
         .cmd(&["check", "in.csv", "--attribute-type", "double"])
         .args(&["--id-type", "email"])
@@ -563,6 +564,7 @@ fn fixes_count_only_kept_rows() {
     let dir = Dir::new("check_fix_counts");
     dir.create("in.csv", "a,\na,\n b\n\"b\"\n");
     let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
     let json = out.json();
     eqjson!(json!({"trailing-comma": 1, "whitespace": 1}), json["fixed"]);
     assert_eq!(json["duplicates"], 2);

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::util::{assert_balanced, eqjson, eqnice, Dir};
+use crate::util::{assert_balanced, assert_error, eqjson, eqnice, Dir};
 
 /// Row by row: header, kept with five fixes, empty-row, special-char,
 /// zero-ad-id, duplicate of 2, kept, multi-column, bad-quoting, kept with
@@ -323,6 +323,7 @@ fn counting_identity() {
 
         let out =
             dir.cmd(&["check", "in.csv", "--format", "json"]).args(args).run();
+        assert_eq!(out.code(), 1, "{args:?}\n{}", out.render());
         assert_balanced(&out.json());
     }
 }
@@ -526,6 +527,7 @@ fn output_device_is_written_in_place() {
         .cmd(&["clean", "in.csv", "-o", "/dev/null", "--rejects", "/dev/null"])
         .run();
     assert_eq!(out.code(), 2, "{}", out.render());
+    assert_error(&out, &["/dev/null"]);
     let out = dir
         .cmd(&["clean", "in.csv", "-o", "/dev/null", "--stats", "s.json"])
         .run();

@@ -197,6 +197,17 @@ fn existing_outputs_are_left_untouched() {
         let out =
             dir.cmd(&["clean", "in.csv"]).args(&outputs).args(args).run();
         assert_eq!(out.code(), 2, "{args:?}\n{}", out.render());
+        // A bad argument gets clap's usage message; every other error is
+        // one `segprep:` line.
+        let start = match args.last() {
+            Some(&"guid") => "error: invalid value 'guid' for '--id-type",
+            _ => "segprep: ",
+        };
+        assert!(
+            out.stderr_text().starts_with(start),
+            "{args:?}\n{}",
+            out.render()
+        );
         assert_eq!(dir.list("keep"), ["out.csv", "r.csv", "s.json"]);
         for (name, text) in old {
             assert_eq!(dir.read_text(name), text, "{name} after {args:?}");

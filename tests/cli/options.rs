@@ -458,7 +458,17 @@ line,rule,detail,raw
     );
     // Without the flag, the same value is kept.
     let got = clean("opt_not_ascii_only", "café\n".as_bytes(), &[]);
-    assert!(got.contains("--- stdout\ncafé\n"), "{got}");
+    eqnice!(
+        "
+exit_code: 0
+--- stdout
+café
+--- stderr
+--- rejects
+line,rule,detail,raw
+",
+        got
+    );
 }
 
 #[test]
@@ -558,16 +568,59 @@ fn allowed_csv_syntax_that_would_not_read_back_warns() {
     let warnings = stats["warnings"].as_array().expect("warnings");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     let warning = warnings[0].as_str().expect("a string");
-    assert!(warning.starts_with("2 values hold a comma"), "{warning}");
+    assert_eq!(
+        warning,
+        "2 values hold a comma, a leading quote, white space at either end \
+         or a final CR that --allow-chars let through: as lines of the \
+         clean file they read back as other values, split, unquoted or \
+         trimmed"
+    );
 
     // The clean file, checked with the same options, shows why.
     let mut cmd = dir.cmd(&["check", "out.csv", "--format", "json"]);
-    let json = cmd.args(&args).run().json();
+    let out = cmd.args(&args).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let json = out.json();
     eqjson!(json!({"multi-column": 1, "bad-quoting": 1}), json["rejected"]);
 
     // Without such values there is no warning.
     dir.create("ok.csv", "a\"b\nplain\n");
     let mut cmd = dir.cmd(&["check", "ok.csv", "--format", "json"]);
-    let json = cmd.args(&args).run().json();
+    let out = cmd.args(&args).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    let json = out.json();
     eqjson!(json!([]), json["warnings"]);
+}
+
+/// Header `auto` with `--attribute-type double`: a row 1 rejected as
+/// `imprecise-number` is not one of the rejects that make a header
+/// (`special-char`, `bad-format`, `not-a-number`), so it stays data.
+#[test]
+fn imprecise_number_in_row_1_is_not_a_header() {
+    let input = b"9007199254740993\n1\n";
+    let args = ["--attribute-type", "double"];
+    let got = clean("opt_imprecise_not_header", input, &args);
+    eqnice!(
+        "
+exit_code: 0
+--- stdout
+1
+--- stderr
+--- rejects
+line,rule,detail,raw
+1,imprecise-number,integer above 2^53: a double would hold another number,9007199254740993
+",
+        got
+    );
+
+    let dir = Dir::new("opt_imprecise_not_header_check");
+    dir.create("in.csv", input);
+    let out =
+        dir.cmd(&["check", "in.csv", "--format", "json"]).args(&args).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let json = out.json();
+    assert_eq!(json["header"], serde_json::Value::Null);
+    eqjson!(json!({"imprecise-number": 1}), json["rejected"]);
+    assert_eq!(json["values_found"], 2);
+    assert_eq!(json["values_processed"], 1);
 }

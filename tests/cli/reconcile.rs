@@ -180,8 +180,10 @@ fn zero_values_processed_has_no_match_rate() {
     // An empty clean file, uploaded and found empty, is consistent.
     let dir = Dir::new("reconcile_empty_upload");
     dir.create("in.csv", "");
-    dir.cmd(&["clean", "in.csv", "-o", "c.csv", "--stats", "stats.json"])
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "c.csv", "--stats", "stats.json"])
         .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
     write_json(&dir, "cb.json", &success(0, 0, 0));
     let out = dir.cmd(&RECONCILE).args(&["--format", "json"]).run();
     assert_eq!(out.code(), 0, "{}", out.render());
@@ -276,7 +278,19 @@ fn split_stats_name_the_uploaded_part() {
     assert_error(&out, &["2 parts", "--part"]);
     let out = dir.cmd(&RECONCILE).args(&["--part", "2"]).run();
     assert_eq!(out.code(), 0, "{}", out.render());
-    assert!(out.stdout_text().contains("c.part-002.csv"));
+    eqnice!(
+        "
+exit_code: 0
+--- stdout
+status:     201 success (segment lapsed, request req-1)
+rows read:  yes, the platform found the 2 values c.part-002.csv holds
+skipped:    none, the platform kept all 2
+match rate: 100.00% (2 users for 2 values)
+verdict:    consistent: the platform kept every value clean wrote
+--- stderr
+",
+        out.render()
+    );
     let out = dir.cmd(&RECONCILE).args(&["--part", "1"]).run();
     assert_eq!(out.code(), 1, "{}", out.render());
     let out = dir.cmd(&RECONCILE).args(&["--part", "3"]).run();

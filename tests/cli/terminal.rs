@@ -39,8 +39,10 @@ fn colours_on_a_terminal_not_in_a_pipe_nor_with_no_color() {
     assert!(!shown.contains(ESC), "colour despite --color never");
 
     let piped = dir.cmd(&["check", "in.csv"]).run();
+    assert_eq!(piped.code(), 1, "{}", piped.render());
     assert!(!piped.stdout_text().contains(ESC), "colour in a pipe");
     let forced = dir.cmd(&["check", "in.csv", "--color", "always"]).run();
+    assert_eq!(forced.code(), 1, "{}", forced.render());
     assert!(forced.stdout_text().contains(ESC), "--color always in a pipe");
 }
 
@@ -71,6 +73,7 @@ fn clean_says_what_it_wrote_on_a_terminal_only() {
         "{shown:?}"
     );
     let piped = dir.cmd(&["clean", "in.csv", "-o", "out.csv"]).run();
+    assert_eq!(piped.code(), 0, "{}", piped.render());
     assert_eq!(piped.stderr_text(), "");
 }
 

@@ -106,7 +106,7 @@ fn split_needs_a_file() {
     dir.create("in.csv", numbers(3));
     let out =
         dir.cmd(&["clean", "in.csv", "-o", "-", "--split-values", "2"]).run();
-    assert_error(&out, &["-o"]);
+    assert_error(&out, &["need a file for -o, not -"]);
 }
 
 #[test]
@@ -141,7 +141,7 @@ fn diff_refuses_two_standard_outputs_and_an_output_on_an_input() {
         .cmd(&["diff", "old.csv", "new.csv", "--added", "-"])
         .args(&["--removed", "-"])
         .run();
-    assert_error(&out, &["-"]);
+    assert_error(&out, &["only one output can be -"]);
     let out =
         dir.cmd(&["diff", "old.csv", "new.csv", "--added", "old.csv"]).run();
     assert_error(&out, &["old.csv"]);
@@ -167,7 +167,18 @@ fn gzip_input_is_read_and_reported() {
     eqjson!(json!(["compressed"]), out.json()["file_findings"]);
     let out = dir.cmd(&["check", "-"]).stdin(gzip(b"a\n")).run();
     assert_eq!(out.code(), 1, "{}", out.render());
-    assert!(out.stdout_text().contains("compressed"), "{}", out.render());
+    eqnice!(
+        "
+exit_code: 1
+--- stdout
+
+<stdin>: 1 rows (values_found), 1 values to upload (values_processed)
+  compressed: gzip: upload the plain CSV that clean writes
+not ready to upload: compressed; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
+--- stderr
+",
+        out.render()
+    );
 }
 
 #[test]
@@ -177,6 +188,7 @@ fn gzip_too_large_compares_the_uncompressed_size() {
     let out = dir
         .cmd(&["check", "in.csv", "--format", "json", "--max-bytes", "200"])
         .run();
+    assert_eq!(out.code(), 1, "{}", out.render());
     eqjson!(json!(["too-large", "compressed"]), out.json()["file_findings"]);
 }
 
@@ -201,4 +213,41 @@ fn split_refuses_a_part_that_is_the_input() {
     assert_error(&out, &["o.part-002.csv"]);
     eqnice!(numbers(4), dir.read_text("o.part-002.csv"));
     assert_eq!(dir.list(""), ["o.part-002.csv"]);
+}
+
+#[test]
+fn split_with_stats_in_a_missing_folder_leaves_nothing_behind() {
+    let dir = Dir::new("split_stats_nodir");
+    dir.create("in.csv", numbers(5));
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "out.csv", "--split-values", "2"])
+        .args(&["--stats", "nodir/s.json"])
+        .run();
+    assert_error(&out, &["nodir/s.json"]);
+    // No part, no temporary file, no folder.
+    assert_eq!(dir.list(""), ["in.csv"]);
+}
+
+#[test]
+fn diff_added_to_standard_output_without_removed() {
+    let dir = Dir::new("diff_added_stdout");
+    dir.create("old.csv", "a\nb\n");
+    dir.create("new.csv", "c\nb\nd\na\n");
+    let out = dir.cmd(&["diff", "old.csv", "new.csv", "--added", "-"]).run();
+    eqnice!(
+        "
+exit_code: 0
+--- stdout
+c
+d
+--- stderr
+",
+        out.render()
+    );
+    assert_eq!(dir.list(""), ["new.csv", "old.csv"]);
+
+    let out =
+        dir.cmd(&["diff", "missing.csv", "new.csv", "--added", "-"]).run();
+    assert_error(&out, &["missing.csv"]);
+    assert_eq!(dir.list(""), ["new.csv", "old.csv"]);
 }
