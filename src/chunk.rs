@@ -284,12 +284,14 @@ impl Chunk {
         Ok(())
     }
 
-    /// Counts kept row `index` as a duplicate of the one at `first_line`;
-    /// duplicates must come in row order.
-    pub(crate) fn mark_duplicate(&mut self, index: u32, first_line: u64) {
-        let row = self.kept_row(index);
-        self.tally.uncount(&row);
-        self.duplicates.push((index, first_line));
+    /// Sets the chunk's duplicates, (kept index, first occurrence's line)
+    /// in row order, and takes them out of the tally.
+    pub(crate) fn set_duplicates(&mut self, duplicates: Vec<(u32, u64)>) {
+        for &(index, _) in &duplicates {
+            let row = self.kept_row(index);
+            self.tally.uncount(&row);
+        }
+        self.duplicates = duplicates;
     }
 
     /// Adds a kept row whose value has `hash`.

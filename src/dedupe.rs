@@ -75,10 +75,7 @@ pub(crate) fn mark_duplicates(
             duplicates.extend(list[from..to].iter().map(|d| (d.1, d.2)));
         }
         duplicates.sort_unstable();
-        chunk.duplicates = Vec::with_capacity(duplicates.len());
-        for (row, first_line) in duplicates {
-            chunk.mark_duplicate(row, first_line);
-        }
+        chunk.set_duplicates(duplicates);
         chunk.shards = Vec::new();
     };
     match pool {
@@ -118,6 +115,7 @@ fn dedupe_shard(
         (size.div_ceil(TABLE_ROWS).next_power_of_two().trailing_zeros())
             .min(MAX_SUB_BITS);
     let mut candidates = Vec::new();
+    // Two parts are not worth the extra pass.
     if sub_bits <= 1 {
         find_candidates(rows, size, &mut candidates);
     } else {
