@@ -3,7 +3,9 @@
 
 use serde_json::json;
 
-use crate::util::{assert_balanced, assert_error, eqjson, eqnice, Dir};
+use crate::util::{
+    assert_balanced, assert_error, check_json, eqjson, eqnice, Dir,
+};
 
 #[test]
 fn conforming_file_exits_0() {
@@ -27,9 +29,7 @@ ready to upload: the platform would keep all 2 values as they are
 fn last_row_without_terminator_still_conforms() {
     let dir = Dir::new("check_no_final_lf");
     dir.create("in.csv", "a\nb");
-    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
-    assert_eq!(out.code(), 0, "{}", out.render());
-    let json = out.json();
+    let json = check_json(&dir, "in.csv", &[], 0);
     assert_eq!(json["values_found"], 2);
     assert_eq!(json["conforms"], true);
 }
@@ -256,9 +256,7 @@ fn max_diagnostics_caps_json() {
     let dir = Dir::new("check_max_diagnostics_json");
     dir.create("in.csv", CAPPED);
     let args = ["check", "in.csv", "--format", "json"];
-    let out = dir.cmd(&args).args(&["--max-diagnostics", "1"]).run();
-    assert_eq!(out.code(), 1, "{}", out.render());
-    let json = out.json();
+    let json = check_json(&dir, "in.csv", &["--max-diagnostics", "1"], 1);
     eqjson!(
         json!([
             {"line": 1, "rule": "special-char", "kind": "reject",
@@ -343,8 +341,7 @@ fn json_format() {
 fn json_of_a_conforming_file() {
     let dir = Dir::new("check_json_conforming");
     dir.create("in.csv", "a\nb\n");
-    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
-    assert_eq!(out.code(), 0, "{}", out.render());
+    let json = check_json(&dir, "in.csv", &[], 0);
     eqjson!(
         json!({
             "input": "in.csv",
@@ -360,7 +357,7 @@ fn json_of_a_conforming_file() {
             "file_findings": [],
             "diagnostics": [],
         }),
-        out.json()
+        json
     );
 }
 
@@ -381,8 +378,7 @@ not ready to upload: empty-file; run `segprep clean` (it fixes what it can and l
 ",
         out.render()
     );
-    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
-    assert_eq!(out.code(), 1, "{}", out.render());
+    let json = check_json(&dir, "in.csv", &[], 1);
     eqjson!(
         json!({
             "input": "in.csv",
@@ -398,7 +394,7 @@ not ready to upload: empty-file; run `segprep clean` (it fixes what it can and l
             "file_findings": ["empty-file"],
             "diagnostics": [],
         }),
-        out.json()
+        json
     );
 }
 
@@ -406,9 +402,7 @@ not ready to upload: empty-file; run `segprep clean` (it fixes what it can and l
 fn empty_file_when_every_row_is_rejected() {
     let dir = Dir::new("check_empty_all_rejected");
     dir.create("in.csv", "\n#\n,\n");
-    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
-    assert_eq!(out.code(), 1, "{}", out.render());
-    let json = out.json();
+    let json = check_json(&dir, "in.csv", &[], 1);
     eqjson!(json!(["empty-file"]), json["file_findings"]);
     eqjson!(json!({"empty-row": 2, "special-char": 1}), json["rejected"]);
     assert_eq!(json["values_found"], 3);
@@ -422,9 +416,7 @@ fn rows_of_tiny_inputs() {
     for (name, input) in [("lf.csv", &b"\n"[..]), ("bom.csv", b"\xEF\xBB\xBF")]
     {
         dir.create(name, input);
-        let out = dir.cmd(&["check", name, "--format", "json"]).run();
-        assert_eq!(out.code(), 1, "{}", out.render());
-        let json = out.json();
+        let json = check_json(&dir, name, &[], 1);
         assert_eq!(json["values_found"], 1, "{name}");
         eqjson!(json!({"empty-row": 1}), json["rejected"]);
         eqjson!(
@@ -524,12 +516,8 @@ fn fields_of_a_row() {
         "abcd, ,\n,abcd\na,\"b\n\"a\",b\n\"a\"\"b\"\n\u{200b}e\u{feff}\n\
          \"\",f\n \"g\" \n\t\"h\"\t,\n\"i\" ,\n",
     );
-    let out = dir
-        .cmd(&["check", "in.csv", "--format", "json"])
-        .args(&["--max-diagnostics", "0"])
-        .run();
-    assert_eq!(out.code(), 1, "{}", out.render());
-    let got: Vec<(u64, String)> = out.json()["diagnostics"]
+    let json = check_json(&dir, "in.csv", &["--max-diagnostics", "0"], 1);
+    let got: Vec<(u64, String)> = json["diagnostics"]
         .as_array()
         .expect("a list")
         .iter()
@@ -563,9 +551,7 @@ fn fields_of_a_row() {
 fn fixes_count_only_kept_rows() {
     let dir = Dir::new("check_fix_counts");
     dir.create("in.csv", "a,\na,\n b\n\"b\"\n");
-    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
-    assert_eq!(out.code(), 1, "{}", out.render());
-    let json = out.json();
+    let json = check_json(&dir, "in.csv", &[], 1);
     eqjson!(json!({"trailing-comma": 1, "whitespace": 1}), json["fixed"]);
     assert_eq!(json["duplicates"], 2);
     // A dropped row has exactly one finding: why it was dropped.

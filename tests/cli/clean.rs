@@ -2,7 +2,9 @@
 
 use serde_json::{json, Value};
 
-use crate::util::{assert_balanced, assert_error, eqjson, eqnice, Dir};
+use crate::util::{
+    assert_balanced, assert_error, assert_quiet_success, eqjson, eqnice, Dir,
+};
 
 /// Row by row: header, kept with five fixes, empty-row, special-char,
 /// zero-ad-id, duplicate of 2, kept, multi-column, bad-quoting, kept with
@@ -85,14 +87,7 @@ fn realistic_mix() {
         .cmd(&["clean", "in.csv", "--id-type", "gaid", "-o", "out.csv"])
         .args(&["--rejects", "rejects.csv", "--stats", "stats.json"])
         .run();
-    eqnice!(
-        "
-exit_code: 0
---- stdout
---- stderr
-",
-        out.render()
-    );
+    assert_quiet_success(&out);
     eqnice!(MIX_CLEAN, dir.read_text("out.csv"));
     eqnice!(shown(MIX_REJECTS), shown(&dir.read("rejects.csv")));
     let stats = dir.read_json("stats.json");
@@ -420,14 +415,7 @@ fn empty_result_writes_an_empty_file() {
         let out = dir
             .cmd(&["clean", "in.csv", "-o", "out.csv", "--stats", "s.json"])
             .run();
-        eqnice!(
-            "
-exit_code: 0
---- stdout
---- stderr
-",
-            out.render()
-        );
+        assert_quiet_success(&out);
         assert_eq!(dir.read("out.csv"), b"");
         let stats = dir.read_json("s.json");
         assert_eq!(stats["values_processed"], 0);
@@ -435,14 +423,7 @@ exit_code: 0
         std::fs::remove_file(dir.path("out.csv")).unwrap();
     }
     let out = dir.cmd(&["clean", "-", "-o", "-"]).stdin("\n").run();
-    eqnice!(
-        "
-exit_code: 0
---- stdout
---- stderr
-",
-        out.render()
-    );
+    assert_quiet_success(&out);
 }
 
 #[test]

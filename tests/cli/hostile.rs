@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::util::{
-    assert_balanced, assert_error, eqjson, eqnice, Dir, Output, SEGPREP,
+    assert_balanced, assert_error, assert_quiet_success, check_json, eqjson,
+    eqnice, Dir, Output, SEGPREP,
 };
 
 /// A seeded generator (SplitMix64): "random" inputs are the same on
@@ -63,7 +64,7 @@ fn run_with_stdout(cmd: &mut Command, stdout: Stdio) -> Output {
         .stderr(Stdio::piped())
         .output()
         .expect("run segprep");
-    Output { status: out.status, stdout: out.stdout, stderr: out.stderr }
+    Output::from(out)
 }
 
 /// Rows as the spec counts them: one per LF, plus a last row without
@@ -219,7 +220,7 @@ in.csv:17: invalid-utf8 invalid UTF-8 at byte 4: "end\xE2\x82"
         .cmd(&["clean", "in.csv", "-o", "out.csv", "--rejects", "r.csv"])
         .args(&["--stats", "s.json"])
         .run();
-    eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
+    assert_quiet_success(&out);
     eqnice!("ok\ncafé\n", dir.read_text("out.csv"));
     // The rejects file carries each row's bytes as they were (the BOM
     // and the terminator's CR excepted), NUL and invalid bytes included.
@@ -295,7 +296,7 @@ fn file_ends_inside_a_multibyte_character() {
         assert_eq!(last["raw"], raw, "{shown}");
 
         let out = dir.cmd(&["clean", "in.csv", "-o", "out.csv"]).run();
-        eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
+        assert_quiet_success(&out);
         eqnice!(clean, dir.read_text("out.csv"), "{shown}");
     }
 }
@@ -324,7 +325,7 @@ fn check_and_clean_anything(dir: &Dir, input: &[u8]) {
         .cmd(&["clean", "in.csv", "-o", "out.csv", "--rejects", "r.csv"])
         .args(&["--stats", "s.json"])
         .run();
-    eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
+    assert_quiet_success(&out);
     let stats = dir.read_json("s.json");
     assert_balanced(&stats);
     eqjson!(check_stats(&report), clean_stats(&stats));
@@ -494,7 +495,7 @@ in.csv:3: empty-row no value in the row: ""
     let out = dir
         .cmd(&["clean", "in.csv", "-o", "out.csv", "--stats", "s.json"])
         .run();
-    eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
+    assert_quiet_success(&out);
     assert_eq!(dir.read("out.csv"), b"");
     let stats = dir.read_json("s.json");
     assert_balanced(&stats);
@@ -524,7 +525,7 @@ in.csv:3: duplicate same value as line 1: "id-1"
         .cmd(&["clean", "in.csv", "-o", "out.csv", "--rejects", "r.csv"])
         .args(&["--stats", "s.json"])
         .run();
-    eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
+    assert_quiet_success(&out);
     eqnice!("id-1\n", dir.read_text("out.csv"));
     let stats = dir.read_json("s.json");
     assert_balanced(&stats);
@@ -546,9 +547,7 @@ in.csv:3: duplicate same value as line 1: "id-1"
 fn cr_only_line_endings_warn() {
     let dir = Dir::new("hostile_cr_only");
     dir.create("in.csv", "a\rb\rc\r");
-    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
-    assert_eq!(out.code(), 1, "{}", out.render());
-    let json = out.json();
+    let json = check_json(&dir, "in.csv", &[], 1);
     assert_eq!(json["values_found"], 1);
     eqjson!(json!({"special-char": 1}), json["rejected"]);
     let warnings = json["warnings"].as_array().expect("warnings");
@@ -700,11 +699,7 @@ fn fifo_and_standard_input_read_like_a_file() {
             .stdin(Stdio::null())
             .output()
             .expect("run segprep");
-        let out = Output {
-            status: out.status,
-            stdout: out.stdout,
-            stderr: out.stderr,
-        };
+        let out = Output::from(out);
         assert!(
             out.stderr.is_empty(),
             "{args:?} in {folder}\n{}",
@@ -775,7 +770,7 @@ fn fifo_and_standard_input_read_like_a_file() {
         .cmd(&["clean", "-", "-o", "out.csv", "--rejects", "r.csv"])
         .stdin(&input)
         .run();
-    eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
+    assert_quiet_success(&out);
     for (name, want) in ["out.csv", "r.csv"].iter().zip(&expected) {
         assert_same_bytes(want, &dir.read(name), name);
     }
@@ -865,7 +860,7 @@ fn output_that_is_a_dangling_link() {
     dir.create("in.csv", "a\nb\n");
     std::os::unix::fs::symlink("new.csv", dir.path("link.csv")).unwrap();
     let out = dir.cmd(&["clean", "in.csv", "-o", "link.csv"]).run();
-    eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
+    assert_quiet_success(&out);
     assert!(
         is_link_to(&dir, "link.csv", "new.csv"),
         "link.csv is no longer a link to new.csv; the folder holds {:?}",
@@ -1007,8 +1002,7 @@ fn check_closed_early(name: &str, rows: usize, format: &str) {
     stdout.read_exact(&mut head).expect("read the first bytes");
     drop(stdout);
     let out = child.wait_with_output().expect("wait for segprep");
-    let out =
-        Output { status: out.status, stdout: out.stdout, stderr: out.stderr };
+    let out = Output::from(out);
     // The reader has what it wanted; the verdict stands: no row conforms.
     eqnice!(
         "exit_code: 1\n--- stdout\n--- stderr\n",
@@ -1035,8 +1029,7 @@ fn clean_to_a_closed_standard_output_is_an_error() {
     stdout.read_exact(&mut head).expect("read the first bytes");
     drop(stdout);
     let out = child.wait_with_output().expect("wait for segprep");
-    let out =
-        Output { status: out.status, stdout: out.stdout, stderr: out.stderr };
+    let out = Output::from(out);
     // The clean file did not reach its reader: an error, and the rejects
     // and statistics are not written either.
     assert_error(&out, &["writing standard output"]);
@@ -1084,7 +1077,7 @@ fn killed_writer_leaves_old_or_new_never_half() {
 
     // The complete new output, from a run left alone.
     let out = dir.cmd(&["clean", "in.csv", "-o", "ref.csv"]).run();
-    eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
+    assert_quiet_success(&out);
     let reference = dir.read("ref.csv");
     assert!(reference.len() > 10_000_000 && reference != old);
 
@@ -1171,11 +1164,7 @@ fn input_over_max_bytes() {
     let dir = Dir::new("hostile_max_bytes");
     // 15 bytes in, 6 bytes of clean file.
     dir.create("in.csv", "a\r\nb\r\nc\r\n\r\n\"a\"\n");
-    let out = dir
-        .cmd(&["check", "in.csv", "--format", "json", "--max-bytes", "14"])
-        .run();
-    assert_eq!(out.code(), 1, "{}", out.render());
-    let json = out.json();
+    let json = check_json(&dir, "in.csv", &["--max-bytes", "14"], 1);
     eqjson!(json!(["too-large"]), json["file_findings"]);
     assert_eq!(json["conforms"], false);
 
@@ -1215,9 +1204,7 @@ fn past_the_daily_limit_warns() {
     let mut input: String = (0..=LIMIT).map(|i| format!("{i}\n")).collect();
     dir.create("in.csv", &input);
     // Warnings do not affect conformance: check exits 0.
-    let out = dir.cmd(&["check", "in.csv", "--format", "json"]).run();
-    assert_eq!(out.code(), 0, "{}", out.render());
-    let report = out.json();
+    let report = check_json(&dir, "in.csv", &[], 0);
     assert_eq!(report["values_processed"], LIMIT + 1);
     assert_eq!(report["conforms"], true);
     let warnings = report["warnings"].as_array().expect("warnings");

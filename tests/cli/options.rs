@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::util::{eqjson, eqnice, Dir};
+use crate::util::{check_json, eqjson, eqnice, Dir};
 
 /// Cleans `input` with `args` to standard output, and appends the
 /// rejects file to the rendered run.
@@ -577,18 +577,12 @@ fn allowed_csv_syntax_that_would_not_read_back_warns() {
     );
 
     // The clean file, checked with the same options, shows why.
-    let mut cmd = dir.cmd(&["check", "out.csv", "--format", "json"]);
-    let out = cmd.args(&args).run();
-    assert_eq!(out.code(), 1, "{}", out.render());
-    let json = out.json();
+    let json = check_json(&dir, "out.csv", &args, 1);
     eqjson!(json!({"multi-column": 1, "bad-quoting": 1}), json["rejected"]);
 
     // Without such values there is no warning.
     dir.create("ok.csv", "a\"b\nplain\n");
-    let mut cmd = dir.cmd(&["check", "ok.csv", "--format", "json"]);
-    let out = cmd.args(&args).run();
-    assert_eq!(out.code(), 0, "{}", out.render());
-    let json = out.json();
+    let json = check_json(&dir, "ok.csv", &args, 0);
     eqjson!(json!([]), json["warnings"]);
 }
 
@@ -615,10 +609,7 @@ line,rule,detail,raw
 
     let dir = Dir::new("opt_imprecise_not_header_check");
     dir.create("in.csv", input);
-    let out =
-        dir.cmd(&["check", "in.csv", "--format", "json"]).args(&args).run();
-    assert_eq!(out.code(), 1, "{}", out.render());
-    let json = out.json();
+    let json = check_json(&dir, "in.csv", &args, 1);
     assert_eq!(json["header"], serde_json::Value::Null);
     eqjson!(json!({"imprecise-number": 1}), json["rejected"]);
     assert_eq!(json["values_found"], 2);

@@ -187,7 +187,7 @@ impl Cmd {
         });
         let out = child.wait_with_output().expect("wait for segprep");
         feeder.join().expect("the stdin thread");
-        Output { status: out.status, stdout: out.stdout, stderr: out.stderr }
+        Output::from(out)
     }
 }
 
@@ -197,6 +197,12 @@ pub struct Output {
     pub status: std::process::ExitStatus,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+}
+
+impl From<std::process::Output> for Output {
+    fn from(out: std::process::Output) -> Output {
+        Output { status: out.status, stdout: out.stdout, stderr: out.stderr }
+    }
 }
 
 /// Renders a stream for a text block: lossy UTF-8, and a marker when
@@ -246,6 +252,22 @@ impl Output {
             panic!("stdout is not JSON: {e}\n{}", self.render())
         })
     }
+}
+
+/// Runs `check FILE --format json ARGS`, asserts its exit code and an
+/// empty standard error, and returns the report.
+#[track_caller]
+pub fn check_json(dir: &Dir, file: &str, args: &[&str], code: i32) -> Value {
+    let out = dir.cmd(&["check", file, "--format", "json"]).args(args).run();
+    assert_eq!(out.code(), code, "{}", out.render());
+    assert!(out.stderr.is_empty(), "{}", out.render());
+    out.json()
+}
+
+/// Asserts a run that exited 0 and wrote nothing to either stream.
+#[track_caller]
+pub fn assert_quiet_success(out: &Output) {
+    eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
 }
 
 /// Asserts a fatal error: exit 2, nothing on standard output, and one
