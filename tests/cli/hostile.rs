@@ -983,15 +983,11 @@ fn stats_to_a_full_disk_writes_nothing() {
     assert_eq!(dir.list(""), ["in.csv", "out.csv"]);
 }
 
-/// Runs `check` on `rows` rows that are each a finding, reads a few
-/// bytes of standard output and closes it.
-fn check_closed_early(name: &str, rows: usize, format: &str) {
-    let dir = Dir::new(name);
-    let input: String = (0..rows).map(|i| format!("v#{i}\n")).collect();
-    dir.create("in.csv", input);
-    let mut child = segprep(&dir)
-        .args(["check", "in.csv", "--max-diagnostics", "0"])
-        .args(["--format", format])
+/// Runs segprep with `args` in `dir`, reads a few bytes of its standard
+/// output and closes it.
+fn run_and_close_stdout_early(dir: &Dir, args: &[&str]) -> Output {
+    let mut child = segprep(dir)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -1001,8 +997,18 @@ fn check_closed_early(name: &str, rows: usize, format: &str) {
     let mut head = [0; 8];
     stdout.read_exact(&mut head).expect("read the first bytes");
     drop(stdout);
-    let out = child.wait_with_output().expect("wait for segprep");
-    let out = Output::from(out);
+    Output::from(child.wait_with_output().expect("wait for segprep"))
+}
+
+/// Runs `check` on `rows` rows that are each a finding and closes its
+/// standard output early.
+fn check_closed_early(name: &str, rows: usize, format: &str) {
+    let dir = Dir::new(name);
+    let input: String = (0..rows).map(|i| format!("v#{i}\n")).collect();
+    dir.create("in.csv", input);
+    let args = ["check", "in.csv", "--max-diagnostics", "0", "--format"];
+    let out =
+        run_and_close_stdout_early(&dir, &[&args[..], &[format]].concat());
     // The reader has what it wanted; the verdict stands: no row conforms.
     eqnice!(
         "exit_code: 1\n--- stdout\n--- stderr\n",
@@ -1016,20 +1022,9 @@ fn clean_to_a_closed_standard_output_is_an_error() {
     let dir = Dir::new("hostile_closed_stdout_clean");
     let input: String = (0..100_000).map(|i| format!("id-{i}\n")).collect();
     dir.create("in.csv", input);
-    let mut child = segprep(&dir)
-        .args(["clean", "in.csv", "-o", "-"])
-        .args(["--rejects", "r.csv", "--stats", "s.json"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start segprep");
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let mut head = [0; 8];
-    stdout.read_exact(&mut head).expect("read the first bytes");
-    drop(stdout);
-    let out = child.wait_with_output().expect("wait for segprep");
-    let out = Output::from(out);
+    let args = ["clean", "in.csv", "-o", "-"];
+    let outputs = ["--rejects", "r.csv", "--stats", "s.json"];
+    let out = run_and_close_stdout_early(&dir, &[args, outputs].concat());
     // The clean file did not reach its reader: an error, and the rejects
     // and statistics are not written either.
     assert_error(&out, &["writing standard output"]);
