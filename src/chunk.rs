@@ -303,23 +303,48 @@ impl Chunk {
         self.entries.push(row);
     }
 
-    /// Adds a UUID row kept as it was read, at `start`, whose value has
-    /// `hash`.
+    /// Keeps the UUID rows at the front of `rows` that steps 3 to 10
+    /// keep as they are, line `line + 1` on, as one run; returns their
+    /// number. `rows` are in `input`. Counting and storing the run once,
+    /// not per row, keeps this loop short.
     #[inline]
-    fn keep_uuid(&mut self, start: u32, line: u32, hash: u64) {
-        let row = KeptRow { start, len: UUID_LINE - 1, line, flags: 0 };
-        self.tally.count(&row);
-        self.shards[shard_of(hash)].push((self.kept_len, hash as u32));
-        self.kept_len += 1;
-        if let Some(last) = self.entries.last_mut() {
-            if last.flags & RUN != 0 && last.line + last.len == line {
-                debug_assert_eq!(last.start + last.len * UUID_LINE, start);
-                last.len += 1;
-                return;
+    fn keep_uuid_run(
+        &mut self,
+        rules: &RowRules,
+        input: &[u8],
+        rows: &mut Rows,
+        line: u32,
+    ) -> u32 {
+        let Some(first) = rows.peek_uuid() else {
+            return 0;
+        };
+        let start =
+            first.as_ptr() as usize - input.as_ptr() as usize - self.base;
+        let mut count = 0;
+        while let Some(raw) = rows.peek_uuid() {
+            if !rules.uuid_as_is(raw) {
+                break;
             }
+            rows.skip_uuid();
+            let hash = crate::dedupe::hash(raw);
+            self.shards[shard_of(hash)]
+                .push((self.kept_len + count, hash as u32));
+            count += 1;
         }
-        self.runs.push((self.entries.len() as u32, self.kept_len - 1));
-        self.entries.push(KeptRow { start, len: 1, line, flags: RUN });
+        if count == 0 {
+            return 0;
+        }
+        self.tally.values += u64::from(count);
+        self.tally.bytes += u64::from(count) * u64::from(UUID_LINE);
+        self.runs.push((self.entries.len() as u32, self.kept_len));
+        self.entries.push(KeptRow {
+            start: start as u32,
+            len: count,
+            line: line + 1,
+            flags: RUN,
+        });
+        self.kept_len += count;
+        count
     }
 
     /// Runs steps 1 to 10 over the rows of `input[range]`.
@@ -351,14 +376,10 @@ impl Chunk {
             // Row 1 of the input may be the header or hold the BOM: it
             // takes the general path.
             if rules.uuid_fast && (line > 0 || first.is_none()) {
-                if let Some(raw) = rows.peek_uuid() {
-                    if rules.uuid_as_is(raw) {
-                        rows.skip_uuid();
-                        line += 1;
-                        let start = (offset(raw) - base) as u32;
-                        chunk.keep_uuid(start, line, crate::dedupe::hash(raw));
-                        continue;
-                    }
+                let kept = chunk.keep_uuid_run(rules, input, &mut rows, line);
+                if kept > 0 {
+                    line += kept;
+                    continue;
                 }
             }
             let (raw, crlf) = match rows.next() {
