@@ -43,14 +43,29 @@ impl<'a> ValueSet<'a> {
 
 /// Compares two clean files' values (each deduped, as `Processed::values`
 /// gives them).
-/// The two sides run at once on rayon's threads.
+/// The two sides run at once on rayon's global threads;
+/// [`Pipeline::delta`](crate::Pipeline::delta) keeps to a pipeline's
+/// `--threads`.
 pub fn delta<'a>(old: &[&'a [u8]], new: &[&'a [u8]]) -> Delta<'a> {
+    delta_by(old, new, true)
+}
+
+/// `delta`, with the two sides at once on the current rayon pool when
+/// `parallel`, else one after the other on this thread.
+pub(crate) fn delta_by<'a>(
+    old: &[&'a [u8]],
+    new: &[&'a [u8]],
+    parallel: bool,
+) -> Delta<'a> {
     let only_in = |these: &[&'a [u8]], others: &[&'a [u8]]| {
         let others = ValueSet::new(others);
         these.iter().copied().filter(|v| !others.contains(v)).collect()
     };
-    let (added, removed): (Vec<&[u8]>, Vec<&[u8]>) =
-        rayon::join(|| only_in(new, old), || only_in(old, new));
+    let (added, removed): (Vec<&[u8]>, Vec<&[u8]>) = if parallel {
+        rayon::join(|| only_in(new, old), || only_in(old, new))
+    } else {
+        (only_in(new, old), only_in(old, new))
+    };
     let unchanged = (new.len() - added.len()) as u64;
     Delta { added, removed, unchanged }
 }
@@ -70,5 +85,6 @@ mod tests {
         let same = delta(&old, &old);
         assert!(same.added.is_empty() && same.removed.is_empty());
         assert_eq!(same.unchanged, 4);
+        assert_eq!(delta_by(&old, &new, false), d);
     }
 }

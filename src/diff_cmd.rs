@@ -5,7 +5,6 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use segprep::delta::delta;
 use segprep::{refuse_input, same_file, AtomicFile, Error, ErrorKind, Stats};
 use serde::Serialize;
 
@@ -115,7 +114,7 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
     let new = pipeline.process_input(&new_input);
     let old_values = old.ordered_values(false);
     let new_values = new.ordered_values(false);
-    let delta = delta(&old_values, &new_values);
+    let delta = pipeline.delta(&old_values, &new_values);
     let limit = args.common.max_bytes;
     for (path, values) in
         [(&args.added, &delta.added), (&args.removed, &delta.removed)]

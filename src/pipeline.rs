@@ -253,6 +253,21 @@ impl Pipeline {
         self.threads
     }
 
+    /// [`delta`](crate::delta::delta) on this pipeline's threads: with
+    /// one, the two sides run in turn on the calling thread.
+    pub fn delta<'v>(
+        &self,
+        old: &[&'v [u8]],
+        new: &[&'v [u8]],
+    ) -> crate::delta::Delta<'v> {
+        match &self.pool {
+            Some(pool) => {
+                pool.install(|| crate::delta::delta_by(old, new, true))
+            }
+            None => crate::delta::delta_by(old, new, false),
+        }
+    }
+
     /// Runs steps 1 to 11 on `input` and counts the result. `name` is
     /// the input's name for the statistics.
     pub fn process<'a>(
