@@ -231,25 +231,50 @@ pub(crate) enum Normalized {
     Changed,
 }
 
+/// The ASCII letter cases of a plain value: what its caller learned while
+/// finding it plain, so that step 7 need not read it again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Letters {
+    pub(crate) upper: bool,
+    pub(crate) lower: bool,
+}
+
+impl Letters {
+    #[cfg(test)]
+    pub(crate) fn of(value: &[u8]) -> Letters {
+        Letters {
+            upper: value.iter().any(u8::is_ascii_uppercase),
+            lower: value.iter().any(u8::is_ascii_lowercase),
+        }
+    }
+}
+
 impl ValueRules {
     /// Runs steps 7 to 10 on `value` (valid UTF-8, one field). A changed
     /// value is written to `scratch`.
     ///
-    /// `plain` says the caller already knows that every byte of `value` is
-    /// an ASCII character that step 8 allows, whatever its case.
+    /// `plain` is given when the caller already knows that every byte of
+    /// `value` is an ASCII character that step 8 allows, whatever its
+    /// case; it holds the value's letter cases.
     pub(crate) fn apply(
         &self,
         value: &[u8],
-        plain: bool,
+        plain: Option<Letters>,
         scratch: &mut Vec<u8>,
         fixes: &mut FixSet,
     ) -> Result<Normalized, Rejection> {
         let mut changed = false;
         // Step 7: case, then phone formatting.
-        let needs_fold = match self.case {
-            Case::Keep => false,
-            Case::Lower => !all_bytes(value, |b| !b.is_ascii_uppercase()),
-            Case::Upper => !all_bytes(value, |b| !b.is_ascii_lowercase()),
+        let needs_fold = match (self.case, plain) {
+            (Case::Keep, _) => false,
+            (Case::Lower, Some(letters)) => letters.upper,
+            (Case::Upper, Some(letters)) => letters.lower,
+            (Case::Lower, None) => {
+                !all_bytes(value, |b| !b.is_ascii_uppercase())
+            }
+            (Case::Upper, None) => {
+                !all_bytes(value, |b| !b.is_ascii_lowercase())
+            }
         };
         if needs_fold {
             scratch.clear();
@@ -276,7 +301,7 @@ impl ValueRules {
         }
         let current = if changed { &scratch[..] } else { value };
         // Step 8.
-        if !plain {
+        if plain.is_none() {
             // Steps 3 and 5 left valid UTF-8; step 7 only touched ASCII.
             let text = std::str::from_utf8(current)
                 .expect("steps 3 to 7 keep the value valid UTF-8");
@@ -499,7 +524,7 @@ mod tests {
     fn run(rules: &ValueRules, value: &str) -> String {
         let mut scratch = Vec::new();
         let mut fixes = FixSet::EMPTY;
-        match rules.apply(value.as_bytes(), false, &mut scratch, &mut fixes) {
+        match rules.apply(value.as_bytes(), None, &mut scratch, &mut fixes) {
             Ok(Normalized::Same) => value.to_string(),
             Ok(Normalized::Changed) => String::from_utf8(scratch).unwrap(),
             Err((reject, _)) => format!("[{}]", reject.name()),
@@ -588,7 +613,8 @@ mod tests {
         let mut scratch = Vec::new();
         let mut fixes = FixSet::EMPTY;
         let value = b"ABCDEF01-2345-6789-ABCD-EF0123456789";
-        r.apply(value, true, &mut scratch, &mut fixes).unwrap();
+        r.apply(value, Some(Letters::of(value)), &mut scratch, &mut fixes)
+            .unwrap();
         assert_eq!(fixes.iter().collect::<Vec<_>>(), [Fix::Case]);
     }
 }

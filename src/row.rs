@@ -3,7 +3,7 @@
 
 use crate::field::read_row;
 use crate::idtype::{
-    all_bytes, Case, Detail, IdType, Normalized, Rejection, ValueRules,
+    Case, Detail, IdType, Letters, Normalized, Rejection, ValueRules,
 };
 use crate::rule::{Fix, FixSet, Reject};
 
@@ -26,10 +26,11 @@ pub(crate) enum Value<'a> {
 #[derive(Clone, Debug)]
 pub(crate) struct RowRules {
     pub(crate) value: ValueRules,
-    /// Bytes that steps 3 to 8 leave alone in any row made only of them:
-    /// ASCII, not white space, not `"` or `,`, and allowed by step 8 in
-    /// either case.
-    plain: [bool; 256],
+    /// Per byte: `NOT_PLAIN` unless steps 3 to 8 leave it alone in any
+    /// row made only of such bytes (ASCII, not white space, not `"` or
+    /// `,`, and allowed by step 8 in either case); `UPPER` and `LOWER` for
+    /// ASCII letters.
+    class: [u8; 256],
     /// Whether UUID-shaped rows may take `uuid_row`.
     pub(crate) uuid_fast: bool,
     /// What `uuid_as_is` accepts.
@@ -57,6 +58,11 @@ struct UuidShape {
     lower: bool,
     nonzero: bool,
 }
+
+/// `RowRules::class` bits.
+const NOT_PLAIN: u8 = 1;
+const UPPER: u8 = 2;
+const LOWER: u8 = 4;
 
 /// The high bit of every byte of a word.
 const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -248,13 +254,18 @@ fn uuid_shape_words(raw: &[u8; 36]) -> Option<UuidShape> {
 
 impl RowRules {
     pub(crate) fn new(value: ValueRules) -> RowRules {
-        let mut plain = [false; 256];
+        let mut class = [NOT_PLAIN; 256];
         for b in 0u8..0x80 {
             let structural = matches!(b, b' ' | b'\t' | b'"' | b',');
             let denied = value.special.denies_ascii(b)
                 || value.special.denies_ascii(b.to_ascii_lowercase())
                 || value.special.denies_ascii(b.to_ascii_uppercase());
-            plain[usize::from(b)] = !structural && !denied;
+            class[usize::from(b)] = match b {
+                _ if structural || denied => NOT_PLAIN,
+                b'A'..=b'Z' => UPPER,
+                b'a'..=b'z' => LOWER,
+                _ => 0,
+            };
         }
         let uuid_fast = matches!(
             value.id_type,
@@ -263,7 +274,7 @@ impl RowRules {
             && value.max_value_len >= 36
             && b"0123456789abcdefABCDEF-"
                 .iter()
-                .all(|&b| plain[usize::from(b)]);
+                .all(|&b| class[usize::from(b)] & NOT_PLAIN == 0);
         let (letter, fold) = match value.case {
             Case::Lower => (b'a', 0),
             Case::Upper => (b'A', 0),
@@ -271,7 +282,7 @@ impl RowRules {
         };
         let zero_rejected = value.id_type != IdType::Uuid;
         let as_is = AsIs { letter, fold, zero_rejected };
-        RowRules { value, plain, uuid_fast, as_is }
+        RowRules { value, class, uuid_fast, as_is }
     }
 
     /// Whether steps 3 to 10 keep a 36-byte row exactly as it is: a UUID
@@ -334,6 +345,26 @@ impl RowRules {
         Some(Ok(Value::Scratch))
     }
 
+    /// The letter cases of a non-empty row made only of plain bytes, in
+    /// one pass with no branch per byte; `None` for any other row.
+    #[inline]
+    fn plain_letters(&self, raw: &[u8]) -> Option<Letters> {
+        if raw.is_empty() {
+            return None;
+        }
+        let mut seen = 0;
+        // Blocks, so that a huge row that is not plain stops early.
+        for block in raw.chunks(32) {
+            seen |= block
+                .iter()
+                .fold(0, |seen, &b| seen | self.class[usize::from(b)]);
+            if seen & NOT_PLAIN != 0 {
+                return None;
+            }
+        }
+        Some(Letters { upper: seen & UPPER != 0, lower: seen & LOWER != 0 })
+    }
+
     /// Runs steps 3 to 10 on a row without its terminator (and, for row
     /// 1, without the BOM). Fixes are added to `fixes`.
     pub(crate) fn process<'a>(
@@ -347,11 +378,17 @@ impl RowRules {
                 return outcome;
             }
         }
-        if !raw.is_empty() && all_bytes(raw, |b| self.plain[usize::from(b)]) {
+        if let Some(letters) = self.plain_letters(raw) {
             // One unquoted field with nothing to trim: steps 3 to 5 and 8
             // cannot change or reject it.
+            let value = &self.value;
             return Ok(
-                match self.value.apply(raw, true, &mut scratch.value, fixes)? {
+                match value.apply(
+                    raw,
+                    Some(letters),
+                    &mut scratch.value,
+                    fixes,
+                )? {
                     Normalized::Same => Value::Borrowed(raw),
                     Normalized::Changed => Value::Scratch,
                 },
@@ -360,7 +397,7 @@ impl RowRules {
         let field = read_row(raw)?;
         *fixes = field.fixes.iter().chain(fixes.iter()).collect();
         let bytes = field.value.as_bytes();
-        match self.value.apply(bytes, false, &mut scratch.value, fixes)? {
+        match self.value.apply(bytes, None, &mut scratch.value, fixes)? {
             Normalized::Changed => Ok(Value::Scratch),
             Normalized::Same => match field.value {
                 std::borrow::Cow::Borrowed(value) => {
