@@ -88,19 +88,25 @@ fn equal(w: u64, b: u8) -> u64 {
 /// Word offsets covering 36 bytes (the last two overlap).
 const UUID_WORDS: [usize; 5] = [0, 8, 16, 24, 28];
 
+/// `N` bytes of a UUID from `start`: `mark` where a dash belongs, else 0.
+const fn dash_bytes<const N: usize>(start: usize, mark: u8) -> [u8; N] {
+    let mut bytes = [0; N];
+    let mut i = 0;
+    while i < N {
+        if DASH_BITS >> (start + i) & 1 == 1 {
+            bytes[i] = mark;
+        }
+        i += 1;
+    }
+    bytes
+}
+
 /// For each word of `UUID_WORDS`, the high bits of the dash positions.
 const UUID_DASHES: [u64; 5] = {
     let mut masks = [0; 5];
     let mut w = 0;
     while w < 5 {
-        let mut i = 0;
-        while i < 8 {
-            let at = UUID_WORDS[w] + i;
-            if at == 8 || at == 13 || at == 18 || at == 23 {
-                masks[w] |= 0x80 << (8 * i);
-            }
-            i += 1;
-        }
+        masks[w] = u64::from_le_bytes(dash_bytes(UUID_WORDS[w], 0x80));
         w += 1;
     }
     masks
@@ -175,23 +181,8 @@ impl AsIs {
         use std::arch::x86_64::*;
 
         /// 0xFF at the dashes of the loads at 0, 16 and 20.
-        const DASHES: [[u8; 16]; 3] = {
-            let mut masks = [[0; 16]; 3];
-            let starts = [0, 16, 20];
-            let mut m = 0;
-            while m < 3 {
-                let mut i = 0;
-                while i < 16 {
-                    let at = starts[m] + i;
-                    if at == 8 || at == 13 || at == 18 || at == 23 {
-                        masks[m][i] = 0xFF;
-                    }
-                    i += 1;
-                }
-                m += 1;
-            }
-            masks
-        };
+        const DASHES: [[u8; 16]; 3] =
+            [dash_bytes(0, 0xFF), dash_bytes(16, 0xFF), dash_bytes(20, 0xFF)];
         // SAFETY: SSE2 is part of every x86_64 processor; the loads are
         // unaligned and read bytes 0..16, 16..32 and 20..36 of `raw`.
         unsafe {
