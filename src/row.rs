@@ -41,6 +41,7 @@ pub(crate) struct RowRules {
 /// case that `--case` leaves alone, and the zero id unless it is
 /// rejected.
 #[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 struct AsIs {
     /// The first accepted letter, `a` or `A`.
     letter: u8,
