@@ -348,6 +348,11 @@ impl Pipeline {
                 if v.id_type == IdType::String && !v.double {
                     return false;
                 }
+                // Without a row 2, row 1 need not be read: the first chunk
+                // reads it anyway, and it can be the whole input.
+                let Some((row2, _)) = rows.next() else {
+                    return false;
+                };
                 let mut scratch = Scratch::default();
                 let mut fixes = FixSet::EMPTY;
                 let row1_rejected = matches!(
@@ -360,11 +365,10 @@ impl Pipeline {
                     ))
                 );
                 row1_rejected
-                    && rows.next().is_some_and(|(row2, _)| {
-                        self.rules
-                            .process(row2, &mut scratch, &mut fixes)
-                            .is_ok()
-                    })
+                    && self
+                        .rules
+                        .process(row2, &mut scratch, &mut fixes)
+                        .is_ok()
             }
         }
     }
