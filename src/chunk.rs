@@ -115,16 +115,16 @@ impl Tally {
     fn count(&mut self, row: &KeptRow) {
         self.values += 1;
         self.bytes += u64::from(row.len) + 1;
-        for fix in row.fixes().iter() {
-            self.fixed[fix.index()] += 1;
+        for fix in row.fixes().indices() {
+            self.fixed[fix] += 1;
         }
     }
 
     fn uncount(&mut self, row: &KeptRow) {
         self.values -= 1;
         self.bytes -= u64::from(row.len) + 1;
-        for fix in row.fixes().iter() {
-            self.fixed[fix.index()] -= 1;
+        for fix in row.fixes().indices() {
+            self.fixed[fix] -= 1;
         }
     }
 }

@@ -190,7 +190,18 @@ impl FixSet {
 
     /// The fixes in the set, in pipeline order.
     pub fn iter(self) -> impl Iterator<Item = Fix> {
-        Fix::ALL.into_iter().filter(move |&fix| self.contains(fix))
+        self.indices().map(|i| Fix::ALL[i])
+    }
+
+    /// The `Fix::index` of each fix in the set, in order: one step per
+    /// fix, not one per kind of fix.
+    pub(crate) fn indices(self) -> impl Iterator<Item = usize> {
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            let index = (bits != 0).then(|| bits.trailing_zeros() as usize);
+            bits &= bits.wrapping_sub(1);
+            index
+        })
     }
 }
 
