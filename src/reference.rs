@@ -8,7 +8,65 @@
 use std::collections::BTreeMap;
 
 use crate::sinks::Collect;
-use crate::{AttributeType, FindingKind, Pipeline, PipelineBuilder};
+use crate::{
+    AttributeType, Case, FindingKind, HeaderMode, IdType, Pipeline,
+    PipelineBuilder,
+};
+
+/// Pipeline options in the library's types, as tests and fuzz targets
+/// generate them; [`Options::naive`] gives the reference's form.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub id_type: IdType,
+    /// `--attribute-type double`
+    pub double: bool,
+    pub case: Option<Case>,
+    pub header: HeaderMode,
+    pub attribute_name: Option<String>,
+    pub allow: String,
+    pub deny: String,
+    pub ascii_only: bool,
+    pub max_value_len: usize,
+}
+
+/// The command line's defaults.
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            id_type: IdType::String,
+            double: false,
+            case: None,
+            header: HeaderMode::Auto,
+            attribute_name: None,
+            allow: String::new(),
+            deny: String::new(),
+            ascii_only: false,
+            max_value_len: crate::DEFAULT_MAX_VALUE_LEN,
+        }
+    }
+}
+
+impl Options {
+    /// The engine's builder for these options.
+    pub fn builder(&self) -> PipelineBuilder {
+        self.naive().builder()
+    }
+
+    /// The same options for the reference.
+    pub fn naive(&self) -> NaiveOptions {
+        NaiveOptions {
+            id_type: self.id_type.name().to_string(),
+            attribute_double: self.double,
+            case: self.case.map(|c| c.name().to_string()),
+            header: self.header.name().to_string(),
+            attribute_name: self.attribute_name.clone(),
+            allow_chars: self.allow.clone(),
+            deny_chars: self.deny.clone(),
+            ascii_only: self.ascii_only,
+            max_value_len: self.max_value_len,
+        }
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct NaiveOptions {

@@ -6,7 +6,7 @@
 use std::ffi::{c_char, CStr};
 
 use libfuzzer_sys::fuzz_target;
-use segprep_fuzz::{engine, Options};
+use segprep_fuzz::{decode, engine, reference, threaded};
 
 /// No leak checks: a dropped rayon pool's threads free their buffers
 /// after the input has run, and LeakSanitizer calls that a leak.
@@ -17,9 +17,10 @@ pub extern "C" fn __asan_default_options() -> *const c_char {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let (opts, input) = Options::decode(data);
+    let (opts, chunk, input) = decode(data);
     let single = opts.builder().threads(1).build().unwrap();
     let want = engine(&single, input);
-    assert_eq!(want.outcome, opts.reference(input), "{opts:?}");
-    assert_eq!(engine(&opts.threaded(), input), want, "{opts:?}");
+    assert_eq!(want.outcome, reference(&opts, input), "{opts:?}");
+    let many = engine(&threaded(&opts, chunk), input);
+    assert_eq!(many, want, "{opts:?}, chunks of {chunk} bytes");
 });

@@ -4,8 +4,9 @@
 
 use std::sync::{Arc, Mutex};
 
-use segprep::reference::{self, NaiveOptions, NaiveOutcome};
-use segprep::{Case, HeaderMode, IdType, Pipeline, PipelineBuilder, Stats};
+pub use segprep::reference::Options;
+use segprep::reference::{self, NaiveOutcome};
+use segprep::{Case, HeaderMode, IdType, Pipeline, Stats};
 
 /// Every id type, in the documentation's order.
 pub const ID_TYPES: [IdType; 7] = [
@@ -38,125 +39,67 @@ const NAMES: [Option<&str>; 8] = [
     Some("1"),
 ];
 
-/// Pipeline options, for the engine and the reference alike.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Options {
-    pub id_type: IdType,
-    pub double: bool,
-    pub case: Option<Case>,
-    pub header: HeaderMode,
-    pub attribute_name: Option<String>,
-    pub allow: String,
-    pub deny: String,
-    pub ascii_only: bool,
-    pub max_value_len: usize,
-    /// `chunk_bytes` of the multi-threaded run.
-    pub chunk: usize,
-}
-
-/// The command line's defaults.
-impl Default for Options {
-    fn default() -> Options {
-        Options {
-            id_type: IdType::String,
-            double: false,
-            case: None,
-            header: HeaderMode::Auto,
-            attribute_name: None,
-            allow: String::new(),
-            deny: String::new(),
-            ascii_only: false,
-            max_value_len: segprep::DEFAULT_MAX_VALUE_LEN,
-            chunk: 1,
-        }
-    }
-}
-
-/// How many leading bytes [`Options::decode`] takes.
+/// How many leading bytes [`decode`] takes.
 pub const OPTION_BYTES: usize = 9;
 
-impl Options {
-    /// Takes the options from the first [`OPTION_BYTES`] bytes (missing
-    /// bytes read as 0) and returns them with the rest, the input.
-    pub fn decode(data: &[u8]) -> (Options, &[u8]) {
-        let b = |i: usize| data.get(i).copied().unwrap_or(0);
-        let id_type = ID_TYPES[usize::from(b(0) & 7) % 7];
-        let mask = |i: usize| {
-            let m = u16::from_le_bytes([b(i), b(i + 1)]);
-            (0..16).filter(|k| m >> k & 1 == 1).map(|k| CHARS[k]).collect()
-        };
-        let opts = Options {
-            id_type,
-            double: b(0) & 8 != 0
-                && matches!(id_type, IdType::String | IdType::Numeric),
-            case: [
-                None,
-                Some(Case::Lower),
-                Some(Case::Upper),
-                Some(Case::Keep),
-            ][usize::from(b(1) & 3)],
-            header: [HeaderMode::Auto, HeaderMode::Yes, HeaderMode::No]
-                [usize::from(b(1) >> 2 & 3) % 3],
-            ascii_only: b(1) & 0x10 != 0,
-            attribute_name: NAMES[usize::from(b(2) & 7)].map(str::to_string),
-            max_value_len: match b(3) {
-                0..=63 => usize::from(b(3)),
-                64..=127 => 256,
-                _ => usize::MAX,
-            },
-            allow: mask(4),
-            deny: mask(6),
-            chunk: 1 + usize::from(b(8) & 15),
-        };
-        (opts, data.get(OPTION_BYTES..).unwrap_or(&[]))
-    }
+/// Takes the options and the `chunk_bytes` of the multi-threaded run from
+/// the first [`OPTION_BYTES`] bytes (missing bytes read as 0), and returns
+/// them with the rest, the input.
+pub fn decode(data: &[u8]) -> (Options, usize, &[u8]) {
+    let b = |i: usize| data.get(i).copied().unwrap_or(0);
+    let id_type = ID_TYPES[usize::from(b(0) & 7) % 7];
+    let mask = |i: usize| {
+        let m = u16::from_le_bytes([b(i), b(i + 1)]);
+        (0..16).filter(|k| m >> k & 1 == 1).map(|k| CHARS[k]).collect()
+    };
+    let opts = Options {
+        id_type,
+        double: b(0) & 8 != 0
+            && matches!(id_type, IdType::String | IdType::Numeric),
+        case: [None, Some(Case::Lower), Some(Case::Upper), Some(Case::Keep)]
+            [usize::from(b(1) & 3)],
+        header: [HeaderMode::Auto, HeaderMode::Yes, HeaderMode::No]
+            [usize::from(b(1) >> 2 & 3) % 3],
+        ascii_only: b(1) & 0x10 != 0,
+        attribute_name: NAMES[usize::from(b(2) & 7)].map(str::to_string),
+        max_value_len: match b(3) {
+            0..=63 => usize::from(b(3)),
+            64..=127 => 256,
+            _ => usize::MAX,
+        },
+        allow: mask(4),
+        deny: mask(6),
+    };
+    let chunk = 1 + usize::from(b(8) & 15);
+    (opts, chunk, data.get(OPTION_BYTES..).unwrap_or(&[]))
+}
 
-    /// The engine's builder for these options.
-    pub fn builder(&self) -> PipelineBuilder {
-        self.naive().builder()
-    }
-
-    /// The same options for the reference.
-    pub fn naive(&self) -> NaiveOptions {
-        NaiveOptions {
-            id_type: self.id_type.name().to_string(),
-            attribute_double: self.double,
-            case: self.case.map(|c| c.name().to_string()),
-            header: self.header.name().to_string(),
-            attribute_name: self.attribute_name.clone(),
-            allow_chars: self.allow.clone(),
-            deny_chars: self.deny.clone(),
-            ascii_only: self.ascii_only,
-            max_value_len: self.max_value_len,
+/// A pipeline of three threads over chunks of `chunk` bytes. The last few
+/// are kept: starting a thread pool costs more than a run. (A dropped
+/// pool's threads free their buffers after the input has run, so the
+/// `pipeline` target turns leak checks off.)
+pub fn threaded(opts: &Options, chunk: usize) -> Arc<Pipeline> {
+    type Cached = ((Options, usize), Arc<Pipeline>);
+    static CACHE: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
+    let key = (opts.clone(), chunk);
+    let mut cache = CACHE.lock().unwrap();
+    if let Some(i) = cache.iter().position(|(k, _)| *k == key) {
+        let hit = cache.remove(i);
+        cache.push(hit);
+    } else {
+        let mut b = opts.builder();
+        let pipeline = b.threads(3).chunk_bytes(chunk).build();
+        if cache.len() == 8 {
+            cache.remove(0);
         }
+        cache.push((key, Arc::new(pipeline.unwrap())));
     }
+    Arc::clone(&cache.last().unwrap().1)
+}
 
-    /// A pipeline of three threads over chunks of `chunk` bytes. The last
-    /// few are kept: starting a thread pool costs more than a run. (A
-    /// dropped pool's threads free their buffers after the input has
-    /// run, so the `pipeline` target turns leak checks off.)
-    pub fn threaded(&self) -> Arc<Pipeline> {
-        static CACHE: Mutex<Vec<(Options, Arc<Pipeline>)>> =
-            Mutex::new(Vec::new());
-        let mut cache = CACHE.lock().unwrap();
-        if let Some(i) = cache.iter().position(|(o, _)| o == self) {
-            let hit = cache.remove(i);
-            cache.push(hit);
-        } else {
-            let mut b = self.builder();
-            let pipeline = b.threads(3).chunk_bytes(self.chunk).build();
-            if cache.len() == 8 {
-                cache.remove(0);
-            }
-            cache.push((self.clone(), Arc::new(pipeline.unwrap())));
-        }
-        Arc::clone(&cache.last().unwrap().1)
-    }
-
-    /// The reference's outcome on `input`.
-    pub fn reference(&self, input: &[u8]) -> NaiveOutcome {
-        segprep::reference::run(input, &self.naive())
-    }
+/// The reference's outcome on `input` with `opts`.
+pub fn reference(opts: &Options, input: &[u8]) -> NaiveOutcome {
+    segprep::reference::run(input, &opts.naive())
 }
 
 /// What one engine run gives: the outcome in the reference's shape, the

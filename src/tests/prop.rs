@@ -3,42 +3,8 @@
 
 use proptest::prelude::*;
 
-use crate::reference::{self as naive, NaiveOptions, NaiveOutcome};
-use crate::{Case, HeaderMode, IdType, Pipeline, PipelineBuilder};
-
-/// Engine options and the same options for the reference.
-#[derive(Clone, Debug)]
-pub(crate) struct Options {
-    id_type: IdType,
-    double: bool,
-    case: Option<Case>,
-    header: HeaderMode,
-    attribute_name: Option<String>,
-    allow: String,
-    deny: String,
-    ascii_only: bool,
-    max_value_len: usize,
-}
-
-impl Options {
-    fn builder(&self) -> PipelineBuilder {
-        self.naive().builder()
-    }
-
-    fn naive(&self) -> NaiveOptions {
-        NaiveOptions {
-            id_type: self.id_type.name().to_string(),
-            attribute_double: self.double,
-            case: self.case.map(|c| c.name().to_string()),
-            header: self.header.name().to_string(),
-            attribute_name: self.attribute_name.clone(),
-            allow_chars: self.allow.clone(),
-            deny_chars: self.deny.clone(),
-            ascii_only: self.ascii_only,
-            max_value_len: self.max_value_len,
-        }
-    }
-}
+use crate::reference::{self as naive, NaiveOutcome, Options};
+use crate::{Case, HeaderMode, IdType, Pipeline};
 
 /// Runs the engine and renders its result in the reference's shape.
 fn engine(pipeline: &Pipeline, input: &[u8]) -> NaiveOutcome {
