@@ -11,8 +11,12 @@
 #   - huniq                          crates.io (cargo install; small, pure Rust)
 #   - qsv                            skipped: it is not packaged by Debian, the
 #                                    `qsv` names on PyPI and npm are unrelated
-#                                    tools, and compiling it from crates.io is
-#                                    far too heavy for a small machine. Put a
+#                                    tools, and its crates.io release does not
+#                                    build: `cargo install qsv --locked
+#                                    --no-default-features --features lite`
+#                                    (16.1.0) stops after 5.6 minutes on
+#                                    `Json2Csv::preserve_key_order`, which the
+#                                    published json-objects-to-csv lacks. Put a
 #                                    qsv binary on PATH yourself and compare.sh
 #                                    will measure it.
 #
