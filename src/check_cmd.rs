@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use segprep::{Error, Processed};
 
 use crate::cli::{CheckArgs, Format};
-use crate::diag::{self, CheckReport, CheckSink, Styles, Target};
+use crate::diag::{self, CheckSink, JsonReport, Styles, Target};
 use crate::{
     build_pipeline, display_name, open_input, progress_bar, stdout_has_color,
     ExitStatus,
@@ -56,32 +56,18 @@ fn report(args: &CheckArgs, run: &Processed) -> Result<(), Error> {
                 .map_err(write_err)?;
         }
         Format::Json => {
-            let target = Target::Json(Vec::new());
-            let mut sink = CheckSink::<io::Sink>::new(
-                target,
+            let out = io::BufWriter::new(stdout);
+            let report = JsonReport::start(out, stats).map_err(write_err)?;
+            let mut sink = CheckSink::new(
+                Target::Json(report),
                 args.max_diagnostics,
                 stats,
             );
             run.emit(&mut sink).map_err(write_err)?;
-            let Target::Json(diagnostics) = sink.into_target() else {
+            let Target::Json(report) = sink.into_target() else {
                 unreachable!("the target stays JSON")
             };
-            let report = CheckReport {
-                stats,
-                conforms: stats.conforms(),
-                file_findings: stats
-                    .file_findings
-                    .iter()
-                    .map(|f| f.name())
-                    .collect(),
-                diagnostics,
-            };
-            let mut out = io::BufWriter::new(stdout);
-            serde_json::to_writer_pretty(&mut out, &report)
-                .map_err(io::Error::from)
-                .and_then(|()| writeln!(out))
-                .and_then(|()| out.flush())
-                .map_err(write_err)?;
+            report.finish().map_err(write_err)?;
         }
     }
     Ok(())

@@ -71,12 +71,77 @@ pub struct CheckReport<'a> {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl<'a> CheckReport<'a> {
+    /// The report of a run with `stats` and these diagnostics.
+    pub fn new(stats: &'a Stats, diagnostics: Vec<Diagnostic>) -> Self {
+        CheckReport {
+            stats,
+            conforms: stats.conforms(),
+            file_findings: stats
+                .file_findings
+                .iter()
+                .map(|f| f.name())
+                .collect(),
+            diagnostics,
+        }
+    }
+}
+
+/// Writes the JSON document as the diagnostics come, so that a run that
+/// shows millions of them holds none: the bytes are those of serde_json's
+/// pretty printer for the whole [`CheckReport`].
+pub struct JsonReport<W> {
+    out: W,
+    diagnostics: u64,
+}
+
+impl<W: Write> JsonReport<W> {
+    /// Writes everything before the first diagnostic.
+    pub fn start(mut out: W, stats: &Stats) -> io::Result<Self> {
+        let head =
+            serde_json::to_vec_pretty(&CheckReport::new(stats, vec![]))?;
+        // The diagnostics come last: the head ends with them, empty.
+        let head = head
+            .strip_suffix(b"[]\n}")
+            .expect("the report ends with its diagnostics");
+        out.write_all(head)?;
+        out.write_all(b"[")?;
+        Ok(JsonReport { out, diagnostics: 0 })
+    }
+
+    fn diagnostic(&mut self, diagnostic: &Diagnostic) -> io::Result<()> {
+        let text = serde_json::to_string_pretty(diagnostic)?;
+        let before: &[u8] = if self.diagnostics == 0 { b"\n" } else { b",\n" };
+        self.out.write_all(before)?;
+        // Strings are escaped, so the printer's lines are the object's;
+        // each moves in by the array's depth.
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\n")?;
+            }
+            self.out.write_all(b"    ")?;
+            self.out.write_all(line.as_bytes())?;
+        }
+        self.diagnostics += 1;
+        Ok(())
+    }
+
+    /// Closes the document and hands the writer back, flushed.
+    pub fn finish(mut self) -> io::Result<W> {
+        let end: &[u8] =
+            if self.diagnostics == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" };
+        self.out.write_all(end)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
 /// Where diagnostics go.
 pub enum Target<W> {
     /// Written as lines as they come.
     Human { out: W, file: String, styles: Styles },
-    /// Collected for the JSON document.
-    Json(Vec<Diagnostic>),
+    /// Written into the JSON document as they come.
+    Json(JsonReport<W>),
     /// Counted only (`--quiet`).
     Quiet,
 }
@@ -214,16 +279,13 @@ impl<W: Write> CheckSink<W> {
                     escape(finding.raw, Some(HUMAN_RAW_LIMIT)),
                 )
             }
-            Target::Json(diagnostics) => {
-                diagnostics.push(Diagnostic {
-                    line: finding.line,
-                    rule,
-                    kind: finding.kind_name(),
-                    raw: String::from_utf8_lossy(finding.raw).into_owned(),
-                    detail: finding.detail().to_string(),
-                });
-                Ok(())
-            }
+            Target::Json(report) => report.diagnostic(&Diagnostic {
+                line: finding.line,
+                rule,
+                kind: finding.kind_name(),
+                raw: String::from_utf8_lossy(finding.raw).into_owned(),
+                detail: finding.detail().to_string(),
+            }),
             Target::Quiet => Ok(()),
         }
     }
@@ -417,7 +479,42 @@ pub fn write_summary<W: Write>(
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::*;
+
+    #[test]
+    fn the_streamed_json_report_is_the_pretty_printed_one() {
+        let mut stats = Stats::default();
+        stats.input = "in.csv".into();
+        stats.header = Some("id \"x\"\n".into());
+        stats.warnings = vec!["a\nb".into()];
+        let diagnostic = |line| Diagnostic {
+            line,
+            rule: "special-char",
+            kind: "reject",
+            raw: "a\n\"b\"\t\u{a0}".into(),
+            detail: "the character '\"'".into(),
+        };
+        for count in [0, 1, 3] {
+            let diagnostics: Vec<Diagnostic> =
+                (1..=count).map(diagnostic).collect();
+            let mut streamed = JsonReport::start(Vec::new(), &stats).unwrap();
+            for d in &diagnostics {
+                streamed.diagnostic(d).unwrap();
+            }
+            let streamed = streamed.finish().unwrap();
+            let mut whole = serde_json::to_vec_pretty(&CheckReport::new(
+                &stats,
+                diagnostics,
+            ))
+            .unwrap();
+            whole.push(b'\n');
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(whole).unwrap(),
+                "{count} diagnostics"
+            );
+        }
+    }
 
     #[test]
     fn escapes_invisible_and_invalid() {
