@@ -25,12 +25,11 @@ struct ValueSet<'a> {
 impl<'a> ValueSet<'a> {
     fn new(values: &[&'a [u8]]) -> Self {
         let mut table = HashTable::with_capacity(values.len());
+        // Without a lookup first: a value given twice is then held twice,
+        // which changes no membership test.
         for &value in values {
             let hash = FxBuildHasher.hash_one(value);
-            if table.find(hash, |v: &&[u8]| *v == value).is_none() {
-                table
-                    .insert_unique(hash, value, |v| FxBuildHasher.hash_one(v));
-            }
+            table.insert_unique(hash, value, |v| FxBuildHasher.hash_one(v));
         }
         ValueSet { table }
     }
@@ -86,5 +85,15 @@ mod tests {
         assert!(same.added.is_empty() && same.removed.is_empty());
         assert_eq!(same.unchanged, 4);
         assert_eq!(delta_by(&old, &new, false), d);
+    }
+
+    #[test]
+    fn values_given_twice_are_compared_as_sets() {
+        let old: Vec<&[u8]> = vec![b"a", b"b", b"a", b"b"];
+        let new: Vec<&[u8]> = vec![b"c", b"a", b"c"];
+        let d = delta(&old, &new);
+        assert_eq!(d.added, [&b"c"[..], b"c"]);
+        assert_eq!(d.removed, [&b"b"[..], b"b"]);
+        assert_eq!(d.unchanged, 1);
     }
 }
