@@ -25,11 +25,14 @@ struct ValueSet<'a> {
 impl<'a> ValueSet<'a> {
     fn new(values: &[&'a [u8]]) -> Self {
         let mut table = HashTable::with_capacity(values.len());
-        // Without a lookup first: a value given twice is then held twice,
-        // which changes no membership test.
+        // Looked up before each insert: a value given many times is held
+        // once, so its copies cannot make one probe chain grow with them.
         for &value in values {
             let hash = FxBuildHasher.hash_one(value);
-            table.insert_unique(hash, value, |v| FxBuildHasher.hash_one(v));
+            if table.find(hash, |v: &&[u8]| *v == value).is_none() {
+                table
+                    .insert_unique(hash, value, |v| FxBuildHasher.hash_one(v));
+            }
         }
         ValueSet { table }
     }
@@ -95,5 +98,14 @@ mod tests {
         assert_eq!(d.added, [&b"c"[..], b"c"]);
         assert_eq!(d.removed, [&b"b"[..], b"b"]);
         assert_eq!(d.unchanged, 1);
+    }
+
+    #[test]
+    fn a_value_given_many_times_is_held_once() {
+        let copies: Vec<&[u8]> = vec![b"a"; 10_000];
+        let set = ValueSet::new(&copies);
+        assert_eq!(set.table.len(), 1);
+        assert!(set.contains(b"a"));
+        assert!(!set.contains(b"b"));
     }
 }
