@@ -187,7 +187,6 @@ impl Chunk {
     }
 
     /// The number of kept rows, duplicates included.
-    #[cfg(test)]
     pub(crate) fn kept_len(&self) -> u32 {
         self.kept_len
     }

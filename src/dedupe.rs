@@ -68,14 +68,15 @@ pub(crate) fn mark_duplicates(
     // of each list.
     let apply = |(c, chunk): (usize, &mut Chunk)| {
         let c = c as u32;
-        let mut duplicates = Vec::new();
-        for list in &found {
-            let from = list.partition_point(|d| d.0 < c);
-            let to = list.partition_point(|d| d.0 <= c);
-            duplicates.extend(list[from..to].iter().map(|d| (d.1, d.2)));
-        }
-        duplicates.sort_unstable();
-        chunk.set_duplicates(duplicates);
+        let runs: Vec<&[Duplicate]> = found
+            .iter()
+            .map(|list| {
+                let from = list.partition_point(|d| d.0 < c);
+                let to = list.partition_point(|d| d.0 <= c);
+                &list[from..to]
+            })
+            .collect();
+        chunk.set_duplicates(in_row_order(&runs, chunk.kept_len()));
         chunk.shards = Vec::new();
     };
     match pool {
@@ -84,6 +85,33 @@ pub(crate) fn mark_duplicates(
         }),
         None => chunks.iter_mut().enumerate().for_each(apply),
     }
+}
+
+/// A chunk's duplicates from the sorted `runs` of every shard, in row
+/// order. `rows` bounds their row indices; each kept row is at most one
+/// duplicate.
+fn in_row_order(runs: &[&[Duplicate]], rows: u32) -> Vec<(u32, u64)> {
+    let count: usize = runs.iter().map(|run| run.len()).sum();
+    // Where a good share of the rows are duplicates (a file appended to
+    // itself), placing each at its row and reading them back in order
+    // costs less than sorting them, which took a fifth of the time there.
+    if count >= (rows as usize / 8).max(1) {
+        // Lines count from 1, so 0 marks a row that is no duplicate.
+        let mut firsts = vec![0u64; rows as usize];
+        for &(_, row, first) in runs.iter().flat_map(|run| run.iter()) {
+            firsts[row as usize] = first;
+        }
+        return (0..rows)
+            .zip(firsts)
+            .filter(|&(_, first)| first != 0)
+            .collect();
+    }
+    let mut duplicates: Vec<(u32, u64)> = runs
+        .iter()
+        .flat_map(|run| run.iter().map(|&(_, row, first)| (row, first)))
+        .collect();
+    duplicates.sort_unstable();
+    duplicates
 }
 
 /// Rows per table that keep it in the level-2 cache. Tests use a tiny
@@ -341,6 +369,30 @@ mod tests {
                 found
             })
             .collect()
+    }
+
+    #[test]
+    fn in_row_order_orders_sparse_and_dense_duplicates() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for (len, rows) in [(0, 1), (1, 1), (2, 9), (5, 9), (300, 50_000)] {
+            // Distinct rows below `rows`, each with a line, dealt out to
+            // eight shards at random; each shard's run stays in row order.
+            let step = rows / len.max(1);
+            let mut runs = vec![Vec::new(); 8];
+            for i in 0..len {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let row = i * step;
+                runs[(state % 8) as usize].push((0, row, u64::from(row) + 3));
+            }
+            let runs: Vec<&[Duplicate]> =
+                runs.iter().map(Vec::as_slice).collect();
+            let expected: Vec<(u32, u64)> = (0..len)
+                .map(|i| (i * step, u64::from(i * step) + 3))
+                .collect();
+            assert_eq!(in_row_order(&runs, rows), expected, "{len} of {rows}");
+        }
     }
 
     #[test]
