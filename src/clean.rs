@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::{Condvar, Mutex};
 
 use segprep::split::{self, Part};
 use segprep::{
@@ -240,6 +241,149 @@ impl<W: Write> Sink for RejectsSink<W> {
     }
 }
 
+/// Writes the rejects records of `run` to `out`, the parts on `threads`
+/// threads at once, in order.
+fn write_rejects<W: Write + Send>(
+    run: &Processed<'_>,
+    out: &mut W,
+    threads: usize,
+) -> io::Result<()> {
+    write_rejects_in(run, out, threads, 1 << 20, 16 << 20)
+}
+
+/// `write_rejects`, where a part writes out each `flush_at` bytes once its
+/// turn has come, and holds at most `hold` bytes before it.
+fn write_rejects_in<W: Write + Send>(
+    run: &Processed<'_>,
+    out: &mut W,
+    threads: usize,
+    flush_at: usize,
+    hold: usize,
+) -> io::Result<()> {
+    let parts = run.parts();
+    if threads <= 1 || parts <= 1 {
+        return run.emit(RejectsSink::new(out));
+    }
+    let order = Order {
+        turn: Mutex::new(Turn { out, next: 0, head: 0, error: None }),
+        turned: Condvar::new(),
+        flush_at,
+        hold,
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(parts) {
+            scope.spawn(|| {
+                while let Some(part) = order.claim(parts) {
+                    let mut piece =
+                        Piece { order: &order, part, buf: Vec::new() };
+                    let emitted =
+                        run.emit_part(part, RejectsSink::new(&mut piece));
+                    if emitted.and_then(|_| piece.finish()).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let turn = order.turn.into_inner().unwrap_or_else(|e| e.into_inner());
+    turn.error.map_or(Ok(()), Err)
+}
+
+/// The parts' turns at the output, in part order.
+struct Order<'o, W> {
+    turn: Mutex<Turn<'o, W>>,
+    turned: Condvar,
+    flush_at: usize,
+    hold: usize,
+}
+
+struct Turn<'o, W> {
+    out: &'o mut W,
+    /// The next part to claim.
+    next: usize,
+    /// The part whose bytes go out now.
+    head: usize,
+    /// The first write error; every part stops at it.
+    error: Option<io::Error>,
+}
+
+impl<'o, W: Write> Order<'o, W> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Turn<'o, W>> {
+        self.turn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next part to write, if any is left and nothing failed.
+    fn claim(&self, parts: usize) -> Option<usize> {
+        let mut turn = self.lock();
+        if turn.error.is_some() || turn.next >= parts {
+            return None;
+        }
+        turn.next += 1;
+        Some(turn.next - 1)
+    }
+}
+
+/// One part's records: held until the part's turn, then written through.
+struct Piece<'a, 'o, W> {
+    order: &'a Order<'o, W>,
+    part: usize,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> Piece<'_, '_, W> {
+    /// Writes the held bytes out if it is this part's turn, or, with
+    /// `wait`, once it is.
+    fn drain(&mut self, wait: bool) -> io::Result<()> {
+        let mut turn = self.order.lock();
+        loop {
+            if turn.error.is_some() {
+                return Err(io::Error::other("an earlier part failed"));
+            }
+            if turn.head == self.part {
+                break;
+            }
+            if !wait {
+                return Ok(());
+            }
+            turn = self
+                .order
+                .turned
+                .wait(turn)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        if let Err(err) = turn.out.write_all(&self.buf) {
+            let message = err.to_string();
+            turn.error = Some(err);
+            self.order.turned.notify_all();
+            return Err(io::Error::other(message));
+        }
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Writes the rest of the part and hands the turn on.
+    fn finish(mut self) -> io::Result<()> {
+        self.drain(true)?;
+        self.order.lock().head += 1;
+        self.order.turned.notify_all();
+        Ok(())
+    }
+}
+
+impl<W: Write> Write for Piece<'_, '_, W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= self.order.flush_at {
+            self.drain(self.buf.len() >= self.order.hold)?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 fn config_error(message: &str) -> Error {
     Error::from(ErrorKind::Config(message.to_string()))
 }
@@ -333,13 +477,11 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         split.write()?;
     }
     if let Some(file) = &mut rejects_file {
-        let mut sink = RejectsSink::new(file.writer());
-        let result = sink
-            .out
+        let out = file.writer();
+        let result = out
             .write_all(REJECTS_HEADER)
-            .and_then(|()| run.emit(&mut sink))
-            .and_then(|()| sink.out.flush());
-        drop(sink);
+            .and_then(|()| write_rejects(&run, &mut *out, pipeline.threads()))
+            .and_then(|()| out.flush());
         result.map_err(|e| file.error(e))?;
     }
     let stats = run.stats();
@@ -456,6 +598,103 @@ mod tests {
         }
         let (fast, csv) = both(b"1e999\n1.5\n1.50\nx\n", IdType::String, true);
         assert_eq!(fast, csv);
+    }
+
+    /// The rejects records of `input` cut in chunks of `chunk_bytes`,
+    /// written by `write_rejects_in` on `threads` threads.
+    fn rejects_by_parts(
+        input: &[u8],
+        chunk_bytes: usize,
+        threads: usize,
+        flush_at: usize,
+        hold: usize,
+    ) -> Vec<u8> {
+        let pipeline = PipelineBuilder::new()
+            .threads(threads)
+            .chunk_bytes(chunk_bytes)
+            .build()
+            .expect("valid options");
+        let run = pipeline.process(input, "input");
+        let mut out = Vec::new();
+        write_rejects_in(&run, &mut out, threads, flush_at, hold)
+            .expect("writing to memory");
+        out
+    }
+
+    #[test]
+    fn rejects_are_the_same_from_any_number_of_threads() {
+        let mut input = Vec::new();
+        for i in 0..3000u32 {
+            // Duplicates, rejects and kept rows, interleaved.
+            let row = match i % 5 {
+                0 => format!("v{}\n", i % 97),
+                1 => format!("\"w{i}\"\n"),
+                2 => format!("x,{i}\n"),
+                3 => "\n".to_string(),
+                _ => format!("a#{}\n", i % 13),
+            };
+            input.extend_from_slice(row.as_bytes());
+        }
+        let one = rejects_by_parts(&input, 1 << 20, 1, 1 << 20, 16 << 20);
+        assert!(one.len() > 10_000, "the input has rejects");
+        for chunk_bytes in [1, 7, 500, 4096] {
+            for threads in [2, 3, 8] {
+                for (flush_at, hold) in
+                    [(1, 1), (64, 256), (1 << 20, 16 << 20)]
+                {
+                    let many = rejects_by_parts(
+                        &input,
+                        chunk_bytes,
+                        threads,
+                        flush_at,
+                        hold,
+                    );
+                    assert!(
+                        many == one,
+                        "{chunk_bytes}-byte chunks, {threads} threads, \
+                         flush at {flush_at}, hold {hold}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Fails every write after the first `left` bytes.
+    struct Full {
+        left: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            if data.len() > self.left {
+                return Err(io::Error::other("disk full"));
+            }
+            self.left -= data.len();
+            Ok(data.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failed_write_stops_every_part_with_its_error() {
+        let input: Vec<u8> = (0..5000)
+            .flat_map(|i| format!("v{}\n", i % 50).into_bytes())
+            .collect();
+        let pipeline = PipelineBuilder::new()
+            .threads(3)
+            .chunk_bytes(700)
+            .build()
+            .expect("valid options");
+        let run = pipeline.process(&input, "input");
+        for left in [0, 100, 5000] {
+            let mut out = Full { left };
+            let err = write_rejects_in(&run, &mut out, 3, 64, 256)
+                .expect_err("the output fills up");
+            assert_eq!(err.to_string(), "disk full");
+        }
     }
 
     proptest! {

@@ -52,48 +52,75 @@ impl<'a> Processed<'a> {
     ///
     /// The first error the sink returns; the run stops there.
     pub fn emit<S: Sink>(&self, mut sink: S) -> Result<(), S::Error> {
-        for chunk in &self.chunks {
-            for row in chunk.rows(self.input, sink.unchanged_rows()) {
-                if !sink.wants_more() {
-                    return Ok(());
-                }
-                match row {
-                    ChunkRow::Kept { row, value, raw, first: None } => {
-                        sink.kept(&Kept {
-                            line: chunk.first_line + u64::from(row.line),
-                            value,
-                            raw,
-                            fixes: row.fixes(),
-                        })?;
-                    }
-                    ChunkRow::Kept {
-                        row, raw, first: Some(first), ..
-                    } => {
-                        sink.dropped(&Finding {
-                            line: chunk.first_line + u64::from(row.line),
-                            raw,
-                            kind: FindingKind::Duplicate { first },
-                        })?;
-                    }
-                    ChunkRow::Dropped(row, raw) => {
-                        let kind = if chunk.header && row.line == 1 {
-                            FindingKind::Header
-                        } else {
-                            let (reject, detail) =
-                                chunk::rejection(self.rules, raw)
-                                    .expect("a dropped row is rejected again");
-                            FindingKind::Reject(reject, detail)
-                        };
-                        sink.dropped(&Finding {
-                            line: chunk.first_line + u64::from(row.line),
-                            raw,
-                            kind,
-                        })?;
-                    }
-                }
+        for part in 0..self.parts() {
+            if !self.emit_part(part, &mut sink)? {
+                break;
             }
         }
         Ok(())
+    }
+
+    /// The number of parts that [`Processed::emit_part`] hands out.
+    pub fn parts(&self) -> usize {
+        self.chunks.len()
+    }
+
+    /// Hands the rows of one part to `sink`, in line order; the parts in
+    /// order are the rows that [`Processed::emit`] gives, so that sinks
+    /// of different parts can run on different threads. Returns whether
+    /// the sink wanted every row ([`Sink::wants_more`]).
+    ///
+    /// # Errors
+    ///
+    /// The first error the sink returns; the part stops there.
+    ///
+    /// # Panics
+    ///
+    /// When `part` is not below [`Processed::parts`].
+    pub fn emit_part<S: Sink>(
+        &self,
+        part: usize,
+        mut sink: S,
+    ) -> Result<bool, S::Error> {
+        let chunk = &self.chunks[part];
+        for row in chunk.rows(self.input, sink.unchanged_rows()) {
+            if !sink.wants_more() {
+                return Ok(false);
+            }
+            match row {
+                ChunkRow::Kept { row, value, raw, first: None } => {
+                    sink.kept(&Kept {
+                        line: chunk.first_line + u64::from(row.line),
+                        value,
+                        raw,
+                        fixes: row.fixes(),
+                    })?;
+                }
+                ChunkRow::Kept { row, raw, first: Some(first), .. } => {
+                    sink.dropped(&Finding {
+                        line: chunk.first_line + u64::from(row.line),
+                        raw,
+                        kind: FindingKind::Duplicate { first },
+                    })?;
+                }
+                ChunkRow::Dropped(row, raw) => {
+                    let kind = if chunk.header && row.line == 1 {
+                        FindingKind::Header
+                    } else {
+                        let (reject, detail) =
+                            chunk::rejection(self.rules, raw)
+                                .expect("a dropped row is rejected again");
+                        FindingKind::Reject(reject, detail)
+                    };
+                    sink.dropped(&Finding {
+                        line: chunk.first_line + u64::from(row.line),
+                        raw,
+                        kind,
+                    })?;
+                }
+            }
+        }
+        Ok(true)
     }
 
     /// The clean file's values, in first-occurrence order.
