@@ -461,9 +461,15 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
 
     match &mut out_file {
         _ if splitting => {}
-        Some(file) => {
+        // A new regular file takes each thread's writes at their offsets;
+        // a device or a FIFO only a stream.
+        Some(file) if file.is_positional() => {
             let result =
                 run.write_clean_file(file.writer().get_ref(), args.sort);
+            result.map_err(|e| file.error(e))?;
+        }
+        Some(file) => {
+            let result = run.write_clean(file.writer(), args.sort);
             result.map_err(|e| file.error(e))?;
         }
         None => {

@@ -779,6 +779,58 @@ fn fifo_and_standard_input_read_like_a_file() {
     assert_same_bytes(&expected[0], &out.stdout, "clean - -o -");
 }
 
+/// Reads the FIFO at `path` to its end from a thread (the open blocks
+/// until segprep opens the other end); the receiver gets the bytes.
+fn drain_fifo(path: &Path) -> mpsc::Receiver<Vec<u8>> {
+    let path = path.to_path_buf();
+    let (done, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut fifo =
+            fs::File::open(&path).expect("open the FIFO for reading");
+        let mut bytes = Vec::new();
+        fifo.read_to_end(&mut bytes).expect("read the FIFO");
+        let _ = done.send(bytes);
+    });
+    rx
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_that_are_fifos_or_pipes_get_a_stream() {
+    let dir = Dir::new("hostile_fifo_out");
+    // Larger than a chunk, so that the clean file has many parts that a
+    // regular file would take at their offsets.
+    let mut input = piped_input();
+    for i in 0..400_000u32 {
+        input.extend_from_slice(format!("\nid-{i}").as_bytes());
+    }
+    dir.create("in.csv", &input);
+    let out = dir.cmd(&["clean", "in.csv", "-o", "out.csv"]).run();
+    assert_quiet_success(&out);
+    let expected = dir.read("out.csv");
+    assert!(expected.len() > 3 << 20, "several chunks of output");
+
+    for name in ["clean.fifo", "rejects.fifo"] {
+        mkfifo(&dir.path(name));
+    }
+    let clean = drain_fifo(&dir.path("clean.fifo"));
+    let rejects = drain_fifo(&dir.path("rejects.fifo"));
+    let args =
+        ["clean", "in.csv", "-o", "clean.fifo", "--rejects", "rejects.fifo"];
+    let out = dir.cmd(&args).run();
+    assert_quiet_success(&out);
+    let wait = Duration::from_secs(20);
+    let clean = clean.recv_timeout(wait).expect("the clean FIFO was written");
+    assert_same_bytes(&expected, &clean, "-o FIFO");
+    let rejects = rejects.recv_timeout(wait).expect("the rejects FIFO");
+    assert!(rejects.starts_with(b"line,rule,detail,raw\n"));
+
+    // /dev/stdout when standard output is a pipe.
+    let out = dir.cmd(&["clean", "in.csv", "-o", "/dev/stdout"]).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert_same_bytes(&expected, &out.stdout, "-o /dev/stdout");
+}
+
 #[test]
 fn no_mmap_reads_the_same() {
     let dir = Dir::new("hostile_no_mmap");
