@@ -39,7 +39,9 @@ struct PartStats {
 
 /// The clean file as numbered parts.
 struct Split<'a> {
-    values: Vec<&'a [u8]>,
+    /// The values in byte order, with `--sort`; without it the parts are
+    /// cut from the clean file as it is written.
+    sorted: Option<Vec<&'a [u8]>>,
     parts: Vec<Part>,
     files: Vec<AtomicFile>,
 }
@@ -54,15 +56,19 @@ impl<'a> Split<'a> {
         }
         let max_bytes = args.split_bytes.unwrap_or(u64::MAX);
         let max_values = args.split_values.unwrap_or(u64::MAX);
-        let values = run.ordered_values(args.sort);
-        let parts =
-            split::plan(values.iter().map(|v| v.len()), max_bytes, max_values)
-                .map_err(|(_, size)| {
-                    config_error(&format!(
+        let sorted = args.sort.then(|| run.ordered_values(true));
+        let lengths: Box<dyn Iterator<Item = usize>> = match &sorted {
+            Some(values) => Box::new(values.iter().map(|v| v.len())),
+            None => Box::new(run.values().map(<[u8]>::len)),
+        };
+        let parts = split::plan(lengths, max_bytes, max_values).map_err(
+            |(_, size)| {
+                config_error(&format!(
                     "a value of {size} bytes (with its LF) does not fit in \
                      --split-bytes {max_bytes}; nothing written"
                 ))
-                })?;
+            },
+        )?;
         let limit = args.common.max_bytes;
         let mut files = Vec::with_capacity(parts.len());
         for (i, part) in parts.iter().enumerate() {
@@ -79,18 +85,33 @@ impl<'a> Split<'a> {
             }
             files.push(AtomicFile::create(&path)?);
         }
-        Ok(Split { values, parts, files })
+        Ok(Split { sorted, parts, files })
     }
 
-    fn write(&mut self) -> Result<(), Error> {
+    /// Writes the parts: cut from the clean file as its chunks are
+    /// written in parallel, or, sorted or to a FIFO, value by value.
+    fn write(&mut self, run: &Processed<'_>) -> Result<(), Error> {
+        #[cfg(unix)]
+        if self.sorted.is_none()
+            && self.files.iter().all(AtomicFile::is_positional)
+        {
+            let files: Vec<(&std::fs::File, u64)> = self
+                .files
+                .iter_mut()
+                .zip(&self.parts)
+                .map(|(file, part)| (file.writer().get_ref(), part.bytes))
+                .collect();
+            let result = run.write_clean_files(&files);
+            drop(files);
+            return result.map_err(|(i, err)| self.files[i].error(err));
+        }
+        let values = match self.sorted.take() {
+            Some(values) => values,
+            None => run.values().collect(),
+        };
         for (part, file) in self.parts.iter().zip(&mut self.files) {
-            let values = &self.values[part.first..][..part.values];
-            let out = file.writer();
-            let result = values.iter().try_for_each(|v| {
-                out.write_all(v)?;
-                out.write_all(b"\n")
-            });
-            result.map_err(|e| file.error(e))?;
+            let values = &values[part.first..][..part.values];
+            write_values(file.writer(), values).map_err(|e| file.error(e))?;
         }
         Ok(())
     }
@@ -126,6 +147,21 @@ impl<'a> Split<'a> {
         }
         Ok(())
     }
+}
+
+/// Writes each value and an LF to `out`, a buffer's worth at a time.
+fn write_values(out: &mut impl Write, values: &[&[u8]]) -> io::Result<()> {
+    const BUF: usize = 1 << 20;
+    let mut buf = Vec::with_capacity(BUF + 256);
+    for value in values {
+        buf.extend_from_slice(value);
+        buf.push(b'\n');
+        if buf.len() >= BUF {
+            out.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write_all(&buf)
 }
 
 /// The rejects file's header line.
@@ -480,7 +516,7 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         }
     }
     if let Some(split) = &mut split {
-        split.write()?;
+        split.write(&run)?;
     }
     if let Some(file) = &mut rejects_file {
         let out = file.writer();

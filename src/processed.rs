@@ -169,56 +169,111 @@ impl<'a> Processed<'a> {
     pub fn write_clean_file(&self, file: &File, sort: bool) -> io::Result<()> {
         #[cfg(unix)]
         if !sort {
-            use std::os::unix::fs::FileExt;
-
-            let sizes: Vec<u64> =
-                self.chunks.iter().map(|chunk| chunk.tally.bytes).collect();
-            let offsets: Vec<u64> = sizes
-                .iter()
-                .scan(0, |at, size| {
-                    let offset = *at;
-                    *at += size;
-                    Some(offset)
-                })
-                .collect();
-            let write = |(chunk, &offset): (&Chunk, &u64)| {
-                // Small buffers keep memory flat; each is one syscall.
-                const BUF: usize = 1 << 20;
-                let mut buf = Vec::with_capacity(BUF + 1);
-                let mut at = offset;
-                let mut flush = |buf: &mut Vec<u8>| {
-                    file.write_all_at(buf, at)?;
-                    at += buf.len() as u64;
-                    buf.clear();
-                    Ok::<(), io::Error>(())
-                };
-                // The buffer holds less than BUF bytes between pieces.
-                chunk.clean_pieces(self.input, |mut piece, lf| {
-                    while buf.len() + piece.len() > BUF {
-                        let room = BUF - buf.len();
-                        buf.extend_from_slice(&piece[..room]);
-                        piece = &piece[room..];
-                        flush(&mut buf)?;
-                    }
-                    buf.extend_from_slice(piece);
-                    if lf {
-                        buf.push(b'\n');
-                    }
-                    if buf.len() >= BUF {
-                        flush(&mut buf)?;
-                    }
-                    Ok::<(), io::Error>(())
-                })?;
-                flush(&mut buf)
-            };
-            return match self.pool {
-                Some(pool) => pool.install(|| {
-                    self.chunks.par_iter().zip(&offsets).try_for_each(write)
-                }),
-                None => self.chunks.iter().zip(&offsets).try_for_each(write),
-            };
+            return self
+                .write_clean_files(&[(file, self.stats.clean_bytes)])
+                .map_err(|(_, err)| err);
         }
         self.write_clean(io::BufWriter::with_capacity(1 << 20, file), sort)
+    }
+
+    /// Writes the clean file, in first-occurrence order, cut into empty
+    /// `files`: each `(file, size)` takes the next `size` bytes of it,
+    /// and the sizes add up to its size (`clean_bytes` in the
+    /// statistics). Chunks are written in parallel at their offsets,
+    /// whichever files they fall in. Cuts after an LF give whole values,
+    /// as [`split::plan`](crate::split::plan) places them.
+    ///
+    /// # Errors
+    ///
+    /// The index in `files` of the file that failed, and its error; also
+    /// when the sizes do not add up.
+    #[cfg(unix)]
+    pub fn write_clean_files(
+        &self,
+        files: &[(&File, u64)],
+    ) -> Result<(), (usize, io::Error)> {
+        use std::os::unix::fs::FileExt;
+
+        let starts: Vec<u64> = files
+            .iter()
+            .scan(0, |at, &(_, size)| {
+                let start = *at;
+                *at += size;
+                Some(start)
+            })
+            .collect();
+        let total: u64 = files.iter().map(|&(_, size)| size).sum();
+        if files.is_empty() || total != self.stats.clean_bytes {
+            let err = io::Error::other(format!(
+                "the parts hold {total} bytes, the clean file {}",
+                self.stats.clean_bytes
+            ));
+            return Err((0, err));
+        }
+        // Bytes at offset `at` of the clean file, to whichever files hold
+        // them.
+        let write_at = |mut buf: &[u8], mut at: u64| {
+            while !buf.is_empty() {
+                let part = starts.partition_point(|&start| start <= at) - 1;
+                let (file, size) = files[part];
+                let room = starts[part] + size - at;
+                let n = buf.len().min(room as usize);
+                if n == 0 {
+                    let err = io::Error::other("past the end of the parts");
+                    return Err((part, err));
+                }
+                file.write_all_at(&buf[..n], at - starts[part])
+                    .map_err(|err| (part, err))?;
+                at += n as u64;
+                buf = &buf[n..];
+            }
+            Ok(())
+        };
+        let offsets: Vec<u64> = self
+            .chunks
+            .iter()
+            .scan(0, |at, chunk| {
+                let offset = *at;
+                *at += chunk.tally.bytes;
+                Some(offset)
+            })
+            .collect();
+        let write = |(chunk, &offset): (&Chunk, &u64)| {
+            // Small buffers keep memory flat; each is one syscall.
+            const BUF: usize = 1 << 20;
+            let mut buf = Vec::with_capacity(BUF + 1);
+            let mut at = offset;
+            let mut flush = |buf: &mut Vec<u8>| {
+                write_at(buf, at)?;
+                at += buf.len() as u64;
+                buf.clear();
+                Ok::<(), (usize, io::Error)>(())
+            };
+            // The buffer holds less than BUF bytes between pieces.
+            chunk.clean_pieces(self.input, |mut piece, lf| {
+                while buf.len() + piece.len() > BUF {
+                    let room = BUF - buf.len();
+                    buf.extend_from_slice(&piece[..room]);
+                    piece = &piece[room..];
+                    flush(&mut buf)?;
+                }
+                buf.extend_from_slice(piece);
+                if lf {
+                    buf.push(b'\n');
+                }
+                if buf.len() >= BUF {
+                    flush(&mut buf)?;
+                }
+                Ok(())
+            })?;
+            flush(&mut buf)
+        };
+        match self.pool {
+            Some(pool) => pool.install(|| {
+                self.chunks.par_iter().zip(&offsets).try_for_each(write)
+            }),
+            None => self.chunks.iter().zip(&offsets).try_for_each(write),
+        }
     }
 
     /// The clean file's values in output order: first occurrence, or

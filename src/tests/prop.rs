@@ -379,3 +379,82 @@ proptest! {
         prop_assert_eq!(a, values);
     }
 }
+
+/// Files in a folder of their own under the system's temporary folder,
+/// removed when dropped.
+#[cfg(unix)]
+struct Scratch(std::path::PathBuf);
+
+#[cfg(unix)]
+impl Scratch {
+    fn new() -> Scratch {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "segprep-prop-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("create a scratch folder");
+        Scratch(dir)
+    }
+}
+
+#[cfg(unix)]
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(unix)]
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn clean_parts_are_the_clean_file_cut(
+        input in input(),
+        opts in options(),
+        chunk in 1usize..40,
+        threads in 1usize..4,
+        max_bytes in 1u64..80,
+        max_values in 1u64..4,
+    ) {
+        let pipeline =
+            opts.builder().threads(threads).chunk_bytes(chunk).build().unwrap();
+        let run = pipeline.process(&input, "x");
+        let mut whole = Vec::new();
+        run.write_clean(&mut whole, false).unwrap();
+        let Ok(parts) = crate::split::plan(
+            run.values().map(<[u8]>::len), max_bytes, max_values,
+        ) else {
+            return Ok(());
+        };
+        let scratch = Scratch::new();
+        let paths: Vec<_> =
+            (0..parts.len()).map(|i| scratch.0.join(format!("{i}"))).collect();
+        let files: Vec<std::fs::File> = paths
+            .iter()
+            .map(|p| std::fs::File::create(p).unwrap())
+            .collect();
+        let cut: Vec<(&std::fs::File, u64)> =
+            files.iter().zip(&parts).map(|(f, p)| (f, p.bytes)).collect();
+        if parts.is_empty() {
+            prop_assert!(run.write_clean_files(&cut).is_err() || whole.is_empty());
+            return Ok(());
+        }
+        run.write_clean_files(&cut).unwrap();
+        let mut joined = Vec::new();
+        for (path, part) in paths.iter().zip(&parts) {
+            let bytes = std::fs::read(path).unwrap();
+            prop_assert_eq!(bytes.len() as u64, part.bytes);
+            prop_assert!(bytes.ends_with(b"\n"));
+            joined.extend(bytes);
+        }
+        prop_assert_eq!(joined, whole);
+        // Sizes that do not add up are refused, never written past.
+        let mut short = cut.clone();
+        short[0].1 += 1;
+        prop_assert!(run.write_clean_files(&short).is_err());
+    }
+}
