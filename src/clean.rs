@@ -103,7 +103,10 @@ impl<'a> Split<'a> {
                 .collect();
             let result = run.write_clean_files(&files);
             drop(files);
-            return result.map_err(|(i, err)| self.files[i].error(err));
+            return result.map_err(|(i, err)| match self.files.get(i) {
+                Some(file) => file.error(err),
+                None => Error::io(None, "cannot write the parts", err),
+            });
         }
         let values = match self.sorted.take() {
             Some(values) => values,
@@ -310,8 +313,12 @@ fn write_rejects_in<W: Write + Send>(
         for _ in 0..threads.min(parts) {
             scope.spawn(|| {
                 while let Some(part) = order.claim(parts) {
-                    let mut piece =
-                        Piece { order: &order, part, buf: Vec::new() };
+                    let mut piece = Piece {
+                        order: &order,
+                        part,
+                        buf: Vec::new(),
+                        finished: false,
+                    };
                     let emitted =
                         run.emit_part(part, RejectsSink::new(&mut piece));
                     if emitted.and_then(|_| piece.finish()).is_err() {
@@ -364,6 +371,23 @@ struct Piece<'a, 'o, W> {
     order: &'a Order<'o, W>,
     part: usize,
     buf: Vec<u8>,
+    finished: bool,
+}
+
+impl<W> Drop for Piece<'_, '_, W> {
+    /// A part that stops before its end (an error, or a panic on its
+    /// thread) stops every part, so that none waits for it forever.
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let mut turn =
+            self.order.turn.lock().unwrap_or_else(|e| e.into_inner());
+        turn.error.get_or_insert_with(|| {
+            io::Error::other("a part of the rejects file was not written")
+        });
+        self.order.turned.notify_all();
+    }
 }
 
 impl<W: Write> Piece<'_, '_, W> {
@@ -400,6 +424,7 @@ impl<W: Write> Piece<'_, '_, W> {
     /// Writes the rest of the part and hands the turn on.
     fn finish(mut self) -> io::Result<()> {
         self.drain(true)?;
+        self.finished = true;
         self.order.lock().head += 1;
         self.order.turned.notify_all();
         Ok(())
@@ -737,6 +762,51 @@ mod tests {
                 .expect_err("the output fills up");
             assert_eq!(err.to_string(), "disk full");
         }
+    }
+
+    /// Panics on its second write.
+    struct Breaks {
+        writes: usize,
+    }
+
+    impl Write for Breaks {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            self.writes += 1;
+            assert!(self.writes < 2, "the output breaks");
+            Ok(data.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panic_while_writing_stops_every_part() {
+        // On a thread of its own, so that a hang fails the test instead
+        // of holding it up.
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let input: Vec<u8> = (0..5000)
+                .flat_map(|i| format!("v{}\n", i % 50).into_bytes())
+                .collect();
+            let pipeline = PipelineBuilder::new()
+                .threads(3)
+                .chunk_bytes(700)
+                .build()
+                .expect("valid options");
+            let run = pipeline.process(&input, "input");
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let mut out = Breaks { writes: 0 };
+                    write_rejects_in(&run, &mut out, 3, 64, 256)
+                }));
+            let _ = done.send(outcome.is_err());
+        });
+        let panicked = finished
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the writers stopped instead of waiting forever");
+        assert!(panicked, "the panic reaches the caller");
     }
 
     proptest! {

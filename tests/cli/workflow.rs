@@ -101,6 +101,45 @@ fn split_removes_parts_of_an_earlier_longer_split() {
 }
 
 #[test]
+fn split_of_nothing_to_keep_writes_no_part() {
+    let dir = Dir::new("split_empty");
+    for (name, input) in [("empty.csv", ""), ("rejected.csv", "\n,\n\"x\n")] {
+        dir.create(name, input);
+        for split in ["--split-values", "--split-bytes"] {
+            let out = dir
+                .cmd(&["clean", name, "-o", "clean.csv", split, "10"])
+                .args(&["--stats", "stats.json"])
+                .run();
+            assert_eq!(out.code(), 0, "{name} {split}\n{}", out.render());
+            let stats = dir.read_json("stats.json");
+            eqjson!(json!([]), stats["parts"]);
+            assert_eq!(stats["values_processed"], 0);
+            assert!(
+                !dir.list("").iter().any(|f| f.contains(".part-")),
+                "{name} {split}: no part"
+            );
+            let out = dir
+                .cmd(&[
+                    "clean",
+                    name,
+                    "-o",
+                    "clean.csv",
+                    split,
+                    "10",
+                    "--sort",
+                ])
+                .run();
+            assert_eq!(
+                out.code(),
+                0,
+                "{name} {split} --sort\n{}",
+                out.render()
+            );
+        }
+    }
+}
+
+#[test]
 fn split_needs_a_file() {
     let dir = Dir::new("split_stdout");
     dir.create("in.csv", numbers(3));
