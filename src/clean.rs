@@ -745,16 +745,24 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_failed_write_stops_every_part_with_its_error() {
-        let input: Vec<u8> = (0..5000)
-            .flat_map(|i| format!("v{}\n", i % 50).into_bytes())
-            .collect();
-        let pipeline = PipelineBuilder::new()
+    /// 5,000 rows of 50 values: duplicates in every part.
+    fn repeated_values() -> Vec<u8> {
+        (0..5000).flat_map(|i| format!("v{}\n", i % 50).into_bytes()).collect()
+    }
+
+    /// Three threads over parts of about 700 bytes.
+    fn many_parts() -> segprep::Pipeline {
+        PipelineBuilder::new()
             .threads(3)
             .chunk_bytes(700)
             .build()
-            .expect("valid options");
+            .expect("valid options")
+    }
+
+    #[test]
+    fn a_failed_write_stops_every_part_with_its_error() {
+        let input = repeated_values();
+        let pipeline = many_parts();
         let run = pipeline.process(&input, "input");
         for left in [0, 100, 5000] {
             let mut out = Full { left };
@@ -787,14 +795,8 @@ mod tests {
         // of holding it up.
         let (done, finished) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let input: Vec<u8> = (0..5000)
-                .flat_map(|i| format!("v{}\n", i % 50).into_bytes())
-                .collect();
-            let pipeline = PipelineBuilder::new()
-                .threads(3)
-                .chunk_bytes(700)
-                .build()
-                .expect("valid options");
+            let input = repeated_values();
+            let pipeline = many_parts();
             let run = pipeline.process(&input, "input");
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
