@@ -300,6 +300,14 @@ run_kind() {
         measure "segprep clean $idargs$t" segprep 0 "$o" \
             "exec $S clean $F -o $O $idargs$t > /dev/null"
     done
+    # With the rejects file as well, as a pipeline would run it (the
+    # previous run's rejects file is removed inside the timed command).
+    if [ -z "$SEGPREP_NOTE" ]; then
+        local R
+        R="$(q "$OUTDIR/rejects.csv")"
+        measure "segprep clean $idargs --rejects R" segprep 0 "$o" \
+            "rm -f $R; exec $S clean $F -o $O --rejects $R $idargs > /dev/null"
+    fi
 
     # Peers: exact-line dedupe.
     measure "LC_ALL=C sort -u" peer 0 "$o" "export LC_ALL=C; exec sort -u -o $O $F"
