@@ -114,7 +114,12 @@ impl<'a> Split<'a> {
         };
         for (part, file) in self.parts.iter().zip(&mut self.files) {
             let values = &values[part.first..][..part.values];
-            write_values(file.writer(), values).map_err(|e| file.error(e))?;
+            let out = file.writer();
+            let result = values.iter().try_for_each(|v| {
+                out.write_all(v)?;
+                out.write_all(b"\n")
+            });
+            result.map_err(|e| file.error(e))?;
         }
         Ok(())
     }
@@ -150,21 +155,6 @@ impl<'a> Split<'a> {
         }
         Ok(())
     }
-}
-
-/// Writes each value and an LF to `out`, a buffer's worth at a time.
-fn write_values(out: &mut impl Write, values: &[&[u8]]) -> io::Result<()> {
-    const BUF: usize = 1 << 20;
-    let mut buf = Vec::with_capacity(BUF + 256);
-    for value in values {
-        buf.extend_from_slice(value);
-        buf.push(b'\n');
-        if buf.len() >= BUF {
-            out.write_all(&buf)?;
-            buf.clear();
-        }
-    }
-    out.write_all(&buf)
 }
 
 /// The rejects file's header line.
@@ -317,6 +307,7 @@ fn write_rejects_in<W: Write + Send>(
                         order: &order,
                         part,
                         buf: Vec::new(),
+                        check_at: flush_at,
                         finished: false,
                     };
                     let emitted =
@@ -371,6 +362,9 @@ struct Piece<'a, 'o, W> {
     order: &'a Order<'o, W>,
     part: usize,
     buf: Vec<u8>,
+    /// The held size at which to look for the turn again: every
+    /// `flush_at` bytes, not at every record once past the first.
+    check_at: usize,
     finished: bool,
 }
 
@@ -434,8 +428,10 @@ impl<W: Write> Piece<'_, '_, W> {
 impl<W: Write> Write for Piece<'_, '_, W> {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         self.buf.extend_from_slice(data);
-        if self.buf.len() >= self.order.flush_at {
+        if self.buf.len() >= self.check_at {
             self.drain(self.buf.len() >= self.order.hold)?;
+            self.check_at = (self.buf.len() + self.order.flush_at)
+                .min(self.order.hold.max(self.order.flush_at));
         }
         Ok(data.len())
     }

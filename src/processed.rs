@@ -194,14 +194,7 @@ impl<'a> Processed<'a> {
     ) -> Result<(), (usize, io::Error)> {
         use std::os::unix::fs::FileExt;
 
-        let starts: Vec<u64> = files
-            .iter()
-            .scan(0, |at, &(_, size)| {
-                let start = *at;
-                *at += size;
-                Some(start)
-            })
-            .collect();
+        let starts = offsets_of(files.iter().map(|&(_, size)| size));
         let total: u64 = files.iter().map(|&(_, size)| size).sum();
         if total != self.stats.clean_bytes {
             let err = io::Error::other(format!(
@@ -229,15 +222,8 @@ impl<'a> Processed<'a> {
             }
             Ok(())
         };
-        let offsets: Vec<u64> = self
-            .chunks
-            .iter()
-            .scan(0, |at, chunk| {
-                let offset = *at;
-                *at += chunk.tally.bytes;
-                Some(offset)
-            })
-            .collect();
+        let offsets =
+            offsets_of(self.chunks.iter().map(|chunk| chunk.tally.bytes));
         let write = |(chunk, &offset): (&Chunk, &u64)| {
             // Small buffers keep memory flat; each is one syscall.
             const BUF: usize = 1 << 20;
@@ -295,4 +281,17 @@ impl<'a> Processed<'a> {
         }
         values
     }
+}
+
+/// The offset of each piece of these sizes when they are laid end to
+/// end.
+#[cfg(unix)]
+fn offsets_of(sizes: impl Iterator<Item = u64>) -> Vec<u64> {
+    sizes
+        .scan(0, |at, size| {
+            let start = *at;
+            *at += size;
+            Some(start)
+        })
+        .collect()
 }
