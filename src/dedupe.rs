@@ -12,7 +12,8 @@
 //! values share the bits, their rows are deduped again exactly, so a hash
 //! collision can never drop a user.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
@@ -240,7 +241,7 @@ impl<'a> Rows<'a> {
 /// duplicates in row order.
 fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
     let mut duplicates = Vec::with_capacity(candidates.len());
-    let mut collided = HashSet::new();
+    let mut mismatched = Vec::new();
     // Rows, then their values, are fetched ahead: these reads land
     // anywhere in the input and would otherwise wait one by one. Each
     // stage leaves what it found for the next in a ring.
@@ -270,34 +271,29 @@ fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
             let id = candidates[j].0;
             duplicates.push((id.0, id.1, rows.line(first)));
         } else {
-            collided.insert(candidates[j].1);
+            mismatched.push(candidates[j]);
         }
     }
-    if collided.is_empty() {
+    if mismatched.is_empty() {
         return duplicates;
     }
-    // Some rows share hash bits with a different value: dedupe the rows
-    // of those first rows again by their bytes. Equal values have equal
-    // hashes, so they are always in the same group.
-    duplicates.clear();
+    // These rows share hash bits with a different value. Equal values
+    // have equal bits, so such a row can only repeat an earlier one of
+    // these with the same first row: dedupe each group by its bytes.
+    // Collisions grow with the square of a shard's rows (a 1.5 GB input
+    // has some in every shard), so only these rows are looked at again.
     let mut groups: HashMap<RowId, HashMap<&[u8], RowId>> = HashMap::new();
-    for &(row, first) in candidates {
-        if !collided.contains(&first) {
-            duplicates.push((row.0, row.1, rows.line_of(first)));
-            continue;
-        }
-        let group = groups
-            .entry(first)
-            .or_insert_with(|| HashMap::from([(rows.value_of(first), first)]));
-        match group.entry(rows.value_of(row)) {
-            std::collections::hash_map::Entry::Occupied(seen) => {
+    for (row, first) in mismatched {
+        match groups.entry(first).or_default().entry(rows.value_of(row)) {
+            Entry::Occupied(seen) => {
                 duplicates.push((row.0, row.1, rows.line_of(*seen.get())));
             }
-            std::collections::hash_map::Entry::Vacant(new) => {
+            Entry::Vacant(new) => {
                 new.insert(row);
             }
         }
     }
+    duplicates.sort_unstable();
     duplicates
 }
 
