@@ -214,6 +214,24 @@ impl Chunk {
         }
     }
 
+    /// What `locate(index)` reads, step by step, for fetching it ahead:
+    /// the index's block, the run that block names, that run's entry.
+    /// Each step reads what the one before found.
+    pub(crate) fn locate_block(&self, index: u32) -> Option<&u32> {
+        self.run_blocks.get((index / BLOCK) as usize)
+    }
+
+    /// See `locate_block`.
+    pub(crate) fn locate_run(&self, index: u32) -> Option<&(u32, u32)> {
+        let runs = *self.locate_block(index)? as usize;
+        self.runs.get(runs.saturating_sub(1))
+    }
+
+    /// See `locate_block`.
+    pub(crate) fn locate_run_entry(&self, index: u32) -> Option<&KeptRow> {
+        self.entries.get(self.locate_run(index)?.0 as usize)
+    }
+
     /// Kept row `index`.
     pub(crate) fn kept_row(&self, index: u32) -> KeptRow {
         let (entry, k) = self.locate(index);
