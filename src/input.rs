@@ -1,10 +1,10 @@
 //! The input as one byte slice: a memory map, or a buffer read whole.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use memmap2::Mmap;
+use memmap2::{Mmap, MmapOptions};
 
 use crate::error::Error;
 
@@ -68,43 +68,74 @@ impl Input {
     ///
     /// The file is missing, unreadable or a directory.
     pub fn open(path: &Path, mmap: MmapChoice) -> Result<Input, Error> {
-        let fail = |action, err| Error::io(Some(path), action, err);
-        let mut file = File::open(path).map_err(|e| fail("cannot open", e))?;
-        let meta = file.metadata().map_err(|e| fail("cannot read", e))?;
+        let file = File::open(path)
+            .map_err(|e| Error::io(Some(path), "cannot open", e))?;
+        Input::load(file, path.display().to_string(), Some(path), mmap)
+    }
+
+    /// Takes an open file from its current position to its end: standard
+    /// input redirected from a file, say. Maps it when `mmap` allows and
+    /// it is a regular file with bytes left, leaving its position at the
+    /// end as reading it would; reads it otherwise (a pipe, a terminal).
+    ///
+    /// # Errors
+    ///
+    /// The file is a directory or cannot be read.
+    pub fn from_file(
+        file: File,
+        name: &str,
+        mmap: MmapChoice,
+    ) -> Result<Input, Error> {
+        Input::load(file, name.to_string(), None, mmap)
+    }
+
+    fn load(
+        mut file: File,
+        name: String,
+        path: Option<&Path>,
+        mmap: MmapChoice,
+    ) -> Result<Input, Error> {
+        let fail = |err| match path {
+            Some(path) => Error::io(Some(path), "cannot read", err),
+            None => Error::io(None, "cannot read standard input", err),
+        };
+        let meta = file.metadata().map_err(fail)?;
         if meta.is_dir() {
-            return Err(fail(
-                "cannot read",
-                std::io::Error::new(
-                    std::io::ErrorKind::IsADirectory,
-                    "is a directory",
-                ),
-            ));
+            return Err(fail(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory",
+            )));
         }
-        let name = path.display().to_string();
-        if mmap.0 && meta.is_file() && meta.len() > 0 {
+        let path = path.map(Path::to_path_buf);
+        // Where reading would start: a file handed over open may have
+        // been read in part already.
+        let start = match (mmap.0 && meta.is_file(), &path) {
+            (false, _) => None,
+            (true, Some(_)) => Some(0),
+            (true, None) => file.stream_position().ok(),
+        };
+        if let Some(start) = start.filter(|&start| start < meta.len()) {
             // SAFETY: the caller of `MmapChoice::auto` promised that the
             // file is not changed while the map lives; the map is
             // read-only and private to this `Input`.
-            if let Ok(map) = unsafe { Mmap::map(&file) } {
+            let map = unsafe { MmapOptions::new().offset(start).map(&file) };
+            if let Ok(map) = map {
                 #[cfg(unix)]
                 let _ = map.advise(memmap2::Advice::Sequential);
+                file.seek(SeekFrom::End(0)).map_err(fail)?;
                 let input = Input {
                     data: Data::Mapped(map),
                     name,
-                    path: Some(path.to_path_buf()),
+                    path,
                     compressed: None,
                 };
                 return input.gunzip();
             }
         }
         let mut bytes = Vec::with_capacity(meta.len() as usize);
-        file.read_to_end(&mut bytes).map_err(|e| fail("cannot read", e))?;
-        let input = Input {
-            data: Data::Heap(bytes),
-            name,
-            path: Some(path.to_path_buf()),
-            compressed: None,
-        };
+        file.read_to_end(&mut bytes).map_err(fail)?;
+        let input =
+            Input { data: Data::Heap(bytes), name, path, compressed: None };
         input.gunzip()
     }
 
@@ -216,7 +247,42 @@ pub fn detect_utf16(bytes: &[u8]) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::detect_utf16;
+    use std::io::{Seek, SeekFrom, Write};
+
+    use super::{detect_utf16, Input, MmapChoice};
+
+    #[test]
+    fn a_file_handed_over_open_is_taken_from_its_position() {
+        let path = std::env::temp_dir()
+            .join(format!("segprep-input-{}.csv", std::process::id()));
+        let text = b"header\na\nb\n";
+        std::fs::File::create(&path)
+            .and_then(|mut f| f.write_all(text))
+            .expect("write a file");
+        // SAFETY: nothing changes the file while it is mapped.
+        let choices = [MmapChoice::never(), unsafe { MmapChoice::auto() }];
+        for (mmap, start) in choices.into_iter().zip([7, 9]) {
+            let mut file = std::fs::File::open(&path).expect("open");
+            file.seek(SeekFrom::Start(start)).expect("seek");
+            let input =
+                Input::from_file(file.try_clone().expect("clone"), "-", mmap)
+                    .expect("take the file");
+            assert_eq!(input.as_bytes(), &text[start as usize..], "{mmap:?}");
+            assert_eq!(input.name(), "-");
+            assert_eq!(input.path(), None);
+            let mapped = format!("{input:?}").contains("mapped: true");
+            assert_eq!(mapped, mmap != MmapChoice::never(), "{input:?}");
+            let end = file.stream_position().expect("position");
+            assert_eq!(end, text.len() as u64, "{mmap:?}");
+        }
+        let mut file = std::fs::File::open(&path).expect("open");
+        file.seek(SeekFrom::End(0)).expect("seek");
+        // SAFETY: as above.
+        let input = Input::from_file(file, "-", unsafe { MmapChoice::auto() })
+            .expect("take the file at its end");
+        assert_eq!(input.as_bytes(), b"");
+        std::fs::remove_file(&path).expect("remove the file");
+    }
 
     #[test]
     fn utf16_is_recognized() {

@@ -9,6 +9,8 @@ mod reconcile_cmd;
 mod request_cmd;
 
 use std::io::{self, IsTerminal};
+#[cfg(unix)]
+use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -91,9 +93,6 @@ pub fn open_input(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
 }
 
 fn open_path(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
-    if is_dash(path) {
-        return Input::read(io::stdin().lock(), "-");
-    }
     let mmap = if common.no_mmap {
         MmapChoice::never()
     } else {
@@ -102,7 +101,15 @@ fn open_path(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
         // raise SIGBUS; the README states this and offers --no-mmap.
         unsafe { MmapChoice::auto() }
     };
-    Input::open(path, mmap)
+    if !is_dash(path) {
+        return Input::open(path, mmap);
+    }
+    // Standard input redirected from a file is mapped like a named one.
+    #[cfg(unix)]
+    if let Ok(stdin) = io::stdin().as_fd().try_clone_to_owned() {
+        return Input::from_file(stdin.into(), "-", mmap);
+    }
+    Input::read(io::stdin().lock(), "-")
 }
 
 /// The input's name in human output.

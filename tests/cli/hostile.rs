@@ -1300,3 +1300,39 @@ fn an_output_that_is_a_folder_fails_before_anything_is_written() {
     assert_error(&out, &["c.part-002.csv", "is a directory"]);
     assert_eq!(dir.list(""), ["c.part-002.csv", "in.csv", "out"]);
 }
+
+#[test]
+/// Standard input redirected from a file is mapped: it is read from where
+/// the file's position stood (a caller may have read a line already),
+/// and the position is left at the end, as reading would leave it.
+fn standard_input_from_a_file_starts_at_its_position() {
+    use std::io::{Seek, SeekFrom};
+
+    let dir = Dir::new("stdin_from_a_file");
+    let input = b"# users\nB\na\nb \"\nb\n".repeat(3);
+    dir.create("in.csv", &input);
+    let skip = b"# users\n".len();
+    let rest = &input[skip..];
+    for extra in [&[][..], &["--no-mmap"][..]] {
+        let args =
+            [&["clean", "-", "-o", "-", "--rejects", "r.csv"], extra].concat();
+        let piped = dir.cmd(&args).stdin(rest).run();
+        assert_eq!(piped.code(), 0, "{}", piped.render());
+        let piped_rejects = dir.read("r.csv");
+
+        let mut file = fs::File::open(dir.path("in.csv")).expect("open");
+        file.seek(SeekFrom::Start(skip as u64)).expect("seek");
+        let out = Command::new(SEGPREP)
+            .current_dir(dir.path(""))
+            .args(&args)
+            .stdin(file.try_clone().expect("a second handle"))
+            .output()
+            .expect("run segprep");
+        let out = Output::from(out);
+        assert_eq!(out.code(), 0, "{extra:?}\n{}", out.render());
+        assert_same_bytes(&piped.stdout, &out.stdout, "clean file");
+        assert_same_bytes(&piped_rejects, &dir.read("r.csv"), "rejects");
+        let end = file.stream_position().expect("the position");
+        assert_eq!(end, input.len() as u64, "{extra:?}");
+    }
+}
