@@ -203,33 +203,23 @@ impl Chunk {
         while self.runs.get(runs).is_some_and(|&(_, first)| first <= index) {
             runs += 1;
         }
-        let Some(&(entry, first)) = runs.checked_sub(1).map(|r| &self.runs[r])
-        else {
+        let Some(run) = runs.checked_sub(1) else {
             return (index as usize, 0);
         };
-        let count = self.entries[entry as usize].len;
+        let (entry, first) = self.runs[run];
+        // The run's length from where the next run (or the chunk) starts:
+        // the entries between are single rows. Reading the run's entry
+        // instead would wait on memory once the input outgrows the cache.
+        let (next_entry, next_first) = self
+            .runs
+            .get(run + 1)
+            .copied()
+            .unwrap_or((self.entries.len() as u32, self.kept_len));
+        let count = (next_first - first) - (next_entry - entry - 1);
         match index - first {
             k if k < count => (entry as usize, k),
             past => (entry as usize + 1 + (past - count) as usize, 0),
         }
-    }
-
-    /// What `locate(index)` reads, step by step, for fetching it ahead:
-    /// the index's block, the run that block names, that run's entry.
-    /// Each step reads what the one before found.
-    pub(crate) fn locate_block(&self, index: u32) -> Option<&u32> {
-        self.run_blocks.get((index / BLOCK) as usize)
-    }
-
-    /// See `locate_block`.
-    pub(crate) fn locate_run(&self, index: u32) -> Option<&(u32, u32)> {
-        let runs = *self.locate_block(index)? as usize;
-        self.runs.get(runs.saturating_sub(1))
-    }
-
-    /// See `locate_block`.
-    pub(crate) fn locate_run_entry(&self, index: u32) -> Option<&KeptRow> {
-        self.entries.get(self.locate_run(index)?.0 as usize)
     }
 
     /// Kept row `index`.

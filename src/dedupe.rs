@@ -242,40 +242,28 @@ impl<'a> Rows<'a> {
 fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
     let mut duplicates = Vec::with_capacity(candidates.len());
     let mut mismatched = Vec::new();
-    // These reads land anywhere in the input and the chunks' indices,
-    // each naming the next, and would otherwise wait one by one. So each
-    // candidate goes through stages `AHEAD` apart, each fetching what the
-    // next reads: where its row is (three steps), the row, its bytes.
-    const LAST_STAGE: usize = 5;
-    const RING: usize = 2 * AHEAD;
+    // Rows, then their values, are fetched ahead: these reads land
+    // anywhere in the input and would otherwise wait one by one. Each
+    // stage leaves what it found for the next in a ring.
+    const RING: usize = 4 * AHEAD;
     let mut places = [((0, 0, 0), (0, 0, 0)); RING];
     let mut found = [((0, ZERO_ROW), (0, ZERO_ROW)); RING];
-    for i in 0..candidates.len() + LAST_STAGE * AHEAD {
-        let at = |stage: usize| {
-            i.checked_sub(stage * AHEAD).filter(|&j| j < candidates.len())
-        };
-        for step in 0..3 {
-            if let Some(j) = at(step) {
-                let (row, first) = candidates[j];
-                fetch_place(rows, row, step);
-                fetch_place(rows, first, step);
-            }
-        }
-        if let Some(j) = at(3) {
-            let (row, first) = candidates[j];
+    for i in 0..candidates.len() + 2 * AHEAD {
+        if let Some(&(row, first)) = candidates.get(i) {
             let place = (rows.place(row), rows.place(first));
             prefetch(rows.entry(place.0));
             prefetch(rows.entry(place.1));
-            places[j % RING] = place;
+            places[i % RING] = place;
         }
-        if let Some(j) = at(4) {
+        if let Some(j) = i.checked_sub(AHEAD).filter(|&j| j < candidates.len())
+        {
             let (row, first) = places[j % RING];
             let pair = (rows.row(row), rows.row(first));
             prefetch_bytes(rows.value(pair.0));
             prefetch_bytes(rows.value(pair.1));
             found[j % RING] = pair;
         }
-        let Some(j) = at(LAST_STAGE) else {
+        let Some(j) = i.checked_sub(2 * AHEAD) else {
             continue;
         };
         let (row, first) = found[j % RING];
@@ -293,7 +281,8 @@ fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
     // have equal bits, so such a row can only repeat an earlier one of
     // these with the same first row: dedupe each group by its bytes.
     // Collisions grow with the square of a shard's rows (a 1.5 GB input
-    // has some in every shard), so only these rows are looked at again.
+    // has some in nearly every shard), so only these rows are looked at
+    // again.
     let mut groups: HashMap<RowId, HashMap<&[u8], RowId>> = HashMap::new();
     for (row, first) in mismatched {
         match groups.entry(first).or_default().entry(rows.value_of(row)) {
@@ -307,17 +296,6 @@ fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
     }
     duplicates.sort_unstable();
     duplicates
-}
-
-/// Fetches ahead step `step` (0 to 2) of finding where `row` is kept:
-/// see `Chunk::locate_block`.
-fn fetch_place(rows: &Rows, (c, r): RowId, step: usize) {
-    let chunk = &rows.chunks[c as usize];
-    match step {
-        0 => chunk.locate_block(r).map(prefetch),
-        1 => chunk.locate_run(r).map(prefetch),
-        _ => chunk.locate_run_entry(r).map(prefetch),
-    };
 }
 
 /// Asks for the cache line holding `data`'s start.
