@@ -65,8 +65,8 @@ pub(crate) fn mark_duplicates(
         }
         None => (0..SHARDS).map(run).collect(),
     };
-    // Each shard's duplicates are in row order, so a chunk's are one run
-    // of each list.
+    // Each shard's duplicates are in chunk order, so a chunk's are one
+    // run of each list.
     let apply = |(c, chunk): (usize, &mut Chunk)| {
         let c = c as u32;
         let runs: Vec<&[Duplicate]> = found
@@ -88,8 +88,7 @@ pub(crate) fn mark_duplicates(
     }
 }
 
-/// A chunk's duplicates from the sorted `runs` of every shard, in row
-/// order. `rows` bounds their row indices; each kept row is at most one
+/// A chunk's duplicates from the `runs` of every shard, in row order. `rows` bounds their row indices; each kept row is at most one
 /// duplicate.
 fn in_row_order(runs: &[&[Duplicate]], rows: u32) -> Vec<(u32, u64)> {
     let count: usize = runs.iter().map(|run| run.len()).sum();
@@ -127,7 +126,7 @@ const SUB_SHIFT: u32 = 16;
 /// tag's.
 const MAX_SUB_BITS: u32 = 9;
 
-/// Dedupes one shard; returns its duplicates in row order.
+/// Dedupes one shard; returns its duplicates in chunk order.
 fn dedupe_shard(
     input: &[u8],
     chunks: &[Chunk],
@@ -168,9 +167,32 @@ fn dedupe_shard(
             let part = &sorted[part[0]..part[1]];
             find_candidates(part.iter().copied(), part.len(), &mut candidates);
         }
-        candidates.sort_unstable();
     }
-    confirm(&Rows { input, chunks }, &candidates)
+    by_chunk(confirm(&Rows { input, chunks }, &candidates), chunks.len())
+}
+
+/// Puts `duplicates` in chunk order, keeping their order within each
+/// chunk: marking them needs no more, since it puts each chunk's in row
+/// order. Sorting them all by row cost more on a large input, where the
+/// candidates come part by part.
+fn by_chunk(duplicates: Vec<Duplicate>, chunks: usize) -> Vec<Duplicate> {
+    if duplicates.is_sorted_by_key(|d| d.0) {
+        return duplicates;
+    }
+    let mut starts = vec![0; chunks + 1];
+    for d in &duplicates {
+        starts[d.0 as usize + 1] += 1;
+    }
+    for c in 1..starts.len() {
+        starts[c] += starts[c - 1];
+    }
+    let mut grouped = vec![(0, 0, 0); duplicates.len()];
+    for d in duplicates {
+        let at = &mut starts[d.0 as usize];
+        grouped[*at] = d;
+        *at += 1;
+    }
+    grouped
 }
 
 /// Adds to `candidates` each of `rows` (in row order) whose hash bits an
@@ -238,7 +260,8 @@ impl<'a> Rows<'a> {
 }
 
 /// Compares each candidate with its first row; returns the real
-/// duplicates in row order.
+/// duplicates. Within each group of rows that share hash bits, the
+/// candidates must be in row order.
 fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
     let mut duplicates = Vec::with_capacity(candidates.len());
     let mut mismatched = Vec::new();
@@ -294,7 +317,6 @@ fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
             }
         }
     }
-    duplicates.sort_unstable();
     duplicates
 }
 
