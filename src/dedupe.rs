@@ -88,8 +88,9 @@ pub(crate) fn mark_duplicates(
     }
 }
 
-/// A chunk's duplicates from the `runs` of every shard, in row order. `rows` bounds their row indices; each kept row is at most one
-/// duplicate.
+/// A chunk's duplicates from the `runs` of every shard (in any order),
+/// in row order. `rows` bounds their row indices; each kept row is at
+/// most one duplicate.
 fn in_row_order(runs: &[&[Duplicate]], rows: u32) -> Vec<(u32, u64)> {
     let count: usize = runs.iter().map(|run| run.len()).sum();
     // Where a good share of the rows are duplicates (a file appended to
