@@ -13,7 +13,14 @@
 #                     present ones are reused; outputs go to a scratch
 #                     folder inside it, removed at exit; the tables are also
 #                     saved as DIR/compare-last.txt
-#   --only KINDS      gaid, unique, emails, or a comma-separated list
+#   --only KINDS      gaid, unique, emails, or a comma-separated list; also
+#                     growth (not run by default): cp, check and clean of
+#                     gaid at 150 MB and at 1.5 GB (gaid15.csv, generated
+#                     with --bytes 1500000000), and each one's ratio of the
+#                     two. Needs about 3 GB of page cache and 1.5 GB of disk
+#                     more. Each command's runs come in a block: clean
+#                     cannot alternate the two sizes, since one 1.5 GB
+#                     run's dirty pages slow the next run.
 #   --install-peers   run benches/install-peers.sh first
 #   --no-build        do not run `cargo build --release`; use the binary in
 #                     the target dir (or $SEGPREP)
@@ -63,8 +70,8 @@ case "$RUNS" in ''|*[!0-9]*|0) echo "compare.sh: --runs must be a positive whole
 KINDS=()
 for k in ${ONLY//,/ }; do
     case "$k" in
-        gaid|unique|emails) KINDS+=("$k") ;;
-        *) echo "compare.sh: --only: unknown kind '$k' (gaid, unique, emails)" >&2; exit 2 ;;
+        gaid|unique|emails|growth) KINDS+=("$k") ;;
+        *) echo "compare.sh: --only: unknown kind '$k' (gaid, unique, emails, growth)" >&2; exit 2 ;;
     esac
 done
 
@@ -154,12 +161,21 @@ build_generator() {
         && [ -x "$TARGET_DIR/release/examples/workload" ] \
         && GEN="$TARGET_DIR/release/examples/workload"
 }
-for kind in "${KINDS[@]}"; do
-    f="$DATA/$kind.csv"
-    [ -s "$f" ] && continue
+# generate KIND FILE [GENERATOR ARGS]
+generate() {
+    [ -s "$2" ] && return 0
     build_generator || { log "cannot build the workload generator"; exit 2; }
-    log "generating $f"
-    "$GEN" "$kind" "$f" || { log "generating $f failed"; exit 2; }
+    log "generating $2"
+    "$GEN" "$1" "$2" "${@:3}" || { log "generating $2 failed"; rm -f "$2"; exit 2; }
+}
+for kind in "${KINDS[@]}"; do
+    case "$kind" in
+        growth)
+            generate gaid "$DATA/gaid.csv"
+            generate gaid "$DATA/gaid15.csv" --bytes 1500000000
+            ;;
+        *) generate "$kind" "$DATA/$kind.csv" ;;
+    esac
 done
 
 # --- measuring ------------------------------------------------------------------
@@ -365,6 +381,48 @@ run_kind() {
     print_table "$kind" "$f"
 }
 
+# cp, check and clean at 150 MB and 1.5 GB, and the growth of each.
+run_growth() {
+    local o="$OUTDIR/out.csv" O S size f F
+    O="$(q "$o")"
+    S="$(q "$SEGPREP_BIN")"
+    for size in "150 MB" "1.5 GB"; do
+        f="$DATA/gaid.csv"
+        [ "$size" = "1.5 GB" ] && f="$DATA/gaid15.csv"
+        F="$(q "$f")"
+        cat "$f" > /dev/null  # warm the page cache
+        measure "cp FILE OUT ($size)" floor 0 "$o" "exec cp $F $O"
+        if [ -n "$SEGPREP_NOTE" ]; then
+            ROWS+=("segprep check -q --id-type gaid ($size)	segprep	n/a	n/a	n/a	-	$SEGPREP_NOTE")
+            ROWS+=("segprep clean --id-type gaid ($size)	segprep	n/a	n/a	n/a	-	$SEGPREP_NOTE")
+            continue
+        fi
+        measure "segprep check -q --id-type gaid ($size)" segprep "0 1" - \
+            "exec $S check -q $F --id-type gaid" 1
+        # The clean file of 1.5 GB is over the platform's 150 MB.
+        measure "segprep clean --id-type gaid ($size)" segprep 0 "$o" \
+            "exec $S clean $F -o $O --id-type gaid --max-bytes 2000000000 > /dev/null"
+    done
+    printf '\n== growth: gaid at 150 MB and 1.5 GB, %s runs each, medians\n' "$RUNS"
+    printf '%s\n' "${ROWS[@]}" | awk -F'\t' '
+        function secs(x) { return x == "n/a" ? x : sprintf("%.3f s", x) }
+        {
+            name = $1; sub(/ \((150 MB|1\.5 GB)\)$/, "", name)
+            if (!(name in small)) { order[++n] = name; small[name] = $3; peak[name] = $5 }
+            else { big[name] = $3; bigpeak[name] = $5 }
+        }
+        END {
+            fmt = "%-40s %10s %10s %8s %12s\n"
+            printf fmt, "command", "150 MB", "1.5 GB", "growth", "peak MiB"
+            for (i = 1; i <= n; i++) {
+                c = order[i]
+                g = (small[c] == "n/a" || big[c] == "n/a" || small[c] + 0 == 0) ? "-" : sprintf("%.1fx", big[c] / small[c])
+                printf fmt, c, secs(small[c]), secs(big[c]), g, peak[c] " / " bigpeak[c]
+            }
+        }'
+    ROWS=()
+}
+
 WALL_BY="the shell's clock"; [ -n "$HYPERFINE" ] && WALL_BY="hyperfine"
 CPU_BY="n/a (no GNU time)"; [ -n "$TIME_BIN" ] && CPU_BY="GNU time -v"
 {
@@ -374,6 +432,9 @@ CPU_BY="n/a (no GNU time)"; [ -n "$TIME_BIN" ] && CPU_BY="GNU time -v"
     printf 'segprep: %s%s\n' "${SEGPREP_BIN#"$ROOT"/}" "${SEGPREP_NOTE:+ ($SEGPREP_NOTE)}"
     for kind in "${KINDS[@]}"; do
         log "measuring $kind"
-        run_kind "$kind"
+        case "$kind" in
+            growth) run_growth ;;
+            *) run_kind "$kind" ;;
+        esac
     done
 } | tee "$DATA/compare-last.txt"
