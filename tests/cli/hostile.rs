@@ -1336,3 +1336,35 @@ fn standard_input_from_a_file_starts_at_its_position() {
         assert_eq!(end, input.len() as u64, "{extra:?}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+/// A regular output file that fails part way (here: past a file-size
+/// limit, with the signal it raises ignored), whether the clean file or
+/// the rejects file: exit 2, and neither file appears.
+fn an_output_past_a_file_size_limit_leaves_nothing() {
+    let dir = Dir::new("hostile_file_size_limit");
+    // Each case: the input, then the file that outgrows 1 MiB.
+    let many_rejects: String =
+        (0..60_000).map(|i| format!("#{i}\n")).collect();
+    let many_values: String =
+        (0..150_000).map(|i| format!("v{i:07}\n#\n")).collect();
+    for (input, failing) in [(many_rejects, "r.csv"), (many_values, "out.csv")]
+    {
+        dir.create("in.csv", &input);
+        dir.create("out.csv", "old\n");
+        let out = Command::new("sh")
+            .current_dir(dir.path(""))
+            .args(["-c", "trap '' XFSZ; ulimit -f 2048; exec \"$0\" \"$@\""])
+            .arg(SEGPREP)
+            .args(["clean", "in.csv", "-o", "out.csv", "--rejects", "r.csv"])
+            .args(["--threads", "2"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run segprep under a file-size limit");
+        let out = Output::from(out);
+        assert_error(&out, &[failing, "File too large"]);
+        assert_eq!(dir.list(""), ["in.csv", "out.csv"], "{failing}");
+        assert_eq!(dir.read_text("out.csv"), "old\n", "{failing}");
+    }
+}
