@@ -109,11 +109,9 @@ impl Input {
         let path = path.map(Path::to_path_buf);
         // Where reading would start: a file handed over open may have
         // been read in part already.
-        let start = match (mmap.0 && meta.is_file(), &path) {
-            (false, _) => None,
-            (true, Some(_)) => Some(0),
-            (true, None) => file.stream_position().ok(),
-        };
+        let start = (mmap.0 && meta.is_file())
+            .then(|| file.stream_position().ok())
+            .flatten();
         if let Some(start) = start.filter(|&start| start < meta.len()) {
             // SAFETY: the caller of `MmapChoice::auto` promised that the
             // file is not changed while the map lives; the map is
