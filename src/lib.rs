@@ -36,41 +36,29 @@
 
 #![deny(missing_docs)]
 
-mod chunk;
-mod dedupe;
-pub mod delta;
 mod error;
-mod field;
-mod idtype;
 mod input;
-mod lines;
-mod output;
+mod options;
 mod pipeline;
-mod processed;
-pub mod reconcile;
 #[cfg(any(test, feature = "reference"))]
 #[doc(hidden)]
 pub mod reference;
-pub mod request;
-mod row;
 mod rule;
 mod sink;
-mod special;
-pub mod split;
 mod stats;
+pub mod workflow;
 
 #[cfg(test)]
 mod tests;
 
 pub use crate::error::{Error, ErrorKind};
-pub use crate::idtype::{AttributeType, Case, Detail, HeaderMode, IdType};
 pub use crate::input::{detect_utf16, Input, MmapChoice};
-pub use crate::output::{refuse_input, same_file, write_atomic, AtomicFile};
+pub use crate::options::{AttributeType, Case, HeaderMode, IdType};
 pub use crate::pipeline::{
-    Pipeline, PipelineBuilder, DEFAULT_MAX_BYTES, DEFAULT_MAX_VALUE_LEN,
+    Pipeline, PipelineBuilder, Processed, DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_VALUE_LEN,
 };
-pub use crate::processed::Processed;
-pub use crate::rule::{Fix, FixSet, Reject};
+pub use crate::rule::{Detail, Fix, FixSet, Reject};
 pub use crate::sink::{
     sinks, Finding, FindingDetail, FindingKind, Kept, Sink,
 };

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::options::IdType;
+
 /// A change the pipeline made to a row that it kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -214,6 +216,74 @@ impl FromIterator<Fix> for FixSet {
         set
     }
 }
+
+/// Why a row was rejected, in more words than its rule name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Detail {
+    /// Invalid UTF-8 at this byte offset of the row (0-based).
+    InvalidUtf8 {
+        /// Offset of the first invalid byte.
+        at: usize,
+    },
+    /// A quoted field has no closing quote.
+    UnclosedQuote,
+    /// Text follows a closing quote.
+    TextAfterQuote,
+    /// No value in the row.
+    Empty,
+    /// The number of fields left in the row.
+    Columns(usize),
+    /// The first character that is not allowed.
+    Char(char),
+    /// The value's length and the limit, in bytes.
+    Length {
+        /// The value's length.
+        len: usize,
+        /// `--max-value-len`.
+        limit: usize,
+    },
+    /// The format the id type expects.
+    Format(IdType),
+    /// An advertising id of all zeros.
+    ZeroAdId,
+    /// Not a decimal number.
+    NotDecimal,
+    /// A decimal number too large for a double.
+    Overflow,
+    /// An integer above 2^53.
+    Imprecise,
+}
+
+impl fmt::Display for Detail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Detail::InvalidUtf8 { at } => {
+                write!(f, "invalid UTF-8 at byte {}", at + 1)
+            }
+            Detail::UnclosedQuote => f.write_str("quoted field is not closed"),
+            Detail::TextAfterQuote => {
+                f.write_str("text after the closing quote")
+            }
+            Detail::Empty => f.write_str("no value in the row"),
+            Detail::Columns(n) => write!(f, "{n} fields where 1 is allowed"),
+            Detail::Char(c) => write!(f, "value has {c:?}"),
+            Detail::Length { len, limit } => {
+                write!(f, "{len} bytes, over the limit of {limit}")
+            }
+            Detail::Format(id_type) => f.write_str(id_type.format_hint()),
+            Detail::ZeroAdId => f.write_str("all-zero advertising id"),
+            Detail::NotDecimal => f.write_str("not a decimal number"),
+            Detail::Overflow => f.write_str("number overflows a double"),
+            Detail::Imprecise => f.write_str(
+                "integer above 2^53: a double would hold another number",
+            ),
+        }
+    }
+}
+
+/// A rejected value: the rule and the reason.
+pub(crate) type Rejection = (Reject, Detail);
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::idtype::Detail;
+use crate::rule::Detail;
 use crate::rule::{Fix, FixSet, Reject};
 
 /// A row that the pipeline keeps (or would keep, were it not a

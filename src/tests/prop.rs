@@ -425,7 +425,7 @@ proptest! {
         let run = pipeline.process(&input, "x");
         let mut whole = Vec::new();
         run.write_clean(&mut whole, false).unwrap();
-        let Ok(parts) = crate::split::plan(
+        let Ok(parts) = crate::workflow::split::plan(
             run.values().map(<[u8]>::len), max_bytes, max_values,
         ) else {
             return Ok(());

@@ -20,7 +20,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 use rustc_hash::FxBuildHasher;
 
-use crate::chunk::{Chunk, KeptRow, ZERO_ROW};
+use crate::pipeline::chunk::{Chunk, KeptRow, ZERO_ROW};
 
 /// Number of dedupe shards: a power of two.
 pub(crate) const SHARDS: usize = 256;
@@ -346,11 +346,12 @@ fn prefetch_bytes(bytes: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::chunk::Chunk;
-    use crate::idtype::{Case, IdType, ValueRules};
-    use crate::lines::bounds;
-    use crate::row::RowRules;
-    use crate::special::SpecialChars;
+    use crate::options::{Case, IdType};
+    use crate::pipeline::chunk::Chunk;
+    use crate::pipeline::row::RowRules;
+    use crate::pipeline::rows::bounds;
+    use crate::pipeline::special::SpecialChars;
+    use crate::pipeline::value::ValueRules;
 
     /// Runs the chunks of `input` with every row given the same hash
     /// bits, so that every value collides with every other.

@@ -43,22 +43,29 @@ impl<'a> ValueSet<'a> {
     }
 }
 
-/// Compares two clean files' values (each deduped, as `Processed::values`
-/// gives them).
-/// The two sides run at once on rayon's global threads;
-/// [`Pipeline::delta`](crate::Pipeline::delta) keeps to a pipeline's
-/// `--threads`.
-pub fn delta<'a>(old: &[&'a [u8]], new: &[&'a [u8]]) -> Delta<'a> {
-    delta_by(old, new, true)
-}
-
-/// `delta`, with the two sides at once on the current rayon pool when
-/// `parallel`, else one after the other on this thread.
-pub(crate) fn delta_by<'a>(
+/// Compares two clean files' values (each deduped, as
+/// [`Processed::values`](crate::Processed::values) gives them).
+///
+/// With `threads` above 1 the two sides run at once on rayon's threads;
+/// with 1 (a pipeline's [`threads`](crate::Pipeline::threads)), one after
+/// the other on this thread. The result is the same either way.
+///
+/// ```
+/// use segprep::workflow::delta::delta;
+///
+/// let old: Vec<&[u8]> = vec![b"u1", b"u2", b"u3"];
+/// let new: Vec<&[u8]> = vec![b"u3", b"u4"];
+/// let d = delta(&old, &new, 1);
+/// assert_eq!(d.added, vec![&b"u4"[..]]);
+/// assert_eq!(d.removed, vec![&b"u1"[..], &b"u2"[..]]);
+/// assert_eq!(d.unchanged, 1);
+/// ```
+pub fn delta<'a>(
     old: &[&'a [u8]],
     new: &[&'a [u8]],
-    parallel: bool,
+    threads: usize,
 ) -> Delta<'a> {
+    let parallel = threads > 1;
     let only_in = |these: &[&'a [u8]], others: &[&'a [u8]]| {
         let others = ValueSet::new(others);
         these.iter().copied().filter(|v| !others.contains(v)).collect()
@@ -80,21 +87,21 @@ mod tests {
     fn added_removed_unchanged_in_order() {
         let old: Vec<&[u8]> = vec![b"a", b"b", b"c", b"d"];
         let new: Vec<&[u8]> = vec![b"e", b"c", b"a", b"f"];
-        let d = delta(&old, &new);
+        let d = delta(&old, &new, 2);
         assert_eq!(d.added, [&b"e"[..], b"f"]);
         assert_eq!(d.removed, [&b"b"[..], b"d"]);
         assert_eq!(d.unchanged, 2);
-        let same = delta(&old, &old);
+        let same = delta(&old, &old, 2);
         assert!(same.added.is_empty() && same.removed.is_empty());
         assert_eq!(same.unchanged, 4);
-        assert_eq!(delta_by(&old, &new, false), d);
+        assert_eq!(delta(&old, &new, 1), d);
     }
 
     #[test]
     fn values_given_twice_are_compared_as_sets() {
         let old: Vec<&[u8]> = vec![b"a", b"b", b"a", b"b"];
         let new: Vec<&[u8]> = vec![b"c", b"a", b"c"];
-        let d = delta(&old, &new);
+        let d = delta(&old, &new, 2);
         assert_eq!(d.added, [&b"c"[..], b"c"]);
         assert_eq!(d.removed, [&b"b"[..], b"b"]);
         assert_eq!(d.unchanged, 1);

@@ -1,12 +1,13 @@
 //! The `segprep` command: parse, run, map the outcome to an exit status.
 
-mod check_cmd;
+mod check;
 mod clean;
 mod cli;
 mod diag;
-mod diff_cmd;
-mod reconcile_cmd;
-mod request_cmd;
+mod diff;
+mod outputs;
+mod reconcile;
+mod request;
 
 use std::io::{self, IsTerminal};
 #[cfg(unix)]
@@ -50,7 +51,7 @@ fn main() -> ExitCode {
     choice.write_global();
     let quiet = cli.quiet;
     let result = match cli.command {
-        Command::Check(args) => check_cmd::run(args, quiet),
+        Command::Check(args) => check::run(args, quiet),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(
@@ -62,9 +63,9 @@ fn main() -> ExitCode {
             Ok(ExitStatus::Success)
         }
         Command::Clean(args) => clean::run(args, quiet),
-        Command::Diff(args) => diff_cmd::run(args),
-        Command::Request(args) => request_cmd::run(args),
-        Command::Reconcile(args) => reconcile_cmd::run(args, quiet),
+        Command::Diff(args) => diff::run(args),
+        Command::Request(args) => request::run(args),
+        Command::Reconcile(args) => reconcile::run(args, quiet),
     };
     match result {
         Ok(status) => status.into(),

@@ -6,7 +6,9 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use segprep::reconcile::{reconcile, Callback, CleanSummary, Report};
+use segprep::workflow::reconcile::{
+    reconcile, Callback, CleanSummary, Report,
+};
 use segprep::Error;
 
 use crate::{display_name, is_dash, ExitStatus};

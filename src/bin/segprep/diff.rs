@@ -5,10 +5,12 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use segprep::{refuse_input, same_file, AtomicFile, Error, ErrorKind, Stats};
+use segprep::workflow::delta;
+use segprep::{Error, ErrorKind, Stats};
 use serde::Serialize;
 
 use crate::cli::CommonArgs;
+use crate::outputs::{refuse_input, same_file, AtomicFile};
 use crate::{is_dash, open_input, ExitStatus};
 
 #[derive(Debug, Args)]
@@ -114,7 +116,7 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
     let new = pipeline.process_input(&new_input);
     let old_values = old.ordered_values(false);
     let new_values = new.ordered_values(false);
-    let delta = pipeline.delta(&old_values, &new_values);
+    let delta = delta::delta(&old_values, &new_values, pipeline.threads());
     let limit = args.common.max_bytes;
     for (path, values) in
         [(&args.added, &delta.added), (&args.removed, &delta.removed)]

@@ -67,17 +67,17 @@ pub enum Command {
     ///
     /// Both inputs go through the same pipeline and options as `clean`.
     /// Exit status: 0 written, 2 an error (nothing written).
-    Diff(crate::diff_cmd::DiffArgs),
+    Diff(crate::diff::DiffArgs),
     /// Print the JSON body of a File Segment API call.
     ///
     /// Exit status: 0 printed, 2 an invalid argument.
-    Request(crate::request_cmd::RequestArgs),
+    Request(crate::request::RequestArgs),
     /// Compare the platform's processing callback with the statistics
     /// `clean` wrote.
     ///
     /// Exit status: 0 consistent, 1 a mismatch or a failure status, 2 an
     /// error.
-    Reconcile(crate::reconcile_cmd::ReconcileArgs),
+    Reconcile(crate::reconcile::ReconcileArgs),
     /// Print a shell completion script, e.g.
     /// `segprep completions bash > /etc/bash_completion.d/segprep`.
     Completions {

@@ -5,14 +5,14 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::sync::{Condvar, Mutex};
 
-use segprep::split::{self, Part};
+use segprep::workflow::split::{self, Part};
 use segprep::{
-    refuse_input, same_file, AtomicFile, Error, ErrorKind, Finding,
-    FindingKind, Kept, Processed, Sink, Stats,
+    Error, ErrorKind, Finding, FindingKind, Kept, Processed, Sink, Stats,
 };
 use serde::Serialize;
 
 use crate::cli::CleanArgs;
+use crate::outputs::{refuse_input, same_file, AtomicFile};
 use crate::{
     build_pipeline, display_name, is_dash, open_input, progress_bar,
     stderr_is_terminal, ExitStatus,

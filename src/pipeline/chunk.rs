@@ -11,10 +11,10 @@
 
 use std::ops::Range;
 
-use crate::dedupe::{shard_of, SHARDS};
-use crate::idtype::{Detail, Rejection};
-use crate::lines::Rows;
-use crate::row::{RowRules, Scratch, Value};
+use crate::pipeline::dedupe::{shard_of, SHARDS};
+use crate::pipeline::row::{RowRules, Scratch, Value};
+use crate::pipeline::rows::Rows;
+use crate::rule::{Detail, Rejection};
 use crate::rule::{Fix, FixSet, Reject};
 
 /// `KeptRow::flags`: the value is in the chunk's arena.
@@ -333,7 +333,7 @@ impl Chunk {
                 break;
             }
             rows.skip_uuid();
-            let hash = crate::dedupe::hash(raw);
+            let hash = crate::pipeline::dedupe::hash(raw);
             self.shards[shard_of(hash)]
                 .push((self.kept_len + count, hash as u32));
             count += 1;
@@ -452,7 +452,7 @@ impl Chunk {
             }
             let row =
                 KeptRow { start: start as u32, len: len as u32, line, flags };
-            let hash = crate::dedupe::hash(chunk.value(input, &row));
+            let hash = crate::pipeline::dedupe::hash(chunk.value(input, &row));
             chunk.keep(row, hash);
         }
         chunk.rows = u64::from(line);

@@ -6,8 +6,8 @@ use std::io::{self, Write};
 
 use rayon::prelude::*;
 
-use crate::chunk::{self, Chunk, ChunkRow};
-use crate::row::RowRules;
+use crate::pipeline::chunk::{self, Chunk, ChunkRow};
+use crate::pipeline::row::RowRules;
 use crate::sink::{Finding, FindingKind, Kept, Sink};
 use crate::stats::Stats;
 
@@ -181,7 +181,7 @@ impl<'a> Processed<'a> {
     /// and the sizes add up to its size (`clean_bytes` in the
     /// statistics). Chunks are written in parallel at their offsets,
     /// whichever files they fall in. Cuts after an LF give whole values,
-    /// as [`split::plan`](crate::split::plan) places them.
+    /// as [`split::plan`](crate::workflow::split::plan) places them.
     ///
     /// # Errors
     ///

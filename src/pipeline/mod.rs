@@ -8,16 +8,25 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::chunk::{Chunk, FirstRow};
-use crate::dedupe;
+mod chunk;
+mod dedupe;
+pub(crate) mod field;
+pub(crate) mod row;
+pub(crate) mod rows;
+pub(crate) mod run;
+mod special;
+pub(crate) mod value;
+
+use self::chunk::{Chunk, FirstRow};
+use self::row::{RowRules, Scratch};
+use self::rows::Rows;
+pub use self::run::Processed;
+use self::special::SpecialChars;
+use self::value::ValueRules;
 use crate::error::Error;
-use crate::idtype::{AttributeType, Case, HeaderMode, IdType, ValueRules};
 use crate::input::Input;
-use crate::lines::{self, Rows};
-use crate::processed::Processed;
-use crate::row::{RowRules, Scratch};
+use crate::options::{AttributeType, Case, HeaderMode, IdType};
 use crate::rule::{Fix, FixSet, Reject};
-use crate::special::SpecialChars;
 use crate::stats::{FileFinding, Stats, DAILY_VALUE_LIMIT};
 
 /// The UTF-8 byte order mark.
@@ -253,21 +262,6 @@ impl Pipeline {
         self.threads
     }
 
-    /// [`delta`](crate::delta::delta) on this pipeline's threads: with
-    /// one, the two sides run in turn on the calling thread.
-    pub fn delta<'v>(
-        &self,
-        old: &[&'v [u8]],
-        new: &[&'v [u8]],
-    ) -> crate::delta::Delta<'v> {
-        match &self.pool {
-            Some(pool) => {
-                pool.install(|| crate::delta::delta_by(old, new, true))
-            }
-            None => crate::delta::delta_by(old, new, false),
-        }
-    }
-
     /// Runs steps 1 to 11 on `input` and counts the result. `name` is
     /// the input's name for the statistics.
     pub fn process<'a>(
@@ -283,7 +277,7 @@ impl Pipeline {
             ((input.len() - start) / (self.threads * CHUNKS_PER_THREAD))
                 .clamp(MIN_CHUNK, MAX_CHUNK)
         });
-        let bounds = lines::bounds(input, start, size);
+        let bounds = rows::bounds(input, start, size);
         let done = AtomicU64::new(0);
         let work = |(i, range): (usize, &Range<usize>)| {
             let first = if i == 0 { Some(first) } else { None };
@@ -338,7 +332,7 @@ impl Pipeline {
                     return false;
                 };
                 if let Some(name) = &self.attribute_name {
-                    if let Ok(field) = crate::field::read_row(row1) {
+                    if let Ok(field) = crate::pipeline::field::read_row(row1) {
                         if field.value.eq_ignore_ascii_case(name) {
                             return true;
                         }
@@ -432,7 +426,9 @@ impl Pipeline {
                 .iter()
                 .flat_map(|chunk| {
                     chunk.unique_rows().map(|row| {
-                        crate::field::reads_back(chunk.value(input, &row))
+                        crate::pipeline::field::reads_back(
+                            chunk.value(input, &row),
+                        )
                     })
                 })
                 .filter(|&reads_back| !reads_back)

@@ -9,11 +9,11 @@
 //! it cannot be renamed over.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::error::{Error, ErrorKind};
+use segprep::{Error, ErrorKind};
 
 /// A file being written beside its target.
 #[derive(Debug)]
@@ -206,18 +206,4 @@ pub fn refuse_input(output: &Path, input: &Path) -> Result<(), Error> {
         }));
     }
     Ok(())
-}
-
-/// Writes `contents` with a writer function through an [`AtomicFile`].
-///
-/// # Errors
-///
-/// Creating or writing the file failed; nothing is left behind then.
-pub fn write_atomic(
-    target: &Path,
-    contents: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<AtomicFile, Error> {
-    let mut file = AtomicFile::create(target)?;
-    contents(file.writer()).map_err(|e| file.error(e))?;
-    Ok(file)
 }

@@ -10,7 +10,7 @@
 //! values that `clean` thought were fine.
 //!
 //! ```
-//! use segprep::reconcile::{reconcile, Callback, CleanSummary};
+//! use segprep::workflow::reconcile::{reconcile, Callback, CleanSummary};
 //!
 //! let stats = br#"{"values_found": 12, "values_processed": 10,
 //!                  "output": "clean.csv"}"#;

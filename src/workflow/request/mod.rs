@@ -8,7 +8,7 @@
 //! check, and every option belongs to the operation it is given to.
 //!
 //! ```
-//! use segprep::request::{DataCenter, Operation, RequestBuilder};
+//! use segprep::workflow::request::{DataCenter, Operation, RequestBuilder};
 //!
 //! let request = RequestBuilder::new(Operation::Create)
 //!     .name("lapsed_buyers")
@@ -38,7 +38,8 @@ pub use data_center::DataCenter;
 pub use operation::Operation;
 
 use crate::error::Error;
-use crate::idtype::{is_email, AttributeType};
+use crate::options::AttributeType;
+use crate::pipeline::value::is_email;
 use http_url::checked_url;
 
 /// Parses `--expiry-days`: ASCII digits only (no sign, no fraction, no

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crate::idtype::{Detail, Rejection};
+use crate::rule::{Detail, Rejection};
 use crate::rule::{Fix, FixSet, Reject};
 
 /// White space as steps 4 and 5 mean it.

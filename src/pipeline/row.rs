@@ -1,11 +1,10 @@
 //! Steps 2 to 10 for one row: a fast path for rows of plain ASCII value
 //! characters, and the general path for everything else.
 
-use crate::field::read_row;
-use crate::idtype::{
-    Case, Detail, IdType, Letters, Normalized, Rejection, ValueRules,
-};
-use crate::rule::{Fix, FixSet, Reject};
+use crate::options::{Case, IdType};
+use crate::pipeline::field::read_row;
+use crate::pipeline::value::{Letters, Normalized, ValueRules};
+use crate::rule::{Detail, Fix, FixSet, Reject, Rejection};
 
 /// Per-worker buffers, so a changed value costs no allocation.
 #[derive(Debug, Default)]
@@ -450,7 +449,7 @@ mod tests {
     #[cfg(target_arch = "x86_64")]
     #[test]
     fn uuid_as_is_agrees_with_the_shape_on_every_byte() {
-        use crate::special::SpecialChars;
+        use crate::pipeline::special::SpecialChars;
         let starts = [
             *b"38400000-8cf0-11bd-b23e-10b96e40000d",
             *b"38400000-8CF0-11BD-B23E-10B96E40000D",

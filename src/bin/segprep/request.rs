@@ -4,7 +4,9 @@ use std::io::{self, Write};
 
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::Args;
-use segprep::request::{self, DataCenter, Operation, RequestBuilder};
+use segprep::workflow::request::{
+    self, DataCenter, Operation, RequestBuilder,
+};
 use segprep::{AttributeType, Error};
 
 use crate::ExitStatus;
