@@ -40,6 +40,16 @@ pub enum ErrorKind {
         /// The limit.
         limit: u64,
     },
+    /// A value (with its LF) is larger than a part of a split clean file
+    /// may be: no split can hold it.
+    ValueTooLarge {
+        /// The value's index in the clean file.
+        index: usize,
+        /// Its size with its LF.
+        bytes: u64,
+        /// The part size limit.
+        limit: u64,
+    },
     /// Writing one of several files of a split clean file failed.
     WritePart {
         /// The file's index in the list given.
@@ -152,6 +162,11 @@ impl fmt::Display for Error {
                      limit of {limit}; nothing written"
                 )
             }
+            ErrorKind::ValueTooLarge { bytes, limit, .. } => write!(
+                f,
+                "a value of {bytes} bytes (with its LF) does not fit in a \
+                 part of {limit} bytes; nothing written"
+            ),
             ErrorKind::WritePart { part, .. } => {
                 write!(f, "cannot write part {}", part + 1)
             }

@@ -58,16 +58,6 @@ impl Finding<'_> {
         }
     }
 
-    /// `fix`, `reject`, `duplicate` or `header`.
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            FindingKind::Fix(_) => "fix",
-            FindingKind::Reject(..) => "reject",
-            FindingKind::Duplicate { .. } => "duplicate",
-            FindingKind::Header => "header",
-        }
-    }
-
     /// A short human explanation; `Display` of [`FindingDetail`].
     pub fn detail(&self) -> FindingDetail {
         FindingDetail(self.kind)

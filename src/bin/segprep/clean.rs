@@ -58,14 +58,7 @@ impl<'a> Split<'a> {
             Some(values) => Box::new(values.iter().map(|v| v.len())),
             None => Box::new(run.values().map(<[u8]>::len)),
         };
-        let parts = split::plan(lengths, max_bytes, max_values).map_err(
-            |(_, size)| {
-                config_error(&format!(
-                    "a value of {size} bytes (with its LF) does not fit in \
-                     --split-bytes {max_bytes}; nothing written"
-                ))
-            },
-        )?;
+        let parts = split::plan(lengths, max_bytes, max_values)?;
         let limit = args.common.max_bytes;
         let mut files = Vec::with_capacity(parts.len());
         for (i, part) in parts.iter().enumerate() {

@@ -184,7 +184,7 @@ impl<W: Write> CheckSink<W> {
         match &mut self.target {
             Target::Human { out, file, styles } => {
                 let path = styles.path;
-                let style = styles.rule(finding.kind_name());
+                let style = styles.rule(finding.rule().kind_name());
                 writeln!(
                     out,
                     "{path}{file}{path:#}:{}: {style}{rule}{style:#} {}: \"{}\"",

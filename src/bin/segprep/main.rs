@@ -78,12 +78,16 @@ fn main() -> ExitCode {
 
 /// What the command line offers for an error of the library, in its own
 /// flags' words.
-fn hint(err: &Error) -> &'static str {
+fn hint(err: &Error) -> String {
     match err.kind() {
-        segprep::ErrorKind::CleanTooLarge { .. } => {
-            " (--max-bytes; --split-bytes cuts the clean file into parts)"
+        segprep::ErrorKind::CleanTooLarge { limit, .. } => format!(
+            " (--max-bytes {limit}; --split-bytes cuts the clean file into \
+             parts)"
+        ),
+        segprep::ErrorKind::ValueTooLarge { limit, .. } => {
+            format!(" (--split-bytes {limit})")
         }
-        _ => "",
+        _ => String::new(),
     }
 }
 
