@@ -124,14 +124,14 @@ impl Input {
                     path,
                     compressed: None,
                 };
-                return input.decode();
+                return input.decode_in_place();
             }
         }
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         file.read_to_end(&mut bytes).map_err(fail)?;
         let input =
             Input { data: Data::Heap(bytes), name, path, compressed: None };
-        input.decode()
+        input.decode_in_place()
     }
 
     /// Reads all of `reader` (standard input, a pipe, bytes in memory),
@@ -160,13 +160,23 @@ impl Input {
         reader
             .read_to_end(&mut bytes)
             .map_err(|e| read_error(None, name, e))?;
-        Input::from_bytes(bytes, name).decode()
+        Input::decode(bytes, name)
+    }
+
+    /// Takes bytes already in memory and decodes them as [`Input::open`]
+    /// decodes a file: gzip is decompressed, UTF-16 refused.
+    ///
+    /// # Errors
+    ///
+    /// A corrupt gzip stream; UTF-16 text.
+    pub fn decode(bytes: Vec<u8>, name: &str) -> Result<Input, Error> {
+        Input::from_bytes(bytes, name).decode_in_place()
     }
 
     /// Decompresses gzip and refuses UTF-16: the steps every way in
     /// takes, so the library and the command line read the same bytes
     /// the same way.
-    fn decode(self) -> Result<Input, Error> {
+    fn decode_in_place(self) -> Result<Input, Error> {
         let input = self.gunzip()?;
         if let Some(encoding) = detect_utf16(input.as_bytes()) {
             return Err(Error::from(crate::error::ErrorKind::Utf16 {
@@ -210,8 +220,8 @@ impl Input {
     }
 
     /// Wraps bytes already in memory as they are: UTF-8 text, not
-    /// decompressed or checked for UTF-16. [`Input::read`] on a byte
-    /// slice decodes them like a file.
+    /// decompressed or checked for UTF-16. [`Input::decode`] decodes them
+    /// like a file.
     pub fn from_bytes(bytes: Vec<u8>, name: &str) -> Input {
         Input {
             data: Data::Heap(bytes),

@@ -97,6 +97,40 @@ impl<'a> Kept<'a> {
 /// Every input row reaches exactly one of the two methods: `kept` for the
 /// values of the clean file, `dropped` for rejects, duplicates and the
 /// header.
+///
+/// ```
+/// use segprep::{Finding, Input, Kept, PipelineBuilder, Rule, Sink};
+///
+/// /// Counts kept rows and remembers the lines of duplicates.
+/// #[derive(Default)]
+/// struct Tally {
+///     kept: u64,
+///     duplicates: Vec<u64>,
+/// }
+///
+/// impl Sink for Tally {
+///     type Error = std::convert::Infallible;
+///
+///     fn kept(&mut self, _row: &Kept<'_>) -> Result<(), Self::Error> {
+///         self.kept += 1;
+///         Ok(())
+///     }
+///
+///     fn dropped(&mut self, f: &Finding<'_>) -> Result<(), Self::Error> {
+///         if f.rule() == Rule::Duplicate {
+///             self.duplicates.push(f.line);
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let pipeline = PipelineBuilder::new().build()?;
+/// let run = pipeline.process(Input::from_bytes(b"a\nb\na\n".to_vec(), "x"));
+/// let mut tally = Tally::default();
+/// run.emit(&mut tally).unwrap();
+/// assert_eq!((tally.kept, tally.duplicates), (2, vec![3]));
+/// # Ok::<(), segprep::Error>(())
+/// ```
 pub trait Sink {
     /// The error the sink can fail with; it stops the run.
     type Error;
