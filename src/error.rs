@@ -57,11 +57,36 @@ pub enum ErrorKind {
         /// The cause.
         err: io::Error,
     },
-    /// The input is UTF-16, not UTF-8.
-    Utf16 {
+    /// The input is compressed in a format segprep does not read.
+    Compressed {
         /// The input's name.
         input: String,
-        /// `UTF-16LE` or `UTF-16BE`.
+        /// The format (`xz`, `bzip2`, `zip`).
+        format: &'static str,
+        /// What to do.
+        remedy: &'static str,
+    },
+    /// The input starts like a compressed stream but does not decode.
+    Corrupt {
+        /// The input's name.
+        input: String,
+        /// The format (`gzip`, `zstd`).
+        format: &'static str,
+        /// The decoder's error.
+        err: io::Error,
+    },
+    /// The input's decoded size is over the cap (`max_input_bytes`).
+    InputTooLarge {
+        /// The input's name.
+        input: String,
+        /// The cap.
+        limit: u64,
+    },
+    /// The input is not valid in the encoding it was said to be in.
+    BadEncoding {
+        /// The input's name.
+        input: String,
+        /// The encoding's name.
         encoding: &'static str,
     },
     /// A message from a caller's sink.
@@ -170,11 +195,22 @@ impl fmt::Display for Error {
             ErrorKind::WritePart { part, .. } => {
                 write!(f, "cannot write part {}", part + 1)
             }
-            ErrorKind::Utf16 { input, encoding } => write!(
+            ErrorKind::Compressed { input, format, remedy } => write!(
                 f,
-                "{input}: the input is {encoding}, not UTF-8; convert it \
-                 first, for example: iconv -f {encoding} -t UTF-8"
+                "{input}: the input is {format}-compressed, which segprep \
+                 does not read; {remedy}"
             ),
+            ErrorKind::Corrupt { input, format, .. } => {
+                write!(f, "{input}: corrupt or truncated {format} stream")
+            }
+            ErrorKind::InputTooLarge { input, limit } => write!(
+                f,
+                "{input}: more than {limit} bytes after decoding, over the \
+                 cap on an input's decoded size; nothing written"
+            ),
+            ErrorKind::BadEncoding { input, encoding } => {
+                write!(f, "{input}: the input is not valid {encoding}")
+            }
             ErrorKind::Sink(message) => f.write_str(message),
             ErrorKind::Malformed { input, message } => {
                 write!(f, "{input}: {message}")
@@ -186,9 +222,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &*self.0 {
-            ErrorKind::Io { err, .. } | ErrorKind::WritePart { err, .. } => {
-                Some(err)
-            }
+            ErrorKind::Io { err, .. }
+            | ErrorKind::WritePart { err, .. }
+            | ErrorKind::Corrupt { err, .. } => Some(err),
             _ => None,
         }
     }

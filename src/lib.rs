@@ -53,8 +53,12 @@ pub mod workflow;
 mod tests;
 
 pub use crate::error::{Error, ErrorKind};
-pub use crate::input::{Input, MmapChoice};
-pub use crate::options::{AttributeType, Case, HeaderMode, IdType, Order};
+pub use crate::input::{
+    Input, InputBuilder, MmapChoice, DEFAULT_MAX_INPUT_BYTES,
+};
+pub use crate::options::{
+    AttributeType, Case, Encoding, HeaderMode, IdType, Order,
+};
 pub use crate::pipeline::{
     Pipeline, PipelineBuilder, Run, DEFAULT_MAX_BYTES, DEFAULT_MAX_VALUE_LEN,
 };

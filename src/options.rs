@@ -136,3 +136,21 @@ pub enum Order {
     /// Byte order (`--sort`).
     Sorted,
 }
+
+named_enum! {
+    /// The input's text encoding (`--encoding`).
+    Encoding {
+        /// UTF-8, unless a UTF-16 byte order mark starts valid UTF-16.
+        Auto => "auto",
+        /// UTF-8, whatever the bytes.
+        Utf8 => "utf-8",
+        /// UTF-16, little-endian (Excel's "Unicode Text").
+        Utf16Le => "utf-16le",
+        /// UTF-16, big-endian.
+        Utf16Be => "utf-16be",
+        /// Windows-1252, the Western European code page of Windows.
+        Windows1252 => "windows-1252",
+        /// ISO 8859-1: each byte is the character of that number.
+        Latin1 => "latin-1",
+    }
+}

@@ -12,6 +12,9 @@ use crate::options::IdType;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Fix {
+    /// The input was transcoded to UTF-8 from another encoding (counted
+    /// once, for the file).
+    Encoding,
     /// A UTF-8 byte order mark at the start of the input was removed.
     Bom,
     /// A CR before the LF was removed.
@@ -32,7 +35,8 @@ pub enum Fix {
 
 impl Fix {
     /// Every fix, in pipeline order.
-    pub const ALL: [Fix; 8] = [
+    pub const ALL: [Fix; 9] = [
+        Fix::Encoding,
         Fix::Bom,
         Fix::Crlf,
         Fix::Whitespace,
@@ -46,6 +50,7 @@ impl Fix {
     /// The fix's stable name, as used in every output.
     pub fn name(self) -> &'static str {
         match self {
+            Fix::Encoding => "encoding",
             Fix::Bom => "bom",
             Fix::Crlf => "crlf",
             Fix::Whitespace => "whitespace",
@@ -60,6 +65,7 @@ impl Fix {
     /// A short description of what the fix did.
     pub fn describe(self) -> &'static str {
         match self {
+            Fix::Encoding => "transcoded to UTF-8",
             Fix::Bom => "byte order mark removed",
             Fix::Crlf => "CR before LF removed",
             Fix::Whitespace => "white space around the value removed",

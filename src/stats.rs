@@ -12,8 +12,10 @@ pub enum FileFinding {
     TooLarge,
     /// No value would be processed.
     EmptyFile,
-    /// The input is gzip; the platform takes plain CSV.
+    /// The input is compressed; the platform takes plain CSV.
     Compressed,
+    /// The input is not UTF-8; the platform takes UTF-8.
+    Encoding,
 }
 
 impl FileFinding {
@@ -23,6 +25,7 @@ impl FileFinding {
             FileFinding::TooLarge => "too-large",
             FileFinding::EmptyFile => "empty-file",
             FileFinding::Compressed => "compressed",
+            FileFinding::Encoding => "encoding",
         }
     }
 }

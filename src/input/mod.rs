@@ -1,4 +1,15 @@
-//! The input as one byte slice: a memory map, or a buffer read whole.
+//! The input as one byte slice of UTF-8 text: a memory map, or a buffer
+//! read whole, decompressed and transcoded as needed.
+//!
+//! Every way in ([`Input::open`], [`Input::from_file`], [`Input::read`],
+//! [`Input::decode`], and [`InputBuilder`] for options) takes the same
+//! steps, so the library and the command line read the same bytes the
+//! same way: compression is recognized by its magic bytes (gzip and zstd
+//! decoded, xz, bzip2 and zip refused with what to do), the decoded size
+//! is capped, and UTF-16, Windows-1252 or Latin-1 text becomes UTF-8.
+
+mod decode;
+mod encoding;
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -6,7 +17,11 @@ use std::path::{Path, PathBuf};
 
 use memmap2::{Mmap, MmapOptions};
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+use crate::options::Encoding;
+
+/// The default cap on an input's decoded size: ten platform files.
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 1_500_000_000;
 
 /// Whether to memory-map regular files.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,17 +53,16 @@ enum Data {
     Heap(Vec<u8>),
 }
 
-/// An input file's bytes, decompressed when it was gzip.
+/// An input's text, decompressed and transcoded to UTF-8 as needed.
 pub struct Input {
     data: Data,
     name: String,
     path: Option<PathBuf>,
-    /// The size before decompression, for gzip input.
+    /// The size before decompression, for compressed input.
     compressed: Option<u64>,
+    /// The encoding the text was transcoded from, when it was not UTF-8.
+    transcoded: Option<Encoding>,
 }
-
-/// The gzip magic bytes.
-const GZIP_MAGIC: &[u8] = b"\x1f\x8b";
 
 impl std::fmt::Debug for Input {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -56,44 +70,115 @@ impl std::fmt::Debug for Input {
             .field("name", &self.name)
             .field("bytes", &self.as_bytes().len())
             .field("mapped", &matches!(self.data, Data::Mapped(_)))
+            .field("compressed", &self.compressed)
+            .field("transcoded", &self.transcoded)
             .finish()
     }
 }
 
-impl Input {
-    /// Opens `path`, mapping it when `mmap` allows and the file is a
-    /// non-empty regular file; reads it otherwise.
+/// How inputs are read: mapping, the encoding, the decoded-size cap.
+///
+/// ```
+/// use segprep::{Encoding, InputBuilder};
+///
+/// // "u1\nu2\n" as Excel's "Unicode Text" writes it: UTF-16LE, a BOM.
+/// let mut utf16 = vec![0xFF, 0xFE];
+/// for unit in "u1\nu2\n".encode_utf16() {
+///     utf16.extend_from_slice(&unit.to_le_bytes());
+/// }
+/// let input = InputBuilder::new().decode(utf16, "export.txt")?;
+/// assert_eq!(input.as_bytes(), b"\xEF\xBB\xBFu1\nu2\n");
+/// assert_eq!(input.transcoded_from(), Some(Encoding::Utf16Le));
+///
+/// // A cap on the decoded size: 0 means none.
+/// let err = InputBuilder::new()
+///     .max_input_bytes(4)
+///     .decode(b"u1\nu2\n".to_vec(), "big.csv")
+///     .unwrap_err();
+/// assert!(err.to_string().contains("more than 4 bytes"));
+/// # Ok::<(), segprep::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct InputBuilder {
+    mmap: MmapChoice,
+    encoding: Encoding,
+    max_input_bytes: u64,
+}
+
+impl Default for InputBuilder {
+    fn default() -> Self {
+        InputBuilder::new()
+    }
+}
+
+impl InputBuilder {
+    /// No mapping, encoding `auto`, the default cap.
+    pub fn new() -> InputBuilder {
+        InputBuilder {
+            mmap: MmapChoice::never(),
+            encoding: Encoding::Auto,
+            max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+        }
+    }
+
+    /// Whether to map regular files ([`MmapChoice::auto`] is `unsafe`).
+    pub fn mmap(&mut self, mmap: MmapChoice) -> &mut Self {
+        self.mmap = mmap;
+        self
+    }
+
+    /// The text's encoding; `auto` is UTF-8 unless a UTF-16 byte order
+    /// mark starts valid UTF-16.
+    pub fn encoding(&mut self, encoding: Encoding) -> &mut Self {
+        self.encoding = encoding;
+        self
+    }
+
+    /// The cap on the decoded size in bytes (0: no cap), so that a small
+    /// compressed file cannot ask for unbounded memory.
+    pub fn max_input_bytes(&mut self, bytes: u64) -> &mut Self {
+        self.max_input_bytes = bytes;
+        self
+    }
+
+    fn cap(&self) -> u64 {
+        match self.max_input_bytes {
+            0 => u64::MAX,
+            n => n,
+        }
+    }
+
+    /// Opens `path`, mapping it when allowed and the file is a non-empty
+    /// regular file; reads it otherwise.
     ///
     /// # Errors
     ///
-    /// The file is missing, unreadable or a directory.
-    pub fn open(path: &Path, mmap: MmapChoice) -> Result<Input, Error> {
+    /// The file is missing, unreadable or a directory; its decoded size
+    /// is over the cap; it is compressed in a format segprep does not
+    /// read, or its compressed stream is corrupt.
+    pub fn open(&self, path: &Path) -> Result<Input, Error> {
         let file = File::open(path)
             .map_err(|e| Error::io(Some(path), "cannot open", e))?;
-        Input::load(file, path.display().to_string(), Some(path), mmap)
+        self.load(file, path.display().to_string(), Some(path))
     }
 
     /// Takes an open file from its current position to its end: standard
-    /// input redirected from a file, say. Maps it when `mmap` allows and
-    /// it is a regular file with bytes left, leaving its position at the
-    /// end as reading it would; reads it otherwise (a pipe, a terminal).
+    /// input redirected from a file, say. Maps it when allowed and it is
+    /// a regular file with bytes left, leaving its position at the end
+    /// as reading it would; reads it otherwise (a pipe, a terminal).
     ///
     /// # Errors
     ///
-    /// The file is a directory or cannot be read.
-    pub fn from_file(
-        file: File,
-        name: &str,
-        mmap: MmapChoice,
-    ) -> Result<Input, Error> {
-        Input::load(file, name.to_string(), None, mmap)
+    /// As [`InputBuilder::open`].
+    pub fn from_file(&self, file: File, name: &str) -> Result<Input, Error> {
+        self.load(file, name.to_string(), None)
     }
 
     fn load(
+        &self,
         mut file: File,
         name: String,
         path: Option<&Path>,
-        mmap: MmapChoice,
     ) -> Result<Input, Error> {
         let fail = |err| read_error(path, &name, err);
         let meta = file.metadata().map_err(fail)?;
@@ -106,7 +191,7 @@ impl Input {
         let path = path.map(Path::to_path_buf);
         // Where reading would start: a file handed over open may have
         // been read in part already.
-        let start = (mmap.0 && meta.is_file())
+        let start = (self.mmap.0 && meta.is_file())
             .then(|| file.stream_position().ok())
             .flatten();
         if let Some(start) = start.filter(|&start| start < meta.len()) {
@@ -118,20 +203,101 @@ impl Input {
                 #[cfg(unix)]
                 let _ = map.advise(memmap2::Advice::Sequential);
                 file.seek(SeekFrom::End(0)).map_err(fail)?;
-                let input = Input {
-                    data: Data::Mapped(map),
-                    name,
-                    path,
-                    compressed: None,
-                };
-                return input.decode_in_place();
+                let input = Input::new(Data::Mapped(map), name, path);
+                return self.finish(input);
             }
         }
-        let mut bytes = Vec::with_capacity(meta.len() as usize);
-        file.read_to_end(&mut bytes).map_err(fail)?;
-        let input =
-            Input { data: Data::Heap(bytes), name, path, compressed: None };
-        input.decode_in_place()
+        // Read no more than the cap allows, whatever the file says its
+        // size is: a stream (`/dev/zero`) has no size.
+        let cap = self.cap();
+        let hint = meta.len().min(cap) as usize;
+        let mut bytes = Vec::new();
+        bytes.try_reserve(hint).map_err(|_| too_large(&name, cap))?;
+        (&mut file)
+            .take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| read_error(path.as_deref(), &name, e))?;
+        self.finish(Input::new(Data::Heap(bytes), name, path))
+    }
+
+    /// Reads all of `reader` (standard input, a pipe, bytes in memory)
+    /// and decodes it as [`InputBuilder::open`] decodes a file. `name`
+    /// names the input in statistics and errors; `-` means standard
+    /// input.
+    ///
+    /// # Errors
+    ///
+    /// The reader's, naming `name`; otherwise as [`InputBuilder::open`].
+    pub fn read(&self, reader: impl Read, name: &str) -> Result<Input, Error> {
+        let cap = self.cap();
+        let mut bytes = Vec::new();
+        reader
+            .take(cap.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|e| read_error(None, name, e))?;
+        self.decode(bytes, name)
+    }
+
+    /// Takes bytes already in memory and decodes them as
+    /// [`InputBuilder::open`] decodes a file.
+    ///
+    /// # Errors
+    ///
+    /// As [`InputBuilder::open`].
+    pub fn decode(&self, bytes: Vec<u8>, name: &str) -> Result<Input, Error> {
+        self.finish(Input::new(Data::Heap(bytes), name.to_string(), None))
+    }
+
+    /// The steps every way in takes after the bytes are in hand.
+    fn finish(&self, input: Input) -> Result<Input, Error> {
+        let cap = self.cap();
+        let input = decode::decompress(input, cap)?;
+        if input.as_bytes().len() as u64 > cap {
+            return Err(too_large(&input.name, cap));
+        }
+        encoding::transcode(input, self.encoding)
+    }
+}
+
+/// The error for an input whose decoded size is over the cap.
+fn too_large(name: &str, limit: u64) -> Error {
+    Error::from(ErrorKind::InputTooLarge { input: display_name(name), limit })
+}
+
+/// The input's name in messages: `-` is standard input.
+fn display_name(name: &str) -> String {
+    match name {
+        "-" => "<stdin>".to_string(),
+        name => name.to_string(),
+    }
+}
+
+impl Input {
+    fn new(data: Data, name: String, path: Option<PathBuf>) -> Input {
+        Input { data, name, path, compressed: None, transcoded: None }
+    }
+
+    /// Opens `path` with the default options of [`InputBuilder`] and
+    /// `mmap`.
+    ///
+    /// # Errors
+    ///
+    /// As [`InputBuilder::open`].
+    pub fn open(path: &Path, mmap: MmapChoice) -> Result<Input, Error> {
+        InputBuilder::new().mmap(mmap).open(path)
+    }
+
+    /// [`InputBuilder::from_file`] with the default options and `mmap`.
+    ///
+    /// # Errors
+    ///
+    /// As [`InputBuilder::open`].
+    pub fn from_file(
+        file: File,
+        name: &str,
+        mmap: MmapChoice,
+    ) -> Result<Input, Error> {
+        InputBuilder::new().mmap(mmap).from_file(file, name)
     }
 
     /// Reads all of `reader` (standard input, a pipe, bytes in memory),
@@ -145,93 +311,49 @@ impl Input {
     /// assert_eq!(input.as_bytes(), b"u1\nu2\n");
     /// assert_eq!(input.name(), "upload.csv");
     ///
-    /// // UTF-16 is recognized, not read as rows of junk.
-    /// let utf16 = b"\xFF\xFEu\x001\x00\n\x00";
-    /// let err = Input::read(&utf16[..], "export.txt").unwrap_err();
-    /// assert!(err.to_string().contains("UTF-16LE"));
+    /// // An xz file is refused with what to do, not read as junk rows.
+    /// let xz = b"\xFD7zXZ\x00\x00\x04\xE6\xD6\xB4\x46";
+    /// let err = Input::read(&xz[..], "export.csv.xz").unwrap_err();
+    /// assert!(err.to_string().contains("xz -d"));
     /// # Ok::<(), segprep::Error>(())
     /// ```
     ///
     /// # Errors
     ///
-    /// The reader's, naming `name`; a corrupt gzip stream; UTF-16 text.
-    pub fn read(mut reader: impl Read, name: &str) -> Result<Input, Error> {
-        let mut bytes = Vec::new();
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(|e| read_error(None, name, e))?;
-        Input::decode(bytes, name)
+    /// As [`InputBuilder::read`].
+    pub fn read(reader: impl Read, name: &str) -> Result<Input, Error> {
+        InputBuilder::new().read(reader, name)
     }
 
     /// Takes bytes already in memory and decodes them as [`Input::open`]
-    /// decodes a file: gzip is decompressed, UTF-16 refused.
+    /// decodes a file, with the default options of [`InputBuilder`].
     ///
     /// # Errors
     ///
-    /// A corrupt gzip stream; UTF-16 text.
+    /// As [`InputBuilder::open`].
     pub fn decode(bytes: Vec<u8>, name: &str) -> Result<Input, Error> {
-        Input::from_bytes(bytes, name).decode_in_place()
+        InputBuilder::new().decode(bytes, name)
     }
 
-    /// Decompresses gzip and refuses UTF-16: the steps every way in
-    /// takes, so the library and the command line read the same bytes
-    /// the same way.
-    fn decode_in_place(self) -> Result<Input, Error> {
-        let input = self.gunzip()?;
-        if let Some(encoding) = detect_utf16(input.as_bytes()) {
-            return Err(Error::from(crate::error::ErrorKind::Utf16 {
-                input: match input.name.as_str() {
-                    "-" => "<stdin>".to_string(),
-                    name => name.to_string(),
-                },
-                encoding,
-            }));
-        }
-        Ok(input)
+    /// Wraps bytes already in memory as they are: UTF-8 text, not
+    /// decompressed, transcoded or capped. [`Input::decode`] decodes them
+    /// like a file.
+    pub fn from_bytes(bytes: Vec<u8>, name: &str) -> Input {
+        Input::new(Data::Heap(bytes), name.to_string(), None)
     }
 
-    /// Decompresses a gzip input (all members), whatever its name.
-    fn gunzip(self) -> Result<Input, Error> {
-        let bytes = self.as_bytes();
-        if !bytes.starts_with(GZIP_MAGIC) {
-            return Ok(self);
-        }
-        let mut out = Vec::with_capacity(bytes.len().saturating_mul(4));
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(|e| {
-                let err = std::io::Error::new(
-                    e.kind(),
-                    format!("corrupt or truncated gzip stream: {e}"),
-                );
-                read_error(self.path.as_deref(), &self.name, err)
-            })?;
-        Ok(Input {
-            compressed: Some(bytes.len() as u64),
-            data: Data::Heap(out),
-            name: self.name,
-            path: self.path,
-        })
-    }
-
-    /// The size of the file before decompression, when it was gzip.
+    /// The size of the file before decompression, when it was
+    /// compressed.
     pub fn compressed_len(&self) -> Option<u64> {
         self.compressed
     }
 
-    /// Wraps bytes already in memory as they are: UTF-8 text, not
-    /// decompressed or checked for UTF-16. [`Input::decode`] decodes them
-    /// like a file.
-    pub fn from_bytes(bytes: Vec<u8>, name: &str) -> Input {
-        Input {
-            data: Data::Heap(bytes),
-            name: name.to_string(),
-            path: None,
-            compressed: None,
-        }
+    /// The encoding the text was transcoded from, when it was not UTF-8.
+    pub fn transcoded_from(&self) -> Option<Encoding> {
+        self.transcoded
     }
 
-    /// The input's bytes.
+    /// The input's bytes: UTF-8 text, or what passes for it.
     pub fn as_bytes(&self) -> &[u8] {
         match &self.data {
             Data::Mapped(map) => map,
@@ -259,43 +381,11 @@ fn read_error(path: Option<&Path>, name: &str, err: std::io::Error) -> Error {
     }
 }
 
-/// Recognizes UTF-16 text, which segprep does not read: a UTF-16 byte
-/// order mark, or a start where every other byte is NUL as in ASCII
-/// text stored as UTF-16. Returns the encoding's name.
-pub(crate) fn detect_utf16(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\xFF\xFE") {
-        return Some("UTF-16LE");
-    }
-    if bytes.starts_with(b"\xFE\xFF") {
-        return Some("UTF-16BE");
-    }
-    let head = &bytes[..bytes.len().min(4096) & !1];
-    if head.len() < 16 {
-        return None;
-    }
-    let pairs = head.chunks_exact(2);
-    let n = pairs.len();
-    let (le, be) = pairs.fold((0, 0), |(le, be), pair| {
-        (
-            le + usize::from(pair[1] == 0 && pair[0] != 0),
-            be + usize::from(pair[0] == 0 && pair[1] != 0),
-        )
-    });
-    // Nine in ten: random binary data almost never looks like this.
-    if le * 10 >= n * 9 {
-        Some("UTF-16LE")
-    } else if be * 10 >= n * 9 {
-        Some("UTF-16BE")
-    } else {
-        None
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::io::{Seek, SeekFrom, Write};
 
-    use super::{detect_utf16, Input, MmapChoice};
+    use super::{Input, MmapChoice};
 
     #[test]
     fn a_file_handed_over_open_is_taken_from_its_position() {
@@ -328,20 +418,5 @@ mod tests {
             .expect("take the file at its end");
         assert_eq!(input.as_bytes(), b"");
         std::fs::remove_file(&path).expect("remove the file");
-    }
-
-    #[test]
-    fn utf16_is_recognized() {
-        assert_eq!(detect_utf16(b"\xFF\xFEa\0b\0"), Some("UTF-16LE"));
-        assert_eq!(detect_utf16(b"\xFE\xFF\0a\0b"), Some("UTF-16BE"));
-        let le: Vec<u8> =
-            "abc\ndef\nghi\n".bytes().flat_map(|b| [b, 0]).collect();
-        assert_eq!(detect_utf16(&le), Some("UTF-16LE"));
-        let be: Vec<u8> =
-            "abc\ndef\nghi\n".bytes().flat_map(|b| [0, b]).collect();
-        assert_eq!(detect_utf16(&be), Some("UTF-16BE"));
-        assert_eq!(detect_utf16(b"abc\ndef\nghi\njkl\n"), None);
-        assert_eq!(detect_utf16(b"a\0b\0"), None);
-        assert_eq!(detect_utf16(&[0; 64]), None);
     }
 }

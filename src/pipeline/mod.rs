@@ -322,6 +322,10 @@ impl Pipeline {
             stats.bytes = compressed;
             stats.file_findings.push(FileFinding::Compressed);
         }
+        if input.transcoded_from().is_some() {
+            stats.fixed[Fix::Encoding.index()] = 1;
+            stats.file_findings.push(FileFinding::Encoding);
+        }
         Run::new(
             Arc::clone(&input),
             chunks,

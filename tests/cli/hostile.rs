@@ -581,56 +581,6 @@ in.csv:1: special-char value has '\r': "a\rb\rc\r"
     eqjson!(json!([]), out.json()["warnings"]);
 }
 
-/// ASCII text as UTF-16LE without a byte order mark.
-fn utf16le(text: &str) -> Vec<u8> {
-    text.bytes().flat_map(|b| [b, 0]).collect()
-}
-
-#[test]
-fn utf16_input_is_an_error() {
-    let dir = Dir::new("hostile_utf16");
-    let mut with_bom = b"\xFF\xFE".to_vec();
-    with_bom.extend(utf16le("id\r\nabc\r\ndef\r\n"));
-    let cases: [(&str, Vec<u8>); 2] = [
-        ("bom.csv", with_bom),
-        ("nobom.csv", utf16le("abc\ndef\nghi\njkl\nmno\n")),
-    ];
-    dir.mkdir("keep");
-    for (name, bytes) in &cases {
-        dir.create(name, bytes);
-        // One line that names the file and the encoding, then says what
-        // to do (the advice's wording may change).
-        let says = |out: &Output| {
-            assert_error(out, &[name]);
-            let prefix =
-                format!("segprep: {name}: the input is UTF-16LE, not UTF-8; ");
-            let stderr = out.stderr_text();
-            assert!(stderr.starts_with(&prefix), "{stderr}");
-            assert!(stderr.len() > prefix.len() + 1, "no advice: {stderr}");
-        };
-        for format in ["human", "json"] {
-            let out = dir.cmd(&["check", name, "--format", format]).run();
-            says(&out);
-        }
-
-        // clean writes nothing and leaves old outputs as they were.
-        dir.create("keep/out.csv", "old\n");
-        let out = dir
-            .cmd(&["clean", name, "-o", "keep/out.csv"])
-            .args(&["--rejects", "keep/r.csv", "--stats", "keep/s.json"])
-            .run();
-        says(&out);
-        assert_eq!(dir.list("keep"), ["out.csv"]);
-        assert_eq!(dir.read_text("keep/out.csv"), "old\n");
-        let out = dir.cmd(&["clean", name, "-o", "-"]).run();
-        says(&out);
-
-        // Standard input too.
-        let out = dir.cmd(&["check", "-"]).stdin(bytes).run();
-        assert_error(&out, &["<stdin>", "UTF-16LE"]);
-    }
-}
-
 // --- Inputs that are not regular files ------------------------------------
 
 /// Makes a FIFO at `path`.

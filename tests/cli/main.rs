@@ -2,6 +2,7 @@ mod util;
 
 mod check;
 mod clean;
+mod decoding;
 mod errors;
 mod hostile;
 mod options;

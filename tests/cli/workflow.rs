@@ -212,7 +212,7 @@ exit_code: 1
 --- stdout
 
 <stdin>: 1 rows (values_found), 1 values to upload (values_processed)
-  compressed: gzip: upload the plain CSV that clean writes
+  compressed: compressed: upload the plain CSV that clean writes
 not ready to upload: compressed; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 ",

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use segprep::{
-    AttributeType, Case, HeaderMode, IdType, PipelineBuilder,
-    DEFAULT_MAX_BYTES, DEFAULT_MAX_VALUE_LEN,
+    AttributeType, Case, Encoding, HeaderMode, IdType, InputBuilder,
+    PipelineBuilder, DEFAULT_MAX_BYTES, DEFAULT_MAX_INPUT_BYTES,
+    DEFAULT_MAX_VALUE_LEN,
 };
 
 /// Check, clean and dedupe single-column identifier files for MoEngage
@@ -135,9 +136,8 @@ pub struct CleanArgs {
 
     /// Write numbered parts of at most this many bytes instead of one
     /// file (`-o clean.csv` gives clean.part-001.csv, ...), e.g. the
-    /// platform's 150000000.
-    #[arg(long, value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..))]
+    /// platform's 150M.
+    #[arg(long, value_name = "SIZE", value_parser = parse_part_size)]
     pub split_bytes: Option<u64>,
 
     /// Write numbered parts of at most this many values each, e.g. the
@@ -179,7 +179,49 @@ macro_rules! named_values {
     };
 }
 
-named_values!(IdType, AttributeType, Case, HeaderMode);
+named_values!(IdType, AttributeType, Case, HeaderMode, Encoding);
+
+/// A size in bytes: digits with `_` separators, and an optional suffix
+/// `K`, `M`, `G` (powers of 1000; `KB`, `MB`, `GB` too) or `KiB`, `MiB`,
+/// `GiB` (powers of 1024): `150M`, `150_000_000`, `1GiB`.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit() && c != '_')
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(digits_end);
+    let number: String = number.chars().filter(|&c| c != '_').collect();
+    let scale: u64 = match suffix.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => {
+            return Err(format!(
+                "'{text}': not a size (digits, then K, M, G, KiB, MiB or \
+                 GiB: 150M, 150_000_000)"
+            ))
+        }
+    };
+    if number.is_empty() || text.starts_with('_') {
+        return Err(format!("'{text}': not a size (150M, 150_000_000)"));
+    }
+    number
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("'{text}': too large"))
+}
+
+/// A size of at least one byte.
+fn parse_part_size(text: &str) -> Result<u64, String> {
+    match parse_size(text)? {
+        0 => Err(format!("'{text}': a part holds at least 1 byte")),
+        n => Ok(n),
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct CommonArgs {
@@ -228,9 +270,23 @@ pub struct CommonArgs {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_VALUE_LEN)]
     pub max_value_len: usize,
 
-    /// The platform's file size limit.
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BYTES)]
+    /// The platform's file size limit (150M, 150_000_000, 143MiB...).
+    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MAX_BYTES,
+          value_parser = parse_size)]
     pub max_bytes: u64,
+
+    /// Stop with an error past this many bytes of decoded input (after
+    /// decompressing), so a small compressed file cannot take all memory;
+    /// 0 means no cap.
+    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MAX_INPUT_BYTES,
+          value_parser = parse_size)]
+    pub max_input_bytes: u64,
+
+    /// The input's text encoding; auto is UTF-8 unless the file starts
+    /// with a UTF-16 byte order mark. Other encodings become UTF-8.
+    #[arg(long, value_name = "ENCODING", default_value = "auto",
+          value_parser = enum_parser::<Encoding>())]
+    pub encoding: Encoding,
 
     /// Worker threads; 0 means one per core. Results do not depend on it.
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -243,6 +299,13 @@ pub struct CommonArgs {
 }
 
 impl CommonArgs {
+    /// How the input is read, but for mapping (the caller's choice).
+    pub fn input_builder(&self) -> InputBuilder {
+        let mut builder = InputBuilder::new();
+        builder.encoding(self.encoding).max_input_bytes(self.max_input_bytes);
+        builder
+    }
+
     pub fn builder(&self) -> PipelineBuilder {
         let mut builder = PipelineBuilder::new();
         builder
@@ -258,5 +321,38 @@ impl CommonArgs {
             .max_bytes(self.max_bytes)
             .threads(self.threads);
         builder
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_with_suffixes_and_separators() {
+        for (text, want) in [
+            ("150000000", 150_000_000),
+            ("150_000_000", 150_000_000),
+            ("150M", 150_000_000),
+            ("150MB", 150_000_000),
+            ("150m", 150_000_000),
+            ("1G", 1_000_000_000),
+            ("4K", 4_000),
+            ("1KiB", 1024),
+            ("143MiB", 143 << 20),
+            ("2GiB", 2 << 30),
+            ("0", 0),
+        ] {
+            assert_eq!(parse_size(text), Ok(want), "{text}");
+        }
+        for text in
+            ["", "M", "_1", "1.5M", "1TB", "-1", "99999999999999999999"]
+        {
+            assert!(parse_size(text).is_err(), "{text}");
+        }
+        assert_eq!(
+            parse_size("20000000000G"),
+            Err("'20000000000G': too large".to_string())
+        );
     }
 }

@@ -347,7 +347,12 @@ pub fn write_summary<W: Write>(
             ),
             FileFinding::EmptyFile => "no value would be uploaded".to_string(),
             FileFinding::Compressed => {
-                "gzip: upload the plain CSV that clean writes".to_string()
+                "compressed: upload the plain CSV that clean writes"
+                    .to_string()
+            }
+            FileFinding::Encoding => {
+                "not UTF-8: upload the UTF-8 file that clean writes"
+                    .to_string()
             }
             _ => String::new(),
         };

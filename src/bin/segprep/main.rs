@@ -87,6 +87,13 @@ fn hint(err: &Error) -> String {
         segprep::ErrorKind::ValueTooLarge { limit, .. } => {
             format!(" (--split-bytes {limit})")
         }
+        segprep::ErrorKind::InputTooLarge { .. } => {
+            " (--max-input-bytes; 0 means no cap)".to_string()
+        }
+        segprep::ErrorKind::BadEncoding { .. } => {
+            " (--encoding; auto reads UTF-8 and UTF-16 with a byte order mark)"
+                .to_string()
+        }
         _ => String::new(),
     }
 }
@@ -128,15 +135,17 @@ pub fn open_input(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
         // raise SIGBUS; the README states this and offers --no-mmap.
         unsafe { MmapChoice::auto() }
     };
+    let mut builder = common.input_builder();
+    builder.mmap(mmap);
     if !is_dash(path) {
-        return Input::open(path, mmap);
+        return builder.open(path);
     }
     // Standard input redirected from a file is mapped like a named one.
     #[cfg(unix)]
     if let Ok(stdin) = io::stdin().as_fd().try_clone_to_owned() {
-        return Input::from_file(stdin.into(), "-", mmap);
+        return builder.from_file(stdin.into(), "-");
     }
-    Input::read(io::stdin().lock(), "-")
+    builder.read(io::stdin().lock(), "-")
 }
 
 /// The input's name in human output.
