@@ -1,6 +1,9 @@
 //! `segprep reconcile`: the platform's callback against `clean`'s
 //! statistics.
 
+use std::io::Write;
+
+use segprep::{DiffStats, StatsFile};
 use serde_json::{json, Value};
 
 use crate::util::{assert_error, eqjson, eqnice, Dir};
@@ -295,4 +298,59 @@ verdict:    consistent: the platform kept every value clean wrote
     assert_eq!(out.code(), 1, "{}", out.render());
     let out = dir.cmd(&RECONCILE).args(&["--part", "3"]).run();
     assert_error(&out, &["--part 3"]);
+}
+
+/// The statistics `clean` and `diff` write read back as the library's
+/// documents, equal after a second trip, and write the same bytes.
+#[test]
+fn stats_files_round_trip_through_the_library() {
+    let dir = Dir::new("reconcile_stats_round_trip");
+    let rows = "\u{feff}user_id\r\n1\r\n 2\n1\n\nx#\n3,\n4\n\"5\"\n";
+    dir.create("in.csv", rows);
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(rows.as_bytes()).unwrap();
+    dir.create("in.csv.gz", gz.finish().unwrap());
+    let runs: [(&str, &[&str]); 4] = [
+        ("whole", &["in.csv", "-o", "whole.csv"]),
+        ("split", &["in.csv", "-o", "split.csv", "--split-values", "2"]),
+        ("gzip", &["in.csv.gz", "-o", "gzip.csv"]),
+        ("stdout", &["in.csv", "-o", "-"]),
+    ];
+    for (name, args) in runs {
+        let stats = format!("{name}.json");
+        let out = dir
+            .cmd(&["clean", "--id-type", "numeric", "--stats", &stats])
+            .args(args)
+            .run();
+        assert_eq!(out.code(), 0, "{}", out.render());
+        let bytes = dir.read_text(&stats);
+        let file: StatsFile = serde_json::from_str(&bytes).unwrap();
+        let again = serde_json::to_string_pretty(&file).unwrap() + "\n";
+        eqnice!(bytes, again, "{name}");
+        let back: StatsFile = serde_json::from_str(&again).unwrap();
+        assert_eq!(back, file);
+        // Every kind of count is there to be read.
+        let stats = &file.stats;
+        assert!(stats.is_balanced(), "{name}");
+        assert!(stats.header.is_some() && stats.duplicates == 1);
+        assert_eq!(stats.rejected_total(), 2);
+        assert_eq!(stats.fixed_counts().count(), 5, "{name}");
+        assert_eq!(stats.uncompressed_bytes.is_some(), name == "gzip");
+        assert!(file.output.is_some());
+        let parts = file.parts.as_deref().map(<[_]>::len);
+        assert_eq!(parts, (name == "split").then_some(3), "{name}");
+    }
+
+    let out = dir
+        .cmd(&["diff", "in.csv", "in.csv.gz", "--stats", "diff.json"])
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    let bytes = dir.read_text("diff.json");
+    let diff: DiffStats = serde_json::from_str(&bytes).unwrap();
+    let again = serde_json::to_string_pretty(&diff).unwrap() + "\n";
+    eqnice!(bytes, again);
+    assert_eq!(diff.new.uncompressed_bytes, Some(diff.old.bytes));
 }

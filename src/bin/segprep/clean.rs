@@ -7,9 +7,9 @@ use std::sync::{Condvar, Mutex};
 
 use segprep::workflow::split::{self, Part};
 use segprep::{
-    Error, ErrorKind, Finding, FindingKind, Kept, Processed, Sink, Stats,
+    Error, ErrorKind, Finding, FindingKind, Kept, PartStats, Processed, Sink,
+    StatsFile,
 };
-use serde::Serialize;
 
 use crate::cli::CleanArgs;
 use crate::outputs::{refuse_input, same_file, AtomicFile};
@@ -17,25 +17,6 @@ use crate::{
     build_pipeline, display_name, is_dash, open_input, progress_bar,
     stderr_is_terminal, ExitStatus,
 };
-
-/// The statistics `clean` writes.
-#[derive(Serialize)]
-struct CleanStats<'a> {
-    #[serde(flatten)]
-    stats: &'a Stats,
-    output: String,
-    output_bytes: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parts: Option<Vec<PartStats>>,
-}
-
-/// One part of a split clean file, in the statistics.
-#[derive(Serialize)]
-struct PartStats {
-    path: String,
-    values: usize,
-    bytes: u64,
-}
 
 /// The clean file as numbered parts.
 struct Split<'a> {
@@ -131,7 +112,7 @@ impl<'a> Split<'a> {
             .zip(paths)
             .map(|(part, path)| PartStats {
                 path: path.display().to_string(),
-                values: part.values,
+                values: part.values as u64,
                 bytes: part.bytes,
             })
             .collect()
@@ -548,10 +529,9 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         result.map_err(|e| file.error(e))?;
     }
     let stats = run.stats();
-    let report = CleanStats {
-        stats,
-        output: args.output.display().to_string(),
-        output_bytes: clean_bytes,
+    let report = StatsFile {
+        stats: stats.clone(),
+        output: Some(args.output.display().to_string()),
         parts: split.as_ref().map(|split| split.stats(&args.output)),
     };
     let write_stats = |out: &mut dyn Write| -> io::Result<()> {
