@@ -67,4 +67,6 @@ pub use crate::rule::{Detail, Fix, FixSet, Reject, Rule};
 pub use crate::sink::{
     sinks, Finding, FindingDetail, FindingKind, Kept, Sink,
 };
-pub use crate::stats::{FileFinding, Stats, DAILY_VALUE_LIMIT};
+pub use crate::stats::{
+    DiffStats, FileFinding, PartStats, Stats, StatsFile, DAILY_VALUE_LIMIT,
+};

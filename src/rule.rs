@@ -213,6 +213,18 @@ impl Rule {
     }
 }
 
+impl From<Fix> for Rule {
+    fn from(fix: Fix) -> Rule {
+        Rule::Fix(fix)
+    }
+}
+
+impl From<Reject> for Rule {
+    fn from(reject: Reject) -> Rule {
+        Rule::Reject(reject)
+    }
+}
+
 impl fmt::Display for Rule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Padded, for tables of rules.

@@ -10,29 +10,42 @@
 //! values that `clean` thought were fine.
 //!
 //! ```
-//! use segprep::workflow::reconcile::{reconcile, Callback, CleanSummary};
+//! use segprep::workflow::reconcile::{
+//!     read_stats, reconcile, uploaded, Callback,
+//! };
 //!
-//! let stats = br#"{"values_found": 12, "values_processed": 10,
-//!                  "output": "clean.csv"}"#;
+//! let stats = br#"{"input": "in.csv", "bytes": 40, "values_found": 12,
+//!     "values_processed": 10, "duplicates": 2, "header": null,
+//!     "rejected": {}, "fixed": {}, "warnings": [],
+//!     "output": "clean.csv", "output_bytes": 30}"#;
 //! let callback = br#"{"db_name": "shop", "segment_name": "lapsed",
 //!     "request_id": "r-1", "status": 201, "values_found": 10,
 //!     "values_processed": 10, "user_count": 9}"#;
-//! let stats = CleanSummary::from_json(stats, "stats.json")?;
+//! let stats = read_stats(stats, "stats.json")?;
 //! let callback = Callback::from_json(callback, "callback.json")?;
-//! let report = reconcile(&stats.uploaded(None)?, &callback);
+//! let report = reconcile(&uploaded(&stats, None)?, &callback);
 //! assert!(report.consistent);
 //! assert_eq!(report.all_rows_read, Some(true));
 //! assert_eq!(report.match_rate, Some(0.9));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Both inputs may start with a UTF-8 byte order mark. A key given
+//! twice is refused, not taken last; keys not named here are ignored.
 
+use serde::de::DeserializeSeed;
 use serde::Serialize;
+use serde_json::error::Category;
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorKind};
+use crate::stats::json::{Known, Object};
+use crate::stats::{PartStats, StatsFile};
 
 /// The status of a callback for a file the platform processed.
 pub const SUCCESS_STATUS: u16 = 201;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn malformed(input: &str, message: impl Into<String>) -> Error {
     Error::from(ErrorKind::Malformed {
@@ -41,182 +54,88 @@ fn malformed(input: &str, message: impl Into<String>) -> Error {
     })
 }
 
-/// A JSON object and the name of the input it came from, for error
-/// messages that say which file and which field.
-struct Object<'a> {
-    input: &'a str,
-    what: &'static str,
-    map: Map<String, Value>,
+/// A serde_json error as a message: not JSON at all, or JSON of the
+/// wrong shape.
+fn json_error(input: &str, what: &str, err: serde_json::Error) -> Error {
+    match err.classify() {
+        Category::Data => {
+            malformed(input, format!("not a valid {what}: {err}"))
+        }
+        _ => malformed(input, format!("not a JSON {what}: {err}")),
+    }
 }
 
-impl<'a> Object<'a> {
-    fn parse(
-        bytes: &[u8],
-        input: &'a str,
-        what: &'static str,
-    ) -> Result<Object<'a>, Error> {
-        let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-            malformed(input, format!("not a JSON {what}: {e}"))
-        })?;
-        match value {
-            Value::Object(map) => Ok(Object { input, what, map }),
-            _ => Err(malformed(
+/// The known keys of the object in `bytes`, a byte order mark skipped.
+fn read_object(
+    bytes: &[u8],
+    keys: &[&str],
+) -> Result<Map<String, Value>, serde_json::Error> {
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let map = Known(keys).deserialize(&mut de)?;
+    de.end()?;
+    Ok(map)
+}
+
+/// Reads the statistics `clean --stats` wrote (the report of `check
+/// --format json` reads too, without an output). `input` names the file
+/// in error messages.
+///
+/// # Errors
+///
+/// Not JSON; not a [`StatsFile`] (a key missing, twice, or of the wrong
+/// type), with a hint when it looks like the callback.
+pub fn read_stats(bytes: &[u8], input: &str) -> Result<StatsFile, Error> {
+    let text = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    serde_json::from_slice(text).map_err(|err| {
+        let callback = read_object(bytes, &["status", "request_id"])
+            .is_ok_and(|map| map.len() == 2);
+        if callback {
+            malformed(
                 input,
-                format!("not a JSON {what}: expected an object"),
-            )),
+                "not a valid statistics object: it has \"status\" and \
+                 \"request_id\": is it the callback? (give it with \
+                 --callback)",
+            )
+        } else {
+            json_error(input, "statistics object", err)
         }
-    }
-
-    fn error(&self, message: String) -> Error {
-        malformed(self.input, format!("not a valid {}: {message}", self.what))
-    }
-
-    /// A non-negative integer field; `None` when absent (or null).
-    fn count(&self, key: &str) -> Result<Option<u64>, Error> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_u64().map(Some).ok_or_else(|| {
-                self.error(format!(
-                    "\"{key}\" is {v}, not a non-negative integer"
-                ))
-            }),
-        }
-    }
-
-    fn required_count(&self, key: &str) -> Result<u64, Error> {
-        self.count(key)?
-            .ok_or_else(|| self.error(format!("\"{key}\" is missing")))
-    }
-
-    /// A string field; `None` when absent (or null).
-    fn string(&self, key: &str) -> Result<Option<String>, Error> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => {
-                Err(self.error(format!("\"{key}\" is {v}, not a string")))
-            }
-        }
-    }
-
-    /// A string or integer field, as text (ids come either way).
-    fn id(&self, key: &str) -> Result<Option<String>, Error> {
-        match self.map.get(key) {
-            Some(Value::Number(n)) if n.is_u64() || n.is_i64() => {
-                Ok(Some(n.to_string()))
-            }
-            _ => self.string(key),
-        }
-    }
+    })
 }
 
-/// One part of a split clean file, from the statistics' `parts`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PartSummary {
-    /// The part's path as `clean` wrote it.
-    pub path: Option<String>,
-    /// The values in the part.
-    pub values: u64,
-}
-
-/// What reconciling needs from the statistics `clean --stats` wrote.
-/// Other keys are ignored.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CleanSummary {
-    /// Rows in `clean`'s input.
-    pub values_found: u64,
-    /// Values `clean` wrote.
-    pub values_processed: u64,
-    /// The clean file's path, when the statistics name it.
-    pub output: Option<String>,
-    /// The parts of a split clean file; empty when it was not split.
-    pub parts: Vec<PartSummary>,
-}
-
-impl CleanSummary {
-    /// Reads `clean --stats` output (`check --format json` output works
-    /// too). `input` names the file in error messages.
-    ///
-    /// # Errors
-    ///
-    /// Not a JSON object; `values_found` or `values_processed` missing
-    /// or not a non-negative integer; `parts` not a list of objects
-    /// with `values`; an object that looks like a callback.
-    pub fn from_json(
-        bytes: &[u8],
-        input: &str,
-    ) -> Result<CleanSummary, Error> {
-        let obj = Object::parse(bytes, input, "statistics object")?;
-        if obj.map.contains_key("status") && obj.map.contains_key("request_id")
-        {
-            return Err(obj.error(
-                "it has \"status\" and \"request_id\": is it the callback? \
-                 (give it with --callback)"
-                    .to_string(),
-            ));
-        }
-        let values_found = obj.required_count("values_found")?;
-        let values_processed = obj.required_count("values_processed")?;
-        let output = obj.string("output")?;
-        let mut parts = Vec::new();
-        match obj.map.get("parts") {
-            None | Some(Value::Null) => {}
-            Some(Value::Array(items)) => {
-                for (i, item) in items.iter().enumerate() {
-                    let Value::Object(map) = item else {
-                        return Err(obj.error(format!(
-                            "parts[{i}] is {item}, not an object"
-                        )));
-                    };
-                    let part =
-                        Object { input, what: obj.what, map: map.clone() };
-                    let values = part.count("values")?.ok_or_else(|| {
-                        obj.error(format!("parts[{i}] has no \"values\""))
-                    })?;
-                    parts.push(PartSummary {
-                        path: part.string("path")?,
-                        values,
-                    });
-                }
-            }
-            Some(v) => {
-                return Err(obj.error(format!("\"parts\" is {v}, not a list")))
-            }
-        }
-        Ok(CleanSummary { values_found, values_processed, output, parts })
-    }
-
-    /// The file that was uploaded: the whole clean file, or part `part`
-    /// (1-based) of a split one.
-    ///
-    /// # Errors
-    ///
-    /// A split clean file of more than one part and no `part`; a `part`
-    /// that the statistics do not have.
-    pub fn uploaded(&self, part: Option<usize>) -> Result<Uploaded, Error> {
-        match (part, self.parts.as_slice()) {
-            (None, []) => Ok(Uploaded {
-                path: self.output.clone(),
-                values: self.values_processed,
-            }),
-            (None, [only]) => Ok(Uploaded::from(only)),
-            (None, parts) => Err(Error::config(format!(
-                "the statistics describe {} parts; say which one was \
-                 uploaded with --part N",
-                parts.len()
-            ))),
-            (Some(_), []) => Err(Error::config(
-                "--part: the statistics describe a clean file that was not \
-                 split",
-            )),
-            (Some(n), parts) => {
-                match n.checked_sub(1).and_then(|i| parts.get(i)) {
-                    Some(p) => Ok(Uploaded::from(p)),
-                    None => Err(Error::config(format!(
-                        "--part {n}: the statistics describe parts 1 to {}",
-                        parts.len()
-                    ))),
-                }
+/// The file that was uploaded: the whole clean file, or part `part`
+/// (1-based) of a split one.
+///
+/// # Errors
+///
+/// A split clean file of more than one part and no `part`; a `part`
+/// that the statistics do not have.
+pub fn uploaded(
+    stats: &StatsFile,
+    part: Option<usize>,
+) -> Result<Uploaded, Error> {
+    match (part, stats.parts.as_deref().unwrap_or_default()) {
+        (None, []) => Ok(Uploaded {
+            path: stats.output.clone(),
+            values: stats.stats.values_processed,
+        }),
+        (None, [only]) => Ok(Uploaded::from(only)),
+        (None, parts) => Err(Error::config(format!(
+            "the statistics describe {} parts; say which one was \
+             uploaded with --part N",
+            parts.len()
+        ))),
+        (Some(_), []) => Err(Error::config(
+            "--part: the statistics describe a clean file that was not \
+             split",
+        )),
+        (Some(n), parts) => {
+            match n.checked_sub(1).and_then(|i| parts.get(i)) {
+                Some(p) => Ok(Uploaded::from(p)),
+                None => Err(Error::config(format!(
+                    "--part {n}: the statistics describe parts 1 to {}",
+                    parts.len()
+                ))),
             }
         }
     }
@@ -231,11 +150,23 @@ pub struct Uploaded {
     pub values: u64,
 }
 
-impl From<&PartSummary> for Uploaded {
-    fn from(part: &PartSummary) -> Uploaded {
-        Uploaded { path: part.path.clone(), values: part.values }
+impl From<&PartStats> for Uploaded {
+    fn from(part: &PartStats) -> Uploaded {
+        Uploaded { path: Some(part.path.clone()), values: part.values }
     }
 }
+
+/// The keys of a callback; others are ignored.
+const CALLBACK_KEYS: [&str; 8] = [
+    "db_name",
+    "segment_name",
+    "request_id",
+    "status",
+    "error_message",
+    "values_found",
+    "values_processed",
+    "user_count",
+];
 
 /// The callback the platform posts after processing a file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -273,20 +204,32 @@ impl Callback {
     /// (100 to 599); a success without its counts; a field of the wrong
     /// type.
     pub fn from_json(bytes: &[u8], input: &str) -> Result<Callback, Error> {
-        let obj = Object::parse(bytes, input, "callback object")?;
+        let what = "callback object";
+        let map = read_object(bytes, &CALLBACK_KEYS)
+            .map_err(|err| json_error(input, what, err))?;
+        Callback::from_object(&Object(&map))
+            .map_err(|m| malformed(input, format!("not a valid {what}: {m}")))
+    }
+
+    fn from_object(obj: &Object<'_>) -> Result<Callback, String> {
         let status = obj.required_count("status")?;
         let status = u16::try_from(status)
             .ok()
             .filter(|s| (100..=599).contains(s))
             .ok_or_else(|| {
-                obj.error(format!(
-                    "\"status\" is {status}, not an HTTP status code"
-                ))
+                format!("\"status\" is {status}, not an HTTP status code")
             })?;
+        // Ids come as strings or integers.
+        let request_id = match obj.get("request_id") {
+            Some(Value::Number(n)) if n.is_u64() || n.is_i64() => {
+                Some(n.to_string())
+            }
+            _ => obj.string("request_id")?,
+        };
         let mut callback = Callback {
             db_name: obj.string("db_name")?,
             segment_name: obj.string("segment_name")?,
-            request_id: obj.id("request_id")?,
+            request_id,
             status,
             error_message: obj.string("error_message")?,
             values_found: obj.count("values_found")?,
@@ -294,6 +237,7 @@ impl Callback {
             user_count: obj.count("user_count")?,
         };
         if callback.is_success() {
+            obj.require(&["values_found", "values_processed", "user_count"])?;
             callback.values_found = Some(obj.required_count("values_found")?);
             callback.values_processed =
                 Some(obj.required_count("values_processed")?);
@@ -343,8 +287,21 @@ pub struct Report {
     /// `user_count / values_processed`; `None` without counts or when
     /// no value was processed.
     pub match_rate: Option<f64>,
-    /// A success, every row read, none skipped.
+    /// A success, every row read, none skipped, and no more users than
+    /// values.
     pub consistent: bool,
+}
+
+impl Report {
+    /// Whether the platform reports more users than the values it kept:
+    /// it matches a value to one user at most, so such counts cannot be
+    /// right (a match rate over 100%).
+    pub fn users_exceed_values(&self) -> bool {
+        matches!(
+            (self.user_count, self.values_processed),
+            (Some(users), Some(processed)) if users > processed
+        )
+    }
 }
 
 /// Compares the callback with the file that was uploaded.
@@ -359,10 +316,7 @@ pub fn reconcile(uploaded: &Uploaded, callback: &Callback) -> Report {
         .zip(callback.values_processed)
         .filter(|&(_, processed)| processed > 0)
         .map(|(users, processed)| users as f64 / processed as f64);
-    let consistent = callback.is_success()
-        && all_rows_read == Some(true)
-        && none_skipped == Some(true);
-    Report {
+    let mut report = Report {
         status: callback.status,
         success: callback.is_success(),
         error_message: callback.error_message.clone(),
@@ -377,8 +331,13 @@ pub fn reconcile(uploaded: &Uploaded, callback: &Callback) -> Report {
         all_rows_read,
         none_skipped,
         match_rate,
-        consistent,
-    }
+        consistent: false,
+    };
+    report.consistent = report.success
+        && all_rows_read == Some(true)
+        && none_skipped == Some(true)
+        && !report.users_exceed_values();
+    report
 }
 
 #[cfg(test)]
@@ -394,8 +353,8 @@ mod tests {
         "output": "clean.csv", "output_bytes": 30
     }"#;
 
-    fn stats() -> CleanSummary {
-        CleanSummary::from_json(STATS.as_bytes(), "s.json").unwrap()
+    fn stats() -> StatsFile {
+        read_stats(STATS.as_bytes(), "s.json").unwrap()
     }
 
     fn callback(v: Value) -> Result<Callback, Error> {
@@ -411,49 +370,104 @@ mod tests {
         .unwrap()
     }
 
+    /// `STATS` with `key` set to `value` (removed when `None`).
+    fn stats_with(key: &str, value: Option<Value>) -> String {
+        let mut v: Value = serde_json::from_str(STATS).unwrap();
+        let map = v.as_object_mut().unwrap();
+        match value {
+            Some(value) => map.insert(key.to_string(), value),
+            None => map.remove(key),
+        };
+        v.to_string()
+    }
+
     #[test]
     fn stats_fields_and_extra_keys() {
         let s = stats();
-        assert_eq!(s.values_found, 12);
-        assert_eq!(s.values_processed, 10);
+        assert_eq!(s.stats.values_found, 12);
+        assert_eq!(s.stats.values_processed, 10);
+        assert_eq!(s.stats.clean_bytes, 30);
         assert_eq!(s.output.as_deref(), Some("clean.csv"));
-        assert!(s.parts.is_empty());
+        assert_eq!(s.parts, None);
         assert_eq!(
-            s.uploaded(None).unwrap(),
+            uploaded(&s, None).unwrap(),
             Uploaded { path: Some("clean.csv".into()), values: 10 }
         );
         assert_eq!(
-            s.uploaded(Some(1)).unwrap_err().to_string(),
+            uploaded(&s, Some(1)).unwrap_err().to_string(),
             "--part: the statistics describe a clean file that was not split"
         );
+        // Unknown keys (here those of `check --format json`) are ignored.
+        let check = stats_with("conforms", Some(json!(false)));
+        let check = read_stats(check.as_bytes(), "s.json").unwrap();
+        assert_eq!(check, s);
+        // A byte order mark is skipped.
+        let bom = format!("\u{feff}{STATS}");
+        assert_eq!(read_stats(bom.as_bytes(), "s.json").unwrap(), s);
     }
 
     #[test]
     fn stats_errors() {
-        for (text, needle) in [
-            ("", "not a JSON statistics object"),
-            ("[1]", "expected an object"),
-            (r#"{"values_found": 1}"#, "\"values_processed\" is missing"),
+        let cases = [
+            ("".to_string(), "not a JSON statistics object"),
+            ("[1]".to_string(), "expected an object"),
+            ("\"x\"".to_string(), "invalid type: a string"),
             (
-                r#"{"values_found": 1, "values_processed": -1}"#,
-                "\"values_processed\" is -1",
+                r#"{"values_found": 1}"#.to_string(),
+                "\"input\", \"bytes\", \"values_processed\", \
+                 \"duplicates\", \"header\", \"rejected\", \"fixed\" and \
+                 \"warnings\" are missing",
             ),
             (
-                r#"{"values_found": "1", "values_processed": 1}"#,
+                stats_with("values_processed", None),
+                "\"values_processed\" is missing",
+            ),
+            (
+                stats_with("values_processed", Some(json!(-1))),
+                "\"values_processed\" is -1, not a non-negative integer",
+            ),
+            (
+                stats_with("values_found", Some(json!("1"))),
                 "\"values_found\" is \"1\"",
             ),
             (
-                r#"{"values_found": 1, "values_processed": 1, "output": 3}"#,
+                stats_with("values_found", Some(Value::Null)),
+                "\"values_found\" is null",
+            ),
+            (
+                stats_with("output", Some(json!(3))),
                 "\"output\" is 3, not a string",
             ),
             (
+                stats_with("output_bytes", None),
+                "\"output\" comes without \"output_bytes\"",
+            ),
+            (
+                stats_with("rejected", Some(json!({"nope": 1}))),
+                "\"rejected\" has \"nope\", not the name of a rule",
+            ),
+            (
+                stats_with("fixed", Some(json!({"crlf": 1.5}))),
+                "\"fixed\" \"crlf\" is 1.5, not a non-negative integer",
+            ),
+            (
+                stats_with("warnings", Some(json!(["a", 2]))),
+                "\"warnings\" holds 2, not a string",
+            ),
+            (
+                stats_with("parts", Some(json!({}))),
+                "\"parts\" is {}, not a list",
+            ),
+            (
                 r#"{"status": 201, "request_id": "r", "values_found": 1,
-                    "values_processed": 1, "user_count": 1}"#,
+                    "values_processed": 1, "user_count": 1}"#
+                    .to_string(),
                 "is it the callback?",
             ),
-        ] {
-            let err = CleanSummary::from_json(text.as_bytes(), "s.json")
-                .expect_err(text)
+        ];
+        for (text, needle) in cases {
+            let err = read_stats(text.as_bytes(), "s.json")
+                .expect_err(&text)
                 .to_string();
             assert!(err.starts_with("s.json: "), "{err}");
             assert!(err.contains(needle), "{text}: {err}");
@@ -462,35 +476,29 @@ mod tests {
 
     #[test]
     fn split_stats_need_a_part() {
-        let text = json!({
-            "values_found": 9, "values_processed": 7, "output": "c.csv",
-            "parts": [
-                {"path": "c.part-001.csv", "values": 4, "bytes": 8},
-                {"path": "c.part-002.csv", "values": 3, "bytes": 6},
-            ],
-        })
-        .to_string();
-        let s = CleanSummary::from_json(text.as_bytes(), "s.json").unwrap();
+        let parts = json!([
+            {"path": "c.part-001.csv", "values": 4, "bytes": 8},
+            {"path": "c.part-002.csv", "values": 3, "bytes": 6},
+        ]);
+        let text = stats_with("parts", Some(parts));
+        let s = read_stats(text.as_bytes(), "s.json").unwrap();
         assert_eq!(
-            s.uploaded(None).unwrap_err().to_string(),
+            uploaded(&s, None).unwrap_err().to_string(),
             "the statistics describe 2 parts; say which one was uploaded \
              with --part N"
         );
         assert_eq!(
-            s.uploaded(Some(2)).unwrap(),
+            uploaded(&s, Some(2)).unwrap(),
             Uploaded { path: Some("c.part-002.csv".into()), values: 3 }
         );
         for n in [0, 3] {
             assert_eq!(
-                s.uploaded(Some(n)).unwrap_err().to_string(),
+                uploaded(&s, Some(n)).unwrap_err().to_string(),
                 format!("--part {n}: the statistics describe parts 1 to 2")
             );
         }
-        let text = r#"{"values_found": 1, "values_processed": 1,
-                       "parts": [{"path": "p"}]}"#;
-        let err = CleanSummary::from_json(text.as_bytes(), "s")
-            .unwrap_err()
-            .to_string();
+        let text = stats_with("parts", Some(json!([{"path": "p"}])));
+        let err = read_stats(text.as_bytes(), "s").unwrap_err().to_string();
         assert_eq!(
             err,
             "s: not a valid statistics object: parts[0] has no \"values\""
@@ -500,7 +508,7 @@ mod tests {
     #[test]
     fn consistent_success() {
         let r =
-            reconcile(&stats().uploaded(None).unwrap(), &success(10, 10, 8));
+            reconcile(&uploaded(&stats(), None).unwrap(), &success(10, 10, 8));
         assert!(r.success && r.consistent);
         assert_eq!(r.all_rows_read, Some(true));
         assert_eq!(r.none_skipped, Some(true));
@@ -511,7 +519,7 @@ mod tests {
 
     #[test]
     fn mismatches() {
-        let up = stats().uploaded(None).unwrap();
+        let up = uploaded(&stats(), None).unwrap();
         let r = reconcile(&up, &success(11, 11, 11));
         assert_eq!(r.all_rows_read, Some(false));
         assert_eq!(r.none_skipped, Some(true));
@@ -529,7 +537,7 @@ mod tests {
         let r = reconcile(&up, &success(0, 0, 0));
         assert_eq!(r.match_rate, None);
         assert!(r.consistent);
-        let up = stats().uploaded(None).unwrap();
+        let up = uploaded(&stats(), None).unwrap();
         let r = reconcile(&up, &success(10, 0, 0));
         assert_eq!(r.match_rate, None);
         assert_eq!(r.none_skipped, Some(false));
@@ -544,7 +552,7 @@ mod tests {
         }))
         .unwrap();
         assert!(!cb.is_success());
-        let r = reconcile(&stats().uploaded(None).unwrap(), &cb);
+        let r = reconcile(&uploaded(&stats(), None).unwrap(), &cb);
         assert!(!r.consistent && !r.success);
         assert_eq!(r.status, 400);
         assert_eq!(r.error_message.as_deref(), Some("file not reachable"));
@@ -577,6 +585,14 @@ mod tests {
                 "\"error_message\" is [\"x\"], not a string",
             ),
             (json!([]), "expected an object"),
+            (
+                json!({"status": 500, "request_id": ["x".repeat(300)]}),
+                &format!("\"request_id\" is [\"{}...,", "x".repeat(198)),
+            ),
+            (
+                json!({"status": "\u{1b}\u{7f}\u{9b}"}),
+                r#""status" is "\u001b\u007f\u009b", not a non-negative"#,
+            ),
         ] {
             let err = callback(v.clone()).expect_err(&v.to_string());
             let err = err.to_string();
@@ -587,12 +603,53 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("not a JSON callback object"), "{err}");
+        for (text, key) in [
+            (r#"{"status": 400, "status": 201}"#, "status"),
+            (r#"{"status": 500, "x": {}, "x": 1}"#, "x"),
+        ] {
+            let err = Callback::from_json(text.as_bytes(), "cb.json")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with(&format!(
+                    "cb.json: not a valid callback object: duplicate key \
+                     \"{key}\" at line 1"
+                )),
+                "{text}: {err}"
+            );
+        }
+        // Inside a key that is ignored, nothing is read.
+        let text = r#"{"status": 500, "x": [{"k": 1, "k": 2}]}"#;
+        assert!(Callback::from_json(text.as_bytes(), "cb.json").is_ok());
+    }
+
+    #[test]
+    fn callback_with_a_byte_order_mark() {
+        let text = b"\xEF\xBB\xBF{\"status\": 500}";
+        let cb = Callback::from_json(text, "cb.json").unwrap();
+        assert_eq!(cb.status, 500);
+    }
+
+    #[test]
+    fn more_users_than_values_is_not_consistent() {
+        let up = uploaded(&stats(), None).unwrap();
+        let r = reconcile(&up, &success(10, 10, 750));
+        assert_eq!(r.match_rate, Some(75.0));
+        assert!(r.users_exceed_values());
+        assert!(!r.consistent);
+        let r = reconcile(&up, &success(10, 10, 10));
+        assert!(!r.users_exceed_values() && r.consistent);
+        let empty = Uploaded { path: None, values: 0 };
+        let r = reconcile(&empty, &success(0, 0, 1));
+        assert_eq!(r.match_rate, None);
+        assert!(r.users_exceed_values());
+        assert!(!r.consistent);
     }
 
     #[test]
     fn report_serializes_every_key() {
         let r =
-            reconcile(&stats().uploaded(None).unwrap(), &success(10, 10, 5));
+            reconcile(&uploaded(&stats(), None).unwrap(), &success(10, 10, 5));
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(
             v,

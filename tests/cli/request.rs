@@ -329,3 +329,88 @@ fn unknown_operation_is_a_usage_error() {
     assert!(out.stdout.is_empty());
     assert!(out.stderr_text().contains("delete"), "{}", out.render());
 }
+
+/// `add` with every required option and these e-mails.
+fn add_with_emails(name: &str, emails: &[&str]) -> Output {
+    let mut args = vec!["add", "--name", "seg", "--attribute-name", "uid"];
+    args.extend(["--file-url", URL]);
+    for email in emails {
+        args.extend(["--email", email]);
+    }
+    request(name, &args)
+}
+
+/// An e-mail passes exactly when the `email` id type would keep it
+/// unchanged as a one-row file: no white space, no special character, no
+/// line break. See: issue 19.
+#[test]
+fn r19_emails_pass_the_email_id_type_unchanged() {
+    let cases = [
+        ("newline", "a@x.com\n", "a@x.com\\n"),
+        ("crlf", "a@x.com\r\n", "a@x.com\\r\\n"),
+        ("tab", "a@x.com\t", "a@x.com\\t"),
+        ("leading_space", " a@x.com", " a@x.com"),
+        ("inner_space", "a b@x.com", "a b@x.com"),
+        ("hash", "a#b@x.com", "a#b@x.com"),
+        ("double_quotes", "\"a@x.com\"", "\\\"a@x.com\\\""),
+        ("single_quote", "o'neil@x.com", "o\\'neil@x.com"),
+        ("comma", "a@x.com,b@x.com", "a@x.com,b@x.com"),
+        ("escape", "a@x.com\u{1b}[2K", "a@x.com\\u{1b}[2K"),
+        ("bom", "\u{feff}a@x.com", "\\u{feff}a@x.com"),
+    ];
+    for (name, email, shown) in cases {
+        let out = add_with_emails(&format!("request_email_{name}"), &[email]);
+        assert_error(
+            &out,
+            &[&format!("--email '{shown}'"), "not an e-mail address"],
+        );
+        assert!(!out.stderr.contains(&0x1b), "{}", out.render());
+    }
+    // The reason is the engine's own finding.
+    let out = add_with_emails("request_email_reason", &["a#b@x.com"]);
+    assert_error(&out, &["special-char", "value has '#'"]);
+    let out = add_with_emails("request_email_format", &["ops@localhost"]);
+    assert_error(&out, &["bad-format"]);
+
+    let good = ["Ops@Example.com", "first.last+tag@mail.example.co.uk"];
+    let out = add_with_emails("request_email_good", &good);
+    assert_eq!(body(&out)["emails"], json!(good));
+}
+
+/// `--expiry-days` stops at 2^53 - 1, the largest whole number a JSON
+/// reader that uses doubles holds exactly. See: issue 19.
+#[test]
+fn r19_expiry_days_fit_a_json_number_exactly() {
+    let create = |name: &str, days: &str| {
+        request(
+            name,
+            &[
+                "create",
+                "--name",
+                "seg",
+                "--attribute-name",
+                "uid",
+                "--file-url",
+                URL,
+                "--expiry-days",
+                days,
+            ],
+        )
+    };
+    let out = create("request_expiry_max", "9007199254740991");
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert!(
+        out.stdout_text().contains("\"expiry_time\": 9007199254740991\n"),
+        "{}",
+        out.render()
+    );
+    for days in ["9007199254740992", "18446744073709551615"] {
+        let out = create(&format!("request_expiry_{days}"), days);
+        assert_error(
+            &out,
+            &[&format!("--expiry-days '{days}'"), "at most 9007199254740991"],
+        );
+    }
+    let out = create("request_expiry_overflow", "99999999999999999999999");
+    assert_error(&out, &["--expiry-days", "at most 9007199254740991"]);
+}

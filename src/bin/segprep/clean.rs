@@ -5,8 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use segprep::workflow::split::{self, Part};
-use segprep::{Error, ErrorKind, Order, Run, Stats};
-use serde::Serialize;
+use segprep::{Error, ErrorKind, Order, PartStats, Run, StatsFile};
 
 use crate::cli::CleanArgs;
 use crate::outputs::{refuse_input, same_file, AtomicFile};
@@ -14,25 +13,6 @@ use crate::{
     build_pipeline, display_name, is_dash, open_input, progress_bar,
     stderr_is_terminal, stdout_error, ExitStatus,
 };
-
-/// The statistics `clean` writes.
-#[derive(Serialize)]
-struct CleanStats<'a> {
-    #[serde(flatten)]
-    stats: &'a Stats,
-    output: String,
-    output_bytes: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parts: Option<Vec<PartStats>>,
-}
-
-/// One part of a split clean file, in the statistics.
-#[derive(Serialize)]
-struct PartStats {
-    path: String,
-    values: usize,
-    bytes: u64,
-}
 
 /// The clean file as numbered parts.
 struct Split<'a> {
@@ -126,7 +106,7 @@ impl<'a> Split<'a> {
             .zip(paths)
             .map(|(part, path)| PartStats {
                 path: path.display().to_string(),
-                values: part.values,
+                values: part.values as u64,
                 bytes: part.bytes,
             })
             .collect()
@@ -194,7 +174,6 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
     let run = pipeline.process(input);
     bar.finish_and_clear();
     let limit = args.common.max_bytes;
-    let clean_bytes = run.stats().clean_bytes;
     let splitting = args.split_bytes.is_some() || args.split_values.is_some();
     let order = if args.sort { Order::Sorted } else { Order::FirstSeen };
     if !splitting {
@@ -250,10 +229,9 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         let result = run.write_rejects(file.writer());
         result.map_err(|e| e.with_path(file.target()))?;
     }
-    let report = CleanStats {
-        stats: &stats,
-        output: args.output.display().to_string(),
-        output_bytes: clean_bytes,
+    let report = StatsFile {
+        stats: stats.clone(),
+        output: Some(args.output.display().to_string()),
         parts: split.as_ref().map(|split| split.stats(&args.output)),
     };
     let write_stats = |out: &mut dyn Write| -> io::Result<()> {

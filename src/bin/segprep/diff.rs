@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use segprep::workflow::delta;
-use segprep::{Error, ErrorKind, Order, Stats};
-use serde::Serialize;
+use segprep::{DiffStats, Error, ErrorKind, Order};
 
 use crate::cli::CommonArgs;
 use crate::outputs::{refuse_input, same_file, AtomicFile};
@@ -38,15 +37,6 @@ pub struct DiffArgs {
 
     #[command(flatten)]
     pub common: CommonArgs,
-}
-
-#[derive(Serialize)]
-struct DiffStats<'a> {
-    old: &'a Stats,
-    new: &'a Stats,
-    added: usize,
-    removed: usize,
-    unchanged: u64,
 }
 
 fn config_error(message: &str) -> Error {
@@ -150,10 +140,10 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
         }
     }
     let report = DiffStats {
-        old: old.stats(),
-        new: new.stats(),
-        added: delta.added.len(),
-        removed: delta.removed.len(),
+        old: old.stats().clone(),
+        new: new.stats().clone(),
+        added: delta.added.len() as u64,
+        removed: delta.removed.len() as u64,
         unchanged: delta.unchanged,
     };
     let write_stats = |out: &mut dyn Write| -> io::Result<()> {

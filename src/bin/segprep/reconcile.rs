@@ -1,16 +1,17 @@
 //! `segprep reconcile`: did the platform read every row `clean` wrote,
 //! and keep them all?
 
-use std::fs;
+use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use segprep::workflow::reconcile::{
-    reconcile, Callback, CleanSummary, Report,
+    read_stats, reconcile, uploaded, Callback, Report,
 };
-use segprep::Error;
+use segprep::{Error, ErrorKind};
 
+use crate::diag::escape;
 use crate::{display_name, is_dash, ExitStatus};
 
 #[derive(Debug, Args)]
@@ -45,36 +46,64 @@ pub enum ReconcileFormat {
     Json,
 }
 
-/// The bytes of a file, or of standard input for `-`.
+/// The most bytes read from either input. A callback is a few hundred
+/// bytes, a statistics file a few hundred KB with many parts; past this
+/// it is the wrong file (and `/dev/zero` would never end).
+const MAX_INPUT_BYTES: u64 = 16 << 20;
+
+/// The most characters of a callback's string shown on a line.
+const SHOWN_CHARS: usize = 500;
+
+/// The bytes of a file, or of standard input for `-`, up to
+/// [`MAX_INPUT_BYTES`].
 fn read_input(path: &Path) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
     if is_dash(path) {
-        let mut bytes = Vec::new();
         io::stdin()
             .lock()
+            .take(MAX_INPUT_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(|e| Error::io(None, "reading standard input", e))?;
-        Ok(bytes)
     } else {
-        fs::read(path).map_err(|e| Error::io(Some(path), "reading", e))
+        File::open(path)
+            .and_then(|file| {
+                file.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes)
+            })
+            .map_err(|e| Error::io(Some(path), "reading", e))?;
     }
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(Error::from(ErrorKind::Malformed {
+            input: display_name(path),
+            message: format!(
+                "larger than {} MiB: a statistics file or a callback is \
+                 far smaller; is it the right file?",
+                MAX_INPUT_BYTES >> 20
+            ),
+        }));
+    }
+    Ok(bytes)
+}
+
+/// A string from the input, for a terminal: control characters escaped,
+/// cut after [`SHOWN_CHARS`] characters.
+fn shown(text: &str) -> String {
+    escape(text.as_bytes(), Some(SHOWN_CHARS))
 }
 
 pub fn run(args: ReconcileArgs, quiet: bool) -> Result<ExitStatus, Error> {
     if is_dash(&args.stats) && is_dash(&args.callback) {
-        return Err(Error::from(segprep::ErrorKind::Config(
+        return Err(Error::from(ErrorKind::Config(
             "--stats and --callback cannot both be -".to_string(),
         )));
     }
-    let stats = CleanSummary::from_json(
-        &read_input(&args.stats)?,
-        &display_name(&args.stats),
-    )?;
+    let stats =
+        read_stats(&read_input(&args.stats)?, &display_name(&args.stats))?;
     let callback = Callback::from_json(
         &read_input(&args.callback)?,
         &display_name(&args.callback),
     )?;
     let part = args.part.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
-    let report = reconcile(&stats.uploaded(part)?, &callback);
+    let report = reconcile(&uploaded(&stats, part)?, &callback);
     let status = if report.consistent {
         ExitStatus::Success
     } else {
@@ -108,7 +137,9 @@ fn values(n: u64) -> String {
 }
 
 fn write_human(out: &mut dyn Write, r: &Report) -> io::Result<()> {
-    let segment = match (&r.segment_name, &r.request_id) {
+    let name = r.segment_name.as_deref().map(shown);
+    let id = r.request_id.as_deref().map(shown);
+    let segment = match (name, id) {
         (Some(name), Some(id)) => format!(" (segment {name}, request {id})"),
         (Some(name), None) => format!(" (segment {name})"),
         (None, Some(id)) => format!(" (request {id})"),
@@ -117,13 +148,16 @@ fn write_human(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     if r.success {
         writeln!(out, "status:     {} success{segment}", r.status)?;
     } else {
-        let error = r.error_message.as_deref().unwrap_or("no error message");
+        let error = match r.error_message.as_deref() {
+            Some(error) => shown(error),
+            None => "no error message".to_string(),
+        };
         writeln!(out, "status:     {} FAILURE{segment}: {error}", r.status)?;
     }
     // `clean -o -` wrote to standard output: no name to show.
     let file = match r.file.as_deref() {
-        Some(file) if file != "-" => file,
-        _ => "the clean file",
+        Some(file) if file != "-" => shown(file),
+        _ => "the clean file".to_string(),
     };
     if let Some(found) = r.values_found {
         if found == r.written {
@@ -162,12 +196,23 @@ fn write_human(out: &mut dyn Write, r: &Report) -> io::Result<()> {
             )?;
         }
     }
+    let impossible = r.users_exceed_values();
     match (r.match_rate, r.user_count, r.values_processed) {
         (Some(rate), Some(users), Some(processed)) => writeln!(
             out,
-            "match rate: {:.2}% ({users} users for {})",
+            "match rate: {:.2}% ({users} users for {}){}",
             rate * 100.0,
-            values(processed)
+            values(processed),
+            if impossible {
+                ": impossible, more users than values"
+            } else {
+                ""
+            }
+        )?,
+        (None, Some(users), Some(0)) if impossible => writeln!(
+            out,
+            "match rate: none, no value was processed, yet {users} users \
+             matched: impossible"
         )?,
         (None, _, Some(0)) => {
             writeln!(out, "match rate: none, no value was processed")?
@@ -180,8 +225,10 @@ fn write_human(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         "consistent: the platform kept every value clean wrote"
     } else if r.all_rows_read != Some(true) {
         "MISMATCH: the platform did not read the file clean wrote"
-    } else {
+    } else if r.none_skipped != Some(true) {
         "MISMATCH: the platform skipped values that clean kept"
+    } else {
+        "MISMATCH: the platform matched more users than the values it kept"
     };
     writeln!(out, "verdict:    {verdict}")
 }

@@ -37,13 +37,30 @@ pub use body::{Body, Call, Request};
 pub use data_center::DataCenter;
 pub use operation::Operation;
 
+use std::convert::Infallible;
+
 use crate::error::Error;
-use crate::options::AttributeType;
-use crate::pipeline::value::is_email;
+use crate::options::{AttributeType, HeaderMode, IdType};
+use crate::pipeline::{Pipeline, PipelineBuilder};
+use crate::sink::{Finding, Kept, Sink};
 use http_url::checked_url;
 
+/// The largest `expiry_time`: 2^53 - 1, the largest whole number that a
+/// JSON reader holding numbers as doubles (JavaScript, many others)
+/// reads exactly. The platform counts days, so the body carries the
+/// number as given; a larger one could reach it as another number.
+pub const MAX_EXPIRY_DAYS: u64 = (1 << 53) - 1;
+
+fn too_many_days(text: impl std::fmt::Display) -> Error {
+    Error::config(format!(
+        "--expiry-days '{text}': at most {MAX_EXPIRY_DAYS} (2^53 - 1), the \
+         largest whole number every JSON reader holds exactly"
+    ))
+}
+
 /// Parses `--expiry-days`: ASCII digits only (no sign, no fraction, no
-/// spaces). Zero parses; [`RequestBuilder::build`] refuses it.
+/// spaces). Zero parses; [`RequestBuilder::build`] refuses it, and
+/// anything above [`MAX_EXPIRY_DAYS`].
 ///
 /// # Errors
 ///
@@ -57,9 +74,82 @@ pub fn parse_days(text: &str) -> Result<u64, Error> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(not_whole());
     }
-    text.parse().map_err(|_| {
-        Error::config(format!("--expiry-days '{text}': too large"))
-    })
+    text.parse().map_err(|_| too_many_days(text))
+}
+
+/// The most characters of an e-mail an error message shows.
+const SHOWN_CHARS: usize = 200;
+
+/// `text` for a one-line message: escaped as a Rust string would be
+/// (`\n`, `\u{1b}`), cut after [`SHOWN_CHARS`] characters.
+fn shown(text: &str) -> String {
+    let mut out: String =
+        text.chars().take(SHOWN_CHARS).flat_map(char::escape_debug).collect();
+    if text.chars().nth(SHOWN_CHARS).is_some() {
+        out.push_str("...");
+    }
+    out
+}
+
+/// The checks an e-mail must pass: those of `--id-type email`. An e-mail
+/// passes when a one-row file holding it would be kept unchanged.
+fn email_pipeline() -> Result<Pipeline, Error> {
+    PipelineBuilder::new()
+        .id_type(IdType::Email)
+        .header(HeaderMode::No)
+        .threads(1)
+        .build()
+}
+
+/// Why `email` would not be kept unchanged, in the engine's words; `None`
+/// when it would.
+fn email_problem(pipeline: &Pipeline, email: &str) -> Option<String> {
+    let mut file = email.as_bytes().to_vec();
+    file.push(b'\n');
+    let run = pipeline.process(crate::Input::from_bytes(file, "e-mail"));
+    let stats = run.stats();
+    if stats.conforms() {
+        return None;
+    }
+    if stats.values_found != 1 {
+        return Some("it holds a line break".to_string());
+    }
+    let mut first = FirstFinding(None);
+    let Ok(()) = run.emit(&mut first);
+    Some(first.0.unwrap_or_else(|| {
+        let findings: Vec<_> =
+            stats.file_findings.iter().map(|f| f.name()).collect();
+        findings.join(", ")
+    }))
+}
+
+/// The first finding of a run, as `rule, detail`.
+struct FirstFinding(Option<String>);
+
+impl FirstFinding {
+    fn note(&mut self, finding: Option<Finding<'_>>) {
+        if let (None, Some(f)) = (&self.0, finding) {
+            self.0 = Some(format!("{}, {}", f.rule(), f.detail()));
+        }
+    }
+}
+
+impl Sink for FirstFinding {
+    type Error = Infallible;
+
+    fn kept(&mut self, row: &Kept<'_>) -> Result<(), Infallible> {
+        self.note(row.findings().next());
+        Ok(())
+    }
+
+    fn dropped(&mut self, finding: &Finding<'_>) -> Result<(), Infallible> {
+        self.note(Some(*finding));
+        Ok(())
+    }
+
+    fn unchanged_rows(&self) -> bool {
+        false
+    }
 }
 
 /// The inputs of one request; [`build`](RequestBuilder::build) checks
@@ -209,12 +299,16 @@ impl RequestBuilder {
                 .as_deref()
                 .map(|url| checked_url("--callback-url", url))
                 .transpose()?;
-            for email in &self.emails {
-                if !is_email(email.as_bytes()) {
-                    return Err(Error::config(format!(
-                        "--email '{email}': not an e-mail address: one @, \
-                         a local part and a dotted domain"
-                    )));
+            if !self.emails.is_empty() {
+                let pipeline = email_pipeline()?;
+                for email in &self.emails {
+                    if let Some(problem) = email_problem(&pipeline, email) {
+                        return Err(Error::config(format!(
+                            "--email '{}': not an e-mail address that \
+                             --id-type email keeps unchanged: {problem}",
+                            shown(email)
+                        )));
+                    }
                 }
             }
             if !self.emails.is_empty() {
@@ -233,6 +327,9 @@ impl RequestBuilder {
                     return Err(Error::config(
                         "--expiry-days must be at least 1",
                     ));
+                }
+                Some(days) if days > MAX_EXPIRY_DAYS => {
+                    return Err(too_many_days(days));
                 }
                 Some(days) => Some(days),
             };
@@ -431,7 +528,17 @@ mod tests {
         assert!(parse_days("99999999999999999999999")
             .unwrap_err()
             .to_string()
-            .contains("too large"));
+            .contains("at most 9007199254740991"));
+        let mut b = file_request(Operation::Create);
+        b.expiry_days(MAX_EXPIRY_DAYS);
+        assert_eq!(json_of(&b)["expiry_time"], MAX_EXPIRY_DAYS);
+        b.expiry_days(MAX_EXPIRY_DAYS + 1);
+        assert_eq!(
+            error_of(&b),
+            "--expiry-days '9007199254740992': at most 9007199254740991 \
+             (2^53 - 1), the largest whole number every JSON reader holds \
+             exactly"
+        );
     }
 
     #[test]
@@ -462,6 +569,34 @@ mod tests {
             let err = error_of(&b);
             assert!(err.contains("not an e-mail address"), "{bad:?}: {err}");
         }
+        for (bad, reason) in [
+            ("", "empty-row, no value in the row"),
+            ("a@b", "bad-format, not an e-mail address"),
+            ("a@b.co\n", "it holds a line break"),
+            ("a@b.co\r", "crlf, CR before LF removed"),
+            (" a@b.co", "whitespace, white space around the value removed"),
+            ("\"a@b.co\"", "quoted, quotes removed"),
+            ("a@b.co,", "trailing-comma, trailing empty fields removed"),
+            ("a@b.co,c@d.co", "multi-column, 2 fields where 1 is allowed"),
+            ("a\tb@c.co", "special-char, value has '\\t'"),
+            ("\u{feff}a@b.co", "bom, byte order mark removed"),
+        ] {
+            let mut b = file_request(Operation::Add);
+            b.email(bad);
+            let err = error_of(&b);
+            let head = format!(
+                "--email '{}': not an e-mail address that --id-type email \
+                 keeps unchanged: {reason}",
+                bad.escape_debug()
+            );
+            assert!(err.starts_with(&head), "{bad:?}: {err}");
+        }
+        let long = "a".repeat(300);
+        let mut b = file_request(Operation::Add);
+        b.email(format!("{long}@b.co"));
+        let err = error_of(&b);
+        assert!(err.starts_with(&format!("--email '{}...'", &long[..200])));
+        assert!(err.ends_with("too-long, 305 bytes, over the limit of 256"));
     }
 
     #[test]
