@@ -1,5 +1,6 @@
 //! Splitting a clean file into parts within the platform's limits.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind};
@@ -64,15 +65,15 @@ pub fn plan(
 }
 
 /// The path of part `number` (1-based) of `output`: `clean.csv` gives
-/// `clean.part-001.csv`; at least three digits.
+/// `clean.part-001.csv`; at least three digits. The name keeps the
+/// output's bytes, UTF-8 or not.
 pub fn part_path(output: &Path, number: usize) -> PathBuf {
-    let stem = output.file_stem().unwrap_or_default().to_string_lossy();
-    let name = match output.extension() {
-        Some(ext) => {
-            format!("{stem}.part-{number:03}.{}", ext.to_string_lossy())
-        }
-        None => format!("{stem}.part-{number:03}"),
-    };
+    let mut name = OsString::from(output.file_stem().unwrap_or_default());
+    name.push(format!(".part-{number:03}"));
+    if let Some(ext) = output.extension() {
+        name.push(".");
+        name.push(ext);
+    }
     output.with_file_name(name)
 }
 
@@ -86,27 +87,27 @@ pub fn stale_parts(output: &Path, count: usize) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    // Part 0's name, cut at its number: the last ".part-000", since the
-    // output's own name may hold that text too.
-    let template = part_path(output, 0);
-    let template = template.file_name().unwrap_or_default().to_string_lossy();
-    let Some((stem, suffix)) = template.rsplit_once(".part-000") else {
-        return Vec::new();
+    // A part's name is the output's stem, `.part-`, the number, then the
+    // output's extension.
+    let stem = output.file_stem().unwrap_or_default();
+    let prefix = [stem.as_encoded_bytes(), b".part-"].concat();
+    let suffix = match output.extension() {
+        Some(ext) => [b".", ext.as_encoded_bytes()].concat(),
+        None => Vec::new(),
     };
-    let prefix = format!("{stem}.part-");
     entries
         .filter_map(|entry| entry.ok())
         .filter(|entry| {
             let name = entry.file_name();
-            let name = name.to_string_lossy();
             let number = name
-                .strip_prefix(prefix.as_str())
-                .and_then(|rest| rest.strip_suffix(suffix))
-                .filter(|n| {
-                    n.len() >= 3 && n.bytes().all(|b| b.is_ascii_digit())
-                });
+                .as_encoded_bytes()
+                .strip_prefix(prefix.as_slice())
+                .and_then(|rest| rest.strip_suffix(suffix.as_slice()))
+                .filter(|n| n.len() >= 3 && n.iter().all(u8::is_ascii_digit));
             number
-                .and_then(|n| n.parse::<usize>().ok())
+                .and_then(|n| {
+                    std::str::from_utf8(n).ok()?.parse::<usize>().ok()
+                })
                 .is_some_and(|n| n > count)
         })
         .map(|entry| dir.join(entry.file_name()))

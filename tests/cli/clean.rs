@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::util::{
-    assert_balanced, assert_error, assert_quiet_success, eqjson, eqnice, Dir,
+    assert_balanced, assert_quiet_success, eqjson, eqnice, Dir,
 };
 
 /// Row by row: header, kept with five fixes, empty-row, special-char,
@@ -499,7 +499,8 @@ fn output_symlink_is_kept() {
 }
 
 /// An OUT that is a device is written directly: it cannot be renamed
-/// over, and must not be replaced by a regular file.
+/// over, and must not be replaced by a regular file. Several outputs may
+/// share a character device.
 #[test]
 fn output_device_is_written_in_place() {
     let dir = Dir::new("clean_output_device");
@@ -507,8 +508,7 @@ fn output_device_is_written_in_place() {
     let out = dir
         .cmd(&["clean", "in.csv", "-o", "/dev/null", "--rejects", "/dev/null"])
         .run();
-    assert_eq!(out.code(), 2, "{}", out.render());
-    assert_error(&out, &["/dev/null"]);
+    assert_quiet_success(&out);
     let out = dir
         .cmd(&["clean", "in.csv", "-o", "/dev/null", "--stats", "s.json"])
         .run();

@@ -1134,8 +1134,7 @@ fn killed_writer_leaves_old_or_new_never_half() {
                 continue;
             }
             assert!(
-                name.starts_with(".out.csv.segprep-")
-                    && name.ends_with(".tmp"),
+                name.starts_with(".segprep-") && name.ends_with(".tmp"),
                 "{name} left after a kill at {when}"
             );
             fs::remove_file(dir.path(&name)).unwrap();
@@ -1149,7 +1148,7 @@ fn killed_writer_leaves_old_or_new_never_half() {
 fn writing_started(dir: &Dir, old_len: usize) -> bool {
     let Ok(entries) = fs::read_dir(dir.root()) else { return false };
     let temp_with_bytes = entries.flatten().any(|entry| {
-        entry.file_name().to_string_lossy().starts_with(".out.csv.segprep-")
+        entry.file_name().to_string_lossy().starts_with(".segprep-")
             && entry.metadata().is_ok_and(|m| m.len() > 0)
     });
     let out_changed = fs::metadata(dir.path("out.csv"))

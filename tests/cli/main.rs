@@ -8,5 +8,6 @@ mod hostile;
 mod options;
 mod reconcile;
 mod request;
+mod safety;
 mod terminal;
 mod workflow;

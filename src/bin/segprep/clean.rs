@@ -8,10 +8,12 @@ use segprep::workflow::split::{self, Part};
 use segprep::{Error, ErrorKind, Order, PartStats, Run, StatsFile};
 
 use crate::cli::CleanArgs;
-use crate::outputs::{refuse_input, same_file, AtomicFile};
+use crate::outputs::{
+    input_id, refuse_aliases, AtomicFile, FileId, Named, Target,
+};
 use crate::{
     build_pipeline, display_name, is_dash, open_input, progress_bar,
-    stderr_is_terminal, stdout_error, ExitStatus,
+    stderr_is_terminal, ExitStatus,
 };
 
 /// The clean file as numbered parts.
@@ -20,12 +22,23 @@ struct Split<'a> {
     /// cut from the clean file as it is written.
     sorted: Option<Vec<&'a [u8]>>,
     parts: Vec<Part>,
+    /// Each part's path, until its file is opened.
+    targets: Vec<Target>,
     files: Vec<AtomicFile>,
 }
 
+/// At most this many parts are open at once, written in parallel; more
+/// are written one after the other, each closed before the next opens,
+/// so that no number of parts runs into the limit on open files.
+const OPEN_PARTS: usize = 64;
+
 impl<'a> Split<'a> {
-    /// Plans the parts and creates their temporary files.
-    fn new(args: &CleanArgs, run: &'a Run) -> Result<Self, Error> {
+    /// Plans the parts and checks their paths.
+    fn new(
+        args: &CleanArgs,
+        run: &'a Run,
+        outputs: &Outputs,
+    ) -> Result<Self, Error> {
         if is_dash(&args.output) {
             return Err(config_error(
                 "--split-bytes and --split-values need a file for -o, not -",
@@ -40,11 +53,23 @@ impl<'a> Split<'a> {
         };
         let parts = split::plan(lengths, max_bytes, max_values)?;
         let limit = args.common.max_bytes;
-        let mut files = Vec::with_capacity(parts.len());
+        let others =
+            [("--rejects", &outputs.rejects), ("--stats", &outputs.stats)];
+        let mut targets = Vec::with_capacity(parts.len());
         for (i, part) in parts.iter().enumerate() {
             let path = split::part_path(&args.output, i + 1);
-            if !is_dash(&args.file) {
-                refuse_input(&path, &args.file)?;
+            let target = Target::resolve(&path)?;
+            target.refuse_input(outputs.input)?;
+            for (flag, other) in others {
+                if let Some(other) =
+                    other.as_ref().filter(|o| o.aliases(&target))
+                {
+                    return Err(config_error(&format!(
+                        "{flag} {} is also part {} of the clean file",
+                        other.given().display(),
+                        i + 1
+                    )));
+                }
             }
             if part.bytes > limit {
                 return Err(Error::from(ErrorKind::CleanTooLarge {
@@ -53,23 +78,35 @@ impl<'a> Split<'a> {
                     limit,
                 }));
             }
-            files.push(AtomicFile::create(&path)?);
+            targets.push(target);
         }
-        Ok(Split { sorted, parts, files })
+        Ok(Split { sorted, parts, targets, files: Vec::new() })
     }
 
-    /// Writes the parts: cut from the clean file as its chunks are
-    /// written in parallel, or, sorted or to a FIFO, value by value.
-    fn write(&mut self, run: &Run) -> Result<(), Error> {
+    /// Whether a part is written in place (a device, a FIFO, a stream).
+    fn in_place(&self) -> bool {
+        !self.targets.iter().all(Target::is_file)
+    }
+
+    /// Opens and writes the parts: a few cut from the clean file as its
+    /// chunks are written in parallel, or else part by part.
+    fn write(&mut self, run: &'a Run) -> Result<(), Error> {
+        let targets = std::mem::take(&mut self.targets);
         #[cfg(unix)]
         if self.sorted.is_none()
-            && self.files.iter().all(AtomicFile::is_positional)
+            && targets.len() <= OPEN_PARTS
+            && targets.iter().all(Target::is_file)
         {
+            for target in targets {
+                self.files.push(AtomicFile::open(target)?);
+            }
             let files: Vec<(&std::fs::File, u64)> = self
                 .files
-                .iter_mut()
+                .iter()
                 .zip(&self.parts)
-                .map(|(file, part)| (file.writer().get_ref(), part.bytes))
+                .map(|(file, part)| {
+                    (file.positional().expect("a new file"), part.bytes)
+                })
                 .collect();
             let result = run.write_clean_files(&files);
             drop(files);
@@ -83,18 +120,21 @@ impl<'a> Split<'a> {
                 kind => Error::from(kind),
             });
         }
-        let values = match self.sorted.take() {
-            Some(values) => values,
-            None => run.values().collect(),
-        };
-        for (part, file) in self.parts.iter().zip(&mut self.files) {
-            let values = &values[part.first..][..part.values];
+        let mut values: Box<dyn Iterator<Item = &[u8]>> =
+            match self.sorted.take() {
+                Some(values) => Box::new(values.into_iter()),
+                None => Box::new(run.values()),
+            };
+        for (part, target) in self.parts.iter().zip(targets) {
+            let mut file = AtomicFile::open(target)?;
             let out = file.writer();
-            let result = values.iter().try_for_each(|v| {
+            let result = values.by_ref().take(part.values).try_for_each(|v| {
                 out.write_all(v)?;
                 out.write_all(b"\n")
             });
             result.map_err(|e| file.error(e))?;
+            file.finish()?;
+            self.files.push(file);
         }
         Ok(())
     }
@@ -112,21 +152,33 @@ impl<'a> Split<'a> {
             .collect()
     }
 
+    /// Writes out what the parts still buffer.
+    fn finish(&mut self) -> Result<(), Error> {
+        self.files.iter_mut().try_for_each(AtomicFile::finish)
+    }
+
     /// Renames every part into place, or none: parts already renamed are
     /// removed when a later one fails. Then removes parts of an earlier,
-    /// longer split that would otherwise look like members of this one.
-    fn commit(self, output: &Path) -> Result<(), Error> {
+    /// longer split that would otherwise look like members of this one,
+    /// but never a file named on the command line.
+    fn commit(self, output: &Path, named: &Named) -> Result<(), Error> {
         let count = self.files.len();
-        for (i, file) in self.files.into_iter().enumerate() {
-            if let Err(err) = file.commit() {
-                for n in 1..=i {
-                    let _ = std::fs::remove_file(split::part_path(output, n));
+        let mut placed = Vec::with_capacity(count);
+        for file in self.files {
+            match file.commit() {
+                Ok(destination) => placed.extend(destination),
+                Err(err) => {
+                    for path in placed {
+                        let _ = std::fs::remove_file(path);
+                    }
+                    return Err(err);
                 }
-                return Err(err);
             }
         }
         for stale in split::stale_parts(output, count) {
-            let _ = std::fs::remove_file(stale);
+            if !named.holds(&stale) {
+                let _ = std::fs::remove_file(stale);
+            }
         }
         Ok(())
     }
@@ -136,8 +188,18 @@ fn config_error(message: &str) -> Error {
     Error::from(ErrorKind::Config(message.to_string()))
 }
 
-/// Refuses output paths that collide with the input or each other.
-fn check_paths(args: &CleanArgs) -> Result<(), Error> {
+/// The outputs named on the command line, resolved, and the input's
+/// identity.
+struct Outputs {
+    input: Option<FileId>,
+    output: Target,
+    rejects: Option<Target>,
+    stats: Option<Target>,
+}
+
+/// Resolves the outputs and refuses paths that collide with the input or
+/// each other.
+fn check_paths(args: &CleanArgs) -> Result<Outputs, Error> {
     if args.rejects.as_deref().is_some_and(is_dash) {
         return Err(config_error("--rejects needs a file, not -"));
     }
@@ -146,28 +208,36 @@ fn check_paths(args: &CleanArgs) -> Result<(), Error> {
             "-o - and --stats - would both write standard output",
         ));
     }
-    let mut outputs: Vec<&Path> = vec![&args.output];
-    outputs.extend(args.rejects.as_deref());
-    outputs.extend(args.stats.as_deref());
-    outputs.retain(|path| !is_dash(path));
-    for (i, a) in outputs.iter().enumerate() {
-        if !is_dash(&args.file) {
-            refuse_input(a, &args.file)?;
-        }
-        for b in &outputs[i + 1..] {
-            if a == b || same_file(a, b) {
-                return Err(config_error(&format!(
-                    "{} is named as two outputs",
-                    a.display()
-                )));
-            }
-        }
-    }
-    Ok(())
+    let outputs = Outputs {
+        input: input_id(&args.file),
+        output: Target::resolve(&args.output)?,
+        rejects: args.rejects.as_deref().map(Target::resolve).transpose()?,
+        stats: args.stats.as_deref().map(Target::resolve).transpose()?,
+    };
+    let mut named = vec![("-o", &outputs.output)];
+    named.extend(outputs.rejects.as_ref().map(|t| ("--rejects", t)));
+    named.extend(outputs.stats.as_ref().map(|t| ("--stats", t)));
+    refuse_aliases(&named, &[outputs.input])?;
+    Ok(outputs)
+}
+
+/// Writes the clean file to `file`.
+fn write_clean(
+    run: &Run,
+    file: &mut AtomicFile,
+    order: Order,
+) -> Result<(), Error> {
+    // A new regular file takes each thread's writes at their offsets; a
+    // device, a FIFO or a stream only a stream of bytes.
+    let result = match file.positional() {
+        Some(positional) => run.write_clean_file(positional, order),
+        None => run.write_clean(file.writer(), order),
+    };
+    result.map_err(|e| file.lib_error(e))
 }
 
 pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
-    check_paths(&args)?;
+    let outputs = check_paths(&args)?;
     let input = open_input(&args.file, &args.common)?;
     let bar = progress_bar(input.as_bytes().len() as u64, quiet, "cleaning");
     let pipeline = build_pipeline(&args.common, &bar)?;
@@ -188,47 +258,24 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         ));
     }
 
-    // Create every file first, so a bad path fails before anything is
-    // written anywhere.
-    let mut split =
-        if splitting { Some(Split::new(&args, &run)?) } else { None };
-    let mut out_file = match is_dash(&args.output) || splitting {
+    // Check and open every output first, so that a bad path fails before
+    // anything is written anywhere.
+    let mut named = Named::default();
+    named.add_id(outputs.input);
+    named.add(&outputs.output);
+    outputs.rejects.iter().chain(&outputs.stats).for_each(|t| named.add(t));
+    let mut split = match splitting {
+        true => Some(Split::new(&args, &run, &outputs)?),
+        false => None,
+    };
+    let mut out_file = match splitting {
         true => None,
-        false => Some(AtomicFile::create(&args.output)?),
+        false => Some(AtomicFile::open(outputs.output)?),
     };
     let mut rejects_file =
-        args.rejects.as_deref().map(AtomicFile::create).transpose()?;
-    let stats_path = args.stats.as_deref();
-    let mut stats_file = match stats_path {
-        Some(path) if !is_dash(path) => Some(AtomicFile::create(path)?),
-        _ => None,
-    };
+        outputs.rejects.map(AtomicFile::open).transpose()?;
+    let mut stats_file = outputs.stats.map(AtomicFile::open).transpose()?;
 
-    match &mut out_file {
-        _ if splitting => {}
-        // A new regular file takes each thread's writes at their offsets;
-        // a device or a FIFO only a stream.
-        Some(file) if file.is_positional() => {
-            let result = run.write_clean_file(file.writer().get_ref(), order);
-            result.map_err(|e| e.with_path(file.target()))?;
-        }
-        Some(file) => {
-            let result = run.write_clean(file.writer(), order);
-            result.map_err(|e| e.with_path(file.target()))?;
-        }
-        None => {
-            let stdout = io::stdout().lock();
-            let out = io::BufWriter::with_capacity(1 << 20, stdout);
-            run.write_clean(out, order).map_err(stdout_error)?;
-        }
-    }
-    if let Some(split) = &mut split {
-        split.write(&run)?;
-    }
-    if let Some(file) = &mut rejects_file {
-        let result = run.write_rejects(file.writer());
-        result.map_err(|e| e.with_path(file.target()))?;
-    }
     let report = StatsFile {
         stats: stats.clone(),
         output: Some(args.output.display().to_string()),
@@ -239,27 +286,60 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         writeln!(out)?;
         out.flush()
     };
-    if let Some(file) = &mut stats_file {
-        write_stats(file.writer()).map_err(|e| file.error(e))?;
+    // Files to be renamed first, then streams and devices, which cannot
+    // take back what they were given: a failure in the former leaves
+    // nothing written anywhere.
+    let clean_in_place = match (&split, &out_file) {
+        (Some(split), _) => split.in_place(),
+        (None, file) => !file.as_ref().is_some_and(AtomicFile::is_positional),
+    };
+    for in_place in [false, true] {
+        if clean_in_place == in_place {
+            if let Some(split) = &mut split {
+                split.write(&run)?;
+            }
+            if let Some(file) = &mut out_file {
+                write_clean(&run, file, order)?;
+            }
+        }
+        let this_pass =
+            |file: &&mut AtomicFile| file.is_positional() != in_place;
+        if let Some(file) = rejects_file.as_mut().filter(this_pass) {
+            let result = run.write_rejects(file.writer());
+            result.map_err(|e| file.lib_error(e))?;
+        }
+        if let Some(file) = stats_file.as_mut().filter(this_pass) {
+            write_stats(file.writer()).map_err(|e| file.error(e))?;
+        }
     }
-    // Standard output first: if it fails, no file has been renamed yet.
-    if stats_path.is_some_and(is_dash) {
-        write_stats(&mut io::stdout().lock())
-            .map_err(|e| Error::io(None, "writing standard output", e))?;
+    // Every byte out before any rename; then the clean file or parts
+    // first, so that the rejects and statistics never describe a clean
+    // file that is not there.
+    if let Some(split) = &mut split {
+        split.finish()?;
     }
-    for file in [rejects_file, stats_file, out_file].into_iter().flatten() {
-        file.commit()?;
+    for file in [&mut out_file, &mut rejects_file, &mut stats_file]
+        .into_iter()
+        .flatten()
+    {
+        file.finish()?;
     }
     if let Some(split) = split {
-        split.commit(&args.output)?;
+        split.commit(&args.output, &named)?;
     }
+    for file in [out_file, rejects_file, stats_file].into_iter().flatten() {
+        file.commit()?;
+    }
+    // A standard error that cannot be written loses only these lines.
+    let mut stderr = io::stderr();
     if !quiet {
         for warning in &stats.warnings {
-            eprintln!("segprep: warning: {warning}");
+            let _ = writeln!(stderr, "segprep: warning: {warning}");
         }
     }
     if stderr_is_terminal() && !quiet {
-        eprintln!(
+        let _ = writeln!(
+            stderr,
             "segprep: {}: {} values written to {} ({} rows, {} duplicates, \
              {} rejected)",
             display_name(&args.file),

@@ -2,14 +2,14 @@
 //! delta.
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use segprep::workflow::delta;
 use segprep::{DiffStats, Error, ErrorKind, Order};
 
 use crate::cli::CommonArgs;
-use crate::outputs::{refuse_input, same_file, AtomicFile};
+use crate::outputs::{input_id, refuse_aliases, AtomicFile, Target};
 use crate::{is_dash, open_input, ExitStatus};
 
 #[derive(Debug, Args)]
@@ -44,45 +44,27 @@ fn config_error(message: &str) -> Error {
 }
 
 /// Refuses standard streams used twice and outputs naming an input or
-/// each other.
-fn check_paths(args: &DiffArgs) -> Result<(), Error> {
+/// each other; resolves the outputs.
+fn check_paths(args: &DiffArgs) -> Result<[Option<Target>; 3], Error> {
     if is_dash(&args.old) && is_dash(&args.new) {
         return Err(config_error("OLD and NEW cannot both be -"));
     }
-    let outputs: Vec<&Path> = [&args.added, &args.removed, &args.stats]
-        .into_iter()
-        .flatten()
-        .map(|p| p.as_path())
-        .collect();
-    if outputs.iter().filter(|p| is_dash(p)).count() > 1 {
+    let paths = [&args.added, &args.removed, &args.stats];
+    if paths.iter().filter(|p| p.as_deref().is_some_and(is_dash)).count() > 1 {
         return Err(config_error("only one output can be -"));
     }
-    let files: Vec<&Path> =
-        outputs.into_iter().filter(|p| !is_dash(p)).collect();
-    for (i, out) in files.iter().enumerate() {
-        for input in [&args.old, &args.new] {
-            if !is_dash(input) {
-                refuse_input(out, input)?;
-            }
-        }
-        for other in &files[i + 1..] {
-            if out == other || same_file(out, other) {
-                return Err(config_error(&format!(
-                    "{} is named as two outputs",
-                    out.display()
-                )));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// An output: a file renamed into place, or standard output.
-fn open_output(path: Option<&Path>) -> Result<Option<AtomicFile>, Error> {
-    match path {
-        Some(path) if !is_dash(path) => Ok(Some(AtomicFile::create(path)?)),
-        _ => Ok(None),
-    }
+    let inputs = [input_id(&args.old), input_id(&args.new)];
+    let [added, removed, stats] =
+        paths.map(|p| p.as_deref().map(Target::resolve));
+    let targets =
+        [added.transpose()?, removed.transpose()?, stats.transpose()?];
+    let named: Vec<(&str, &Target)> = ["--added", "--removed", "--stats"]
+        .into_iter()
+        .zip(&targets)
+        .filter_map(|(flag, target)| Some((flag, target.as_ref()?)))
+        .collect();
+    refuse_aliases(&named, &inputs)?;
+    Ok(targets)
 }
 
 fn write_values(out: &mut dyn Write, values: &[&[u8]]) -> io::Result<()> {
@@ -93,13 +75,9 @@ fn write_values(out: &mut dyn Write, values: &[&[u8]]) -> io::Result<()> {
     out.flush()
 }
 
-fn stdout_error(err: io::Error) -> Error {
-    Error::io(None, "writing standard output", err)
-}
-
 pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
     let pipeline = args.common.builder().build()?;
-    check_paths(&args)?;
+    let targets = check_paths(&args)?;
     let old_input = open_input(&args.old, &args.common)?;
     let new_input = open_input(&args.new, &args.common)?;
     let old = pipeline.process(old_input);
@@ -121,24 +99,12 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
         }
     }
 
-    let mut files = Vec::new();
-    for (path, values) in [
-        (args.added.as_deref(), &delta.added),
-        (args.removed.as_deref(), &delta.removed),
-    ] {
-        match open_output(path)? {
-            Some(mut file) => {
-                write_values(file.writer(), values)
-                    .map_err(|e| file.error(e))?;
-                files.push(file);
-            }
-            None if path.is_some() => {
-                let mut out = io::BufWriter::new(io::stdout().lock());
-                write_values(&mut out, values).map_err(stdout_error)?;
-            }
-            None => {}
-        }
-    }
+    // Open every output first, so that a bad path fails before anything
+    // is written anywhere.
+    let [added, removed, stats] = targets;
+    let mut added = added.map(AtomicFile::open).transpose()?;
+    let mut removed = removed.map(AtomicFile::open).transpose()?;
+    let mut stats_file = stats.map(AtomicFile::open).transpose()?;
     let report = DiffStats {
         old: old.stats().clone(),
         new: new.stats().clone(),
@@ -151,17 +117,31 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
         writeln!(out)?;
         out.flush()
     };
-    match open_output(args.stats.as_deref())? {
-        Some(mut file) => {
+    // Files to be renamed first, then standard output, streams and
+    // devices, which cannot take back what they were given: a failure in
+    // the former leaves nothing written anywhere.
+    for in_place in [false, true] {
+        let this_pass =
+            |file: &&mut AtomicFile| file.is_positional() != in_place;
+        for (file, values) in
+            [(&mut added, &delta.added), (&mut removed, &delta.removed)]
+        {
+            if let Some(file) = file.as_mut().filter(this_pass) {
+                write_values(file.writer(), values)
+                    .map_err(|e| file.error(e))?;
+            }
+        }
+        if let Some(file) = stats_file.as_mut().filter(this_pass) {
             write_stats(file.writer()).map_err(|e| file.error(e))?;
-            files.push(file);
         }
-        None if args.stats.is_some() => {
-            write_stats(&mut io::stdout().lock()).map_err(stdout_error)?;
-        }
-        None => {}
     }
-    for file in files {
+    // Every byte out before any rename.
+    for file in
+        [&mut added, &mut removed, &mut stats_file].into_iter().flatten()
+    {
+        file.finish()?;
+    }
+    for file in [added, removed, stats_file].into_iter().flatten() {
         file.commit()?;
     }
     Ok(ExitStatus::Success)

@@ -9,7 +9,7 @@ mod outputs;
 mod reconcile;
 mod request;
 
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write};
 #[cfg(unix)]
 use std::os::fd::AsFd;
 use std::path::Path;
@@ -42,7 +42,23 @@ impl From<ExitStatus> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A usage error: clap's message and status, on standard error.
+        Err(err) if err.use_stderr() => err.exit(),
+        // --help and --version: standard output, where a write can fail.
+        Err(err) => {
+            let printed = check_stdout().and_then(|()| {
+                err.print().and_then(|()| io::stdout().flush())
+            });
+            return match printed {
+                Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                    report(&outputs::stdout_error(e))
+                }
+                _ => ExitCode::from(err.exit_code() as u8),
+            };
+        }
+    };
     let choice = match cli.color {
         Color::Auto => anstream::ColorChoice::Auto,
         Color::Always => anstream::ColorChoice::Always,
@@ -52,16 +68,7 @@ fn main() -> ExitCode {
     let quiet = cli.quiet;
     let result = match cli.command {
         Command::Check(args) => check::run(args, quiet),
-        Command::Completions { shell } => {
-            let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(
-                shell,
-                &mut command,
-                "segprep",
-                &mut io::stdout(),
-            );
-            Ok(ExitStatus::Success)
-        }
+        Command::Completions { shell } => completions(shell),
         Command::Clean(args) => clean::run(args, quiet),
         Command::Diff(args) => diff::run(args),
         Command::Request(args) => request::run(args),
@@ -69,11 +76,80 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(status) => status.into(),
-        Err(err) => {
-            eprintln!("segprep: {}{}", chain(&err), hint(&err));
-            ExitStatus::Error.into()
+        Err(err) => report(&err),
+    }
+}
+
+/// Prints the error line and gives the error status. A standard error
+/// that cannot be written leaves only the status to tell.
+fn report(err: &Error) -> ExitCode {
+    let _ = writeln!(io::stderr(), "segprep: {}{}", chain(err), hint(err));
+    ExitStatus::Error.into()
+}
+
+/// Writes the completion script for `shell` to standard output.
+fn completions(shell: clap_complete::Shell) -> Result<ExitStatus, Error> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    // Generated into memory: clap_complete panics on a write error.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "segprep", &mut script);
+    let mut out = io::stdout().lock();
+    let written = check_stdout()
+        .and_then(|()| out.write_all(&script))
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            Err(outputs::stdout_error(e))
+        }
+        _ => Ok(ExitStatus::Success),
+    }
+}
+
+/// Fails when standard output was closed when segprep started, as a write
+/// there would have failed.
+fn check_stdout() -> io::Result<()> {
+    match stdout_closed_at_start() {
+        true => Err(io::Error::from_raw_os_error(9)), // EBADF
+        false => Ok(()),
+    }
+}
+
+/// Whether standard output was closed when segprep started. The Rust
+/// runtime opens /dev/null on a closed standard stream before `main`, so
+/// writes there would succeed and the output would be lost; a constructor
+/// looks before the runtime does.
+pub fn stdout_closed_at_start() -> bool {
+    #[cfg(target_os = "linux")]
+    return closed_at_start::STDOUT.load(std::sync::atomic::Ordering::Relaxed);
+    #[cfg(not(target_os = "linux"))]
+    return false;
+}
+
+#[cfg(target_os = "linux")]
+mod closed_at_start {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    pub static STDOUT: AtomicBool = AtomicBool::new(false);
+
+    extern "C" {
+        fn fcntl(fd: i32, cmd: i32, ...) -> i32;
+    }
+
+    const F_GETFD: i32 = 1;
+
+    extern "C" fn look() {
+        // SAFETY: F_GETFD only reads the descriptor's flags; it fails
+        // (EBADF) when the descriptor is closed.
+        if unsafe { fcntl(1, F_GETFD) } < 0 {
+            STDOUT.store(true, Ordering::Relaxed);
         }
     }
+
+    /// ELF constructors run before the C `main`, which starts the Rust
+    /// runtime.
+    #[used]
+    #[link_section = ".init_array"]
+    static LOOK: extern "C" fn() = look;
 }
 
 /// What the command line offers for an error of the library, in its own
@@ -113,16 +189,6 @@ pub fn chain(err: &dyn std::error::Error) -> String {
 /// Whether a path argument means standard input or output.
 pub fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
-}
-
-/// Names standard output in a library error from writing to it.
-pub fn stdout_error(err: Error) -> Error {
-    match err.into_kind() {
-        segprep::ErrorKind::Io { path: None, err, .. } => {
-            Error::io(None, "writing standard output", err)
-        }
-        kind => Error::from(kind),
-    }
 }
 
 /// Reads the input named on the command line.
