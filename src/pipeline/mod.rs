@@ -61,6 +61,7 @@ pub struct PipelineBuilder {
     max_bytes: u64,
     threads: usize,
     chunk_bytes: Option<usize>,
+    dedupe_table_rows: usize,
     progress: Option<Progress>,
 }
 
@@ -97,6 +98,7 @@ impl PipelineBuilder {
             max_bytes: DEFAULT_MAX_BYTES,
             threads: 0,
             chunk_bytes: None,
+            dedupe_table_rows: dedupe::TABLE_ROWS,
             progress: None,
         }
     }
@@ -176,6 +178,15 @@ impl PipelineBuilder {
         self
     }
 
+    /// Gives each dedupe table about `rows` rows (at least 1) instead of
+    /// the size that fits the cache. For tests: tiny tables split tiny
+    /// inputs' shards, as large inputs' are.
+    #[doc(hidden)]
+    pub fn dedupe_table_rows(&mut self, rows: usize) -> &mut Self {
+        self.dedupe_table_rows = rows.max(1);
+        self
+    }
+
     /// Calls `report` with the number of input bytes processed so far,
     /// from worker threads, as chunks finish: for progress bars.
     pub fn progress(
@@ -237,6 +248,7 @@ impl PipelineBuilder {
             max_bytes: self.max_bytes,
             threads,
             chunk_bytes: self.chunk_bytes,
+            dedupe_table_rows: self.dedupe_table_rows,
             progress: self.progress.clone(),
             pool,
         })
@@ -252,6 +264,7 @@ pub struct Pipeline {
     max_bytes: u64,
     threads: usize,
     chunk_bytes: Option<usize>,
+    dedupe_table_rows: usize,
     progress: Option<Progress>,
     pool: Option<rayon::ThreadPool>,
 }
@@ -298,7 +311,12 @@ impl Pipeline {
             chunk.first_line = line;
             line += chunk.rows;
         }
-        dedupe::mark_duplicates(input, &mut chunks, self.pool.as_ref());
+        dedupe::mark_duplicates(
+            input,
+            &mut chunks,
+            self.dedupe_table_rows,
+            self.pool.as_ref(),
+        );
         let stats = self.count(input, name, bom, &chunks);
         Processed::new(input, chunks, stats, &self.rules, self.pool.as_ref())
     }
