@@ -2,8 +2,8 @@
 
 use std::hash::BuildHasher;
 
+use foldhash::fast::RandomState;
 use hashbrown::HashTable;
-use rustc_hash::FxBuildHasher;
 
 /// Values of a new clean file that are not in the old one, and values of
 /// the old one that are not in the new one.
@@ -18,28 +18,44 @@ pub struct Delta<'a> {
 }
 
 /// A set of distinct values, for membership tests.
+///
+/// The values come from the user's files, so their hash is seeded at
+/// random: with a fixed one, a file of distinct values made to share a
+/// hash makes every probe walk all of them (issue 16: `diff` took 192 s
+/// instead of 1).
 struct ValueSet<'a> {
     table: HashTable<&'a [u8]>,
+    state: RandomState,
 }
 
 impl<'a> ValueSet<'a> {
     fn new(values: &[&'a [u8]]) -> Self {
-        let mut table = HashTable::with_capacity(values.len());
+        let mut set = ValueSet {
+            table: HashTable::with_capacity(values.len()),
+            state: RandomState::default(),
+        };
         // Looked up before each insert: a value given many times is held
         // once, so its copies cannot make one probe chain grow with them.
         for &value in values {
-            let hash = FxBuildHasher.hash_one(value);
-            if table.find(hash, |v: &&[u8]| *v == value).is_none() {
-                table
-                    .insert_unique(hash, value, |v| FxBuildHasher.hash_one(v));
+            let hash = set.hash(value);
+            if !set.has(hash, value) {
+                let state = &set.state;
+                set.table.insert_unique(hash, value, |v| state.hash_one(v));
             }
         }
-        ValueSet { table }
+        set
+    }
+
+    fn hash(&self, value: &[u8]) -> u64 {
+        self.state.hash_one(value)
+    }
+
+    fn has(&self, hash: u64, value: &[u8]) -> bool {
+        self.table.find(hash, |v: &&[u8]| *v == value).is_some()
     }
 
     fn contains(&self, value: &[u8]) -> bool {
-        let hash = FxBuildHasher.hash_one(value);
-        self.table.find(hash, |v: &&[u8]| *v == value).is_some()
+        self.has(self.hash(value), value)
     }
 }
 
@@ -105,6 +121,44 @@ mod tests {
         assert_eq!(d.added, [&b"c"[..], b"c"]);
         assert_eq!(d.removed, [&b"b"[..], b"b"]);
         assert_eq!(d.unchanged, 1);
+    }
+
+    /// `n` distinct values of 65 bytes that share one unseeded FxHash
+    /// (rustc-hash 2): bytes 32 to 40 equal the state that bytes 0 to 16
+    /// leave, so the multiply that takes in bytes 32 to 48 yields 0 and
+    /// bytes 40 to 48 are free. See: issue 16.
+    fn fx_colliding(n: usize) -> Vec<Vec<u8>> {
+        const DIGITS: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ\
+            abcdefghijklmnopqrstuvwxyz";
+        (0..n)
+            .map(|i| {
+                let mut v =
+                    b"wOCCrikH9IfdMCVJBBBBBBBBBBBBBBBBwIp0ZmF6".to_vec();
+                let mut k = i;
+                for _ in 0..8 {
+                    v.push(DIGITS[k % DIGITS.len()]);
+                    k /= DIGITS.len();
+                }
+                v.extend_from_slice(b"DDDDDDDDDDDDDDDDZ");
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn values_made_to_share_a_fixed_hash_get_distinct_hashes() {
+        let values = fx_colliding(2_000);
+        let values: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
+        let set = ValueSet::new(&values);
+        let hashes: std::collections::HashSet<u64> =
+            values.iter().map(|v| set.hash(v)).collect();
+        // Random 64-bit hashes of 2,000 values all differ but about once
+        // in 10^13 runs.
+        assert_eq!(hashes.len(), values.len());
+        let d = delta(&values[..1_500], &values[500..], 2);
+        assert_eq!(d.added, &values[1_500..]);
+        assert_eq!(d.removed, &values[..500]);
+        assert_eq!(d.unchanged, 1_000);
     }
 
     #[test]
