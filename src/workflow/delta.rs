@@ -1,6 +1,6 @@
 //! The delta between two clean files: what to add and what to remove.
 
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
@@ -28,35 +28,74 @@ struct ValueSet<'a> {
     state: RandomState,
 }
 
+/// Values hashed in one loop before they are looked up, so that hashing
+/// does not wait on the lookups' cache misses: a tenth faster on GAIDs.
+const BLOCK: usize = 64;
+
 impl<'a> ValueSet<'a> {
     fn new(values: &[&'a [u8]]) -> Self {
         let mut set = ValueSet {
             table: HashTable::with_capacity(values.len()),
             state: RandomState::default(),
         };
-        // Looked up before each insert: a value given many times is held
-        // once, so its copies cannot make one probe chain grow with them.
-        for &value in values {
-            let hash = set.hash(value);
-            if !set.has(hash, value) {
-                let state = &set.state;
-                set.table.insert_unique(hash, value, |v| state.hash_one(v));
+        let mut hashes = [0; BLOCK];
+        for block in values.chunks(BLOCK) {
+            set.hash_all(block, &mut hashes);
+            // Looked up before each insert: a value given many times is
+            // held once, so its copies cannot make one probe chain grow
+            // with them.
+            for (&value, &hash) in block.iter().zip(&hashes) {
+                if !set.has(hash, value) {
+                    let state = &set.state;
+                    set.table
+                        .insert_unique(hash, value, |v| hash_with(state, v));
+                }
             }
         }
         set
     }
 
     fn hash(&self, value: &[u8]) -> u64 {
-        self.state.hash_one(value)
+        hash_with(&self.state, value)
+    }
+
+    /// Hashes `values` into the front of `hashes`.
+    fn hash_all(&self, values: &[&[u8]], hashes: &mut [u64; BLOCK]) {
+        for (hash, value) in hashes.iter_mut().zip(values) {
+            *hash = self.hash(value);
+        }
     }
 
     fn has(&self, hash: u64, value: &[u8]) -> bool {
         self.table.find(hash, |v: &&[u8]| *v == value).is_some()
     }
 
+    #[cfg(test)]
     fn contains(&self, value: &[u8]) -> bool {
         self.has(self.hash(value), value)
     }
+
+    /// The values of `these` that the set lacks, in order.
+    fn lacked(&self, these: &[&'a [u8]]) -> Vec<&'a [u8]> {
+        let mut lacked = Vec::new();
+        let mut hashes = [0; BLOCK];
+        for block in these.chunks(BLOCK) {
+            self.hash_all(block, &mut hashes);
+            for (&value, &hash) in block.iter().zip(&hashes) {
+                if !self.has(hash, value) {
+                    lacked.push(value);
+                }
+            }
+        }
+        lacked
+    }
+}
+
+/// `value`'s hash: `write` takes in the length, so no length prefix.
+fn hash_with(state: &RandomState, value: &[u8]) -> u64 {
+    let mut hasher = state.build_hasher();
+    hasher.write(value);
+    hasher.finish()
 }
 
 /// Compares two clean files' values (each deduped, as
@@ -83,8 +122,7 @@ pub fn delta<'a>(
 ) -> Delta<'a> {
     let parallel = threads > 1;
     let only_in = |these: &[&'a [u8]], others: &[&'a [u8]]| {
-        let others = ValueSet::new(others);
-        these.iter().copied().filter(|v| !others.contains(v)).collect()
+        ValueSet::new(others).lacked(these)
     };
     let (added, removed): (Vec<&[u8]>, Vec<&[u8]>) = if parallel {
         rayon::join(|| only_in(new, old), || only_in(old, new))
@@ -159,6 +197,35 @@ mod tests {
         assert_eq!(d.added, &values[1_500..]);
         assert_eq!(d.removed, &values[..500]);
         assert_eq!(d.unchanged, 1_000);
+    }
+
+    /// The values of `these` not in `others`, by a plain loop.
+    fn lacked<'v>(these: &[&'v [u8]], others: &[&[u8]]) -> Vec<&'v [u8]> {
+        let mut out = Vec::new();
+        for &v in these {
+            if !others.contains(&v) {
+                out.push(v);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn delta_equals_a_plain_loop_across_blocks() {
+        let edges = [0, 1, BLOCK - 1, BLOCK, BLOCK + 1, 3 * BLOCK + 5];
+        for n_old in edges {
+            for n_new in edges {
+                let old: Vec<Vec<u8>> =
+                    (0..n_old).map(|i| format!("v{}", 2 * i).into()).collect();
+                let new: Vec<Vec<u8>> =
+                    (0..n_new).map(|i| format!("v{}", 3 * i).into()).collect();
+                let old: Vec<&[u8]> = old.iter().map(Vec::as_slice).collect();
+                let new: Vec<&[u8]> = new.iter().map(Vec::as_slice).collect();
+                let d = delta(&old, &new, 1);
+                assert_eq!(d.added, lacked(&new, &old), "{n_old} {n_new}");
+                assert_eq!(d.removed, lacked(&old, &new), "{n_old} {n_new}");
+            }
+        }
     }
 
     #[test]
