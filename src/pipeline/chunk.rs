@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use crate::pipeline::dedupe::{shard_of, SHARDS};
+use crate::pipeline::dedupe::{shard_of, ValueHash, SHARDS};
 use crate::pipeline::row::{RowRules, Scratch, Value};
 use crate::pipeline::rows::Rows;
 use crate::rule::{Detail, Rejection};
@@ -318,6 +318,7 @@ impl Chunk {
     fn keep_uuid_run(
         &mut self,
         rules: &RowRules,
+        hasher: &ValueHash,
         input: &[u8],
         rows: &mut Rows,
         line: u32,
@@ -333,7 +334,7 @@ impl Chunk {
                 break;
             }
             rows.skip_uuid();
-            let hash = crate::pipeline::dedupe::hash(raw);
+            let hash = hasher.hash(raw);
             self.shards[shard_of(hash)]
                 .push((self.kept_len + count, hash as u32));
             count += 1;
@@ -354,9 +355,11 @@ impl Chunk {
         count
     }
 
-    /// Runs steps 1 to 10 over the rows of `input[range]`.
+    /// Runs steps 1 to 10 over the rows of `input[range]`; `hasher` is
+    /// the run's hash for dedupe.
     pub(crate) fn run(
         rules: &RowRules,
+        hasher: &ValueHash,
         input: &[u8],
         range: Range<usize>,
         first: Option<FirstRow>,
@@ -383,7 +386,8 @@ impl Chunk {
             // Row 1 of the input may be the header or hold the BOM: it
             // takes the general path.
             if rules.uuid_fast && (line > 0 || first.is_none()) {
-                let kept = chunk.keep_uuid_run(rules, input, &mut rows, line);
+                let kept =
+                    chunk.keep_uuid_run(rules, hasher, input, &mut rows, line);
                 if kept > 0 {
                     line += kept;
                     continue;
@@ -452,7 +456,7 @@ impl Chunk {
             }
             let row =
                 KeptRow { start: start as u32, len: len as u32, line, flags };
-            let hash = crate::pipeline::dedupe::hash(chunk.value(input, &row));
+            let hash = hasher.hash(chunk.value(input, &row));
             chunk.keep(row, hash);
         }
         chunk.rows = u64::from(line);
@@ -568,7 +572,7 @@ mod tests {
 
     use super::*;
     use crate::options::{Case, IdType};
-    use crate::pipeline::dedupe::hash;
+    use crate::pipeline::dedupe::ValueHash;
     use crate::pipeline::rows::bounds;
     use crate::pipeline::special::SpecialChars;
     use crate::pipeline::value::ValueRules;
@@ -582,6 +586,11 @@ mod tests {
             special: SpecialChars::new("", "", false),
             max_value_len,
         })
+    }
+
+    /// The hash the chunks are run with.
+    fn hasher() -> ValueHash {
+        ValueHash::with_seed(0x5eed)
     }
 
     /// One row as the store should give it back.
@@ -710,7 +719,8 @@ mod tests {
         duplicate: impl Fn(u32) -> bool,
     ) {
         let (want, rejected) = model(rules, input, range.clone(), first);
-        let mut chunk = Chunk::run(rules, input, range.clone(), first);
+        let mut chunk =
+            Chunk::run(rules, &hasher(), input, range.clone(), first);
         let kept: Vec<&Expected> = want
             .iter()
             .filter(|row| matches!(row, Expected::Kept { .. }))
@@ -797,7 +807,7 @@ mod tests {
             assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "shard {s}");
             for &(index, low) in rows {
                 let row = chunk.kept_row(index);
-                let h = hash(chunk.value(input, &row));
+                let h = hasher().hash(chunk.value(input, &row));
                 assert_eq!((shard_of(h), h as u32), (s, low));
                 seen[index as usize] += 1;
             }
@@ -947,7 +957,7 @@ mod tests {
     #[test]
     fn an_empty_chunk_stores_nothing() {
         let rules = rules(IdType::Uuid, Case::Lower, 256);
-        let chunk = Chunk::run(&rules, b"", 0..0, None);
+        let chunk = Chunk::run(&rules, &hasher(), b"", 0..0, None);
         assert_eq!((chunk.rows, chunk.kept_len()), (0, 0));
         assert_eq!(chunk.kept_rows().count(), 0);
         assert!(chunk.run_blocks.is_empty());
@@ -1026,7 +1036,8 @@ mod tests {
                 last_run = true;
             }
             let input = input.as_bytes();
-            let chunk = Chunk::run(&rules, input, 0..input.len(), None);
+            let chunk =
+                Chunk::run(&rules, &hasher(), input, 0..input.len(), None);
             let runs = layout.iter().filter(|&&n| n > 0).count();
             assert_eq!(chunk.runs.len(), runs, "{layout:?}");
             assert_eq!(chunk.kept_len(), n_row);

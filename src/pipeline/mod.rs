@@ -18,6 +18,7 @@ mod special;
 pub(crate) mod value;
 
 use self::chunk::{Chunk, FirstRow};
+use self::dedupe::ValueHash;
 use self::row::{RowRules, Scratch};
 use self::rows::Rows;
 pub use self::run::Processed;
@@ -62,6 +63,7 @@ pub struct PipelineBuilder {
     threads: usize,
     chunk_bytes: Option<usize>,
     dedupe_table_rows: usize,
+    hash_seed: Option<u64>,
     progress: Option<Progress>,
 }
 
@@ -99,6 +101,7 @@ impl PipelineBuilder {
             threads: 0,
             chunk_bytes: None,
             dedupe_table_rows: dedupe::TABLE_ROWS,
+            hash_seed: None,
             progress: None,
         }
     }
@@ -187,6 +190,14 @@ impl PipelineBuilder {
         self
     }
 
+    /// Seeds the dedupe hash with `seed` instead of at random for each
+    /// run. For tests: the output must not depend on it.
+    #[doc(hidden)]
+    pub fn hash_seed(&mut self, seed: u64) -> &mut Self {
+        self.hash_seed = Some(seed);
+        self
+    }
+
     /// Calls `report` with the number of input bytes processed so far,
     /// from worker threads, as chunks finish: for progress bars.
     pub fn progress(
@@ -249,6 +260,7 @@ impl PipelineBuilder {
             threads,
             chunk_bytes: self.chunk_bytes,
             dedupe_table_rows: self.dedupe_table_rows,
+            hash_seed: self.hash_seed,
             progress: self.progress.clone(),
             pool,
         })
@@ -265,6 +277,7 @@ pub struct Pipeline {
     threads: usize,
     chunk_bytes: Option<usize>,
     dedupe_table_rows: usize,
+    hash_seed: Option<u64>,
     progress: Option<Progress>,
     pool: Option<rayon::ThreadPool>,
 }
@@ -291,10 +304,15 @@ impl Pipeline {
                 .clamp(MIN_CHUNK, MAX_CHUNK)
         });
         let bounds = rows::bounds(input, start, size);
+        let hasher = match self.hash_seed {
+            Some(seed) => ValueHash::with_seed(seed),
+            None => ValueHash::random(),
+        };
         let done = AtomicU64::new(0);
         let work = |(i, range): (usize, &Range<usize>)| {
             let first = if i == 0 { Some(first) } else { None };
-            let chunk = Chunk::run(&self.rules, input, range.clone(), first);
+            let chunk =
+                Chunk::run(&self.rules, &hasher, input, range.clone(), first);
             if let Some(Progress(report)) = &self.progress {
                 let len = range.len() as u64;
                 report(done.fetch_add(len, Ordering::Relaxed) + len);

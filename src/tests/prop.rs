@@ -148,16 +148,19 @@ proptest! {
         opts in options(),
         chunk in 1usize..40,
         table_rows in 1usize..6,
+        seed in any::<u64>(),
     ) {
         let single = opts.builder().threads(1).build().unwrap();
         let want = engine(&single, &input);
         for threads in [1, 2, 3, 8] {
-            // Tiny dedupe tables split shards as a large input's are.
+            // Tiny dedupe tables split shards as a large input's are; the
+            // hash seed differs from the random one of `single`.
             let pipeline = opts
                 .builder()
                 .threads(threads)
                 .chunk_bytes(chunk)
                 .dedupe_table_rows(table_rows)
+                .hash_seed(seed)
                 .build()
                 .unwrap();
             prop_assert_eq!(&engine(&pipeline, &input), &want, "threads {}", threads);
@@ -367,6 +370,7 @@ proptest! {
         opts in uuid_options(),
         chunk in 1usize..6000,
         table_rows in 1usize..6,
+        seed in any::<u64>(),
     ) {
         let want = reference(&input, &opts);
         let single = opts.builder().threads(1).build().unwrap();
@@ -376,6 +380,7 @@ proptest! {
             .threads(3)
             .chunk_bytes(chunk)
             .dedupe_table_rows(table_rows)
+            .hash_seed(seed)
             .build()
             .unwrap();
         prop_assert_eq!(&engine(&pipeline, &input), &want);
