@@ -11,7 +11,7 @@
 
 use std::ops::Range;
 
-use crate::pipeline::dedupe::{shard_of, SHARDS};
+use crate::pipeline::dedupe::{shard_of, ValueHash, SHARDS};
 use crate::pipeline::row::{RowRules, Scratch, Value};
 use crate::pipeline::rows::Rows;
 use crate::rule::{Detail, Rejection};
@@ -318,6 +318,7 @@ impl Chunk {
     fn keep_uuid_run(
         &mut self,
         rules: &RowRules,
+        hasher: &ValueHash,
         input: &[u8],
         rows: &mut Rows,
         line: u32,
@@ -333,7 +334,7 @@ impl Chunk {
                 break;
             }
             rows.skip_uuid();
-            let hash = crate::pipeline::dedupe::hash(raw);
+            let hash = hasher.hash(raw);
             self.shards[shard_of(hash)]
                 .push((self.kept_len + count, hash as u32));
             count += 1;
@@ -354,9 +355,11 @@ impl Chunk {
         count
     }
 
-    /// Runs steps 1 to 10 over the rows of `input[range]`.
+    /// Runs steps 1 to 10 over the rows of `input[range]`; `hasher` is
+    /// the run's hash for dedupe.
     pub(crate) fn run(
         rules: &RowRules,
+        hasher: &ValueHash,
         input: &[u8],
         range: Range<usize>,
         first: Option<FirstRow>,
@@ -383,7 +386,8 @@ impl Chunk {
             // Row 1 of the input may be the header or hold the BOM: it
             // takes the general path.
             if rules.uuid_fast && (line > 0 || first.is_none()) {
-                let kept = chunk.keep_uuid_run(rules, input, &mut rows, line);
+                let kept =
+                    chunk.keep_uuid_run(rules, hasher, input, &mut rows, line);
                 if kept > 0 {
                     line += kept;
                     continue;
@@ -452,7 +456,7 @@ impl Chunk {
             }
             let row =
                 KeptRow { start: start as u32, len: len as u32, line, flags };
-            let hash = crate::pipeline::dedupe::hash(chunk.value(input, &row));
+            let hash = hasher.hash(chunk.value(input, &row));
             chunk.keep(row, hash);
         }
         chunk.rows = u64::from(line);
@@ -557,4 +561,620 @@ pub(crate) enum ChunkRow<'a> {
         first: Option<u64>,
     },
     Dropped(&'a DroppedRow, &'a [u8]),
+}
+
+#[cfg(test)]
+mod tests {
+    //! The store against plain loops: a model built row by row from a
+    //! by-hand LF split and `RowRules::process`, and walks over `entries`.
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::options::{Case, IdType};
+    use crate::pipeline::dedupe::ValueHash;
+    use crate::pipeline::rows::bounds;
+    use crate::pipeline::special::SpecialChars;
+    use crate::pipeline::value::ValueRules;
+    use crate::pipeline::BOM;
+
+    fn rules(id_type: IdType, case: Case, max_value_len: usize) -> RowRules {
+        RowRules::new(ValueRules {
+            id_type,
+            double: false,
+            case,
+            special: SpecialChars::new("", "", false),
+            max_value_len,
+        })
+    }
+
+    /// The hash the chunks are run with.
+    fn hasher() -> ValueHash {
+        ValueHash::with_seed(0x5eed)
+    }
+
+    /// One row as the store should give it back.
+    #[derive(Clone, Debug, PartialEq)]
+    enum Expected {
+        Kept { line: u32, value: Vec<u8>, raw: Vec<u8>, fixes: FixSet },
+        Dropped { line: u32, raw: Vec<u8> },
+    }
+
+    /// What `Chunk::run(rules, input, range, first)` stores, row by row:
+    /// the header and rejected rows dropped, the rest kept with their
+    /// value and fixes; with the rejects counted.
+    fn model(
+        rules: &RowRules,
+        input: &[u8],
+        range: Range<usize>,
+        first: Option<FirstRow>,
+    ) -> (Vec<Expected>, [u64; Reject::ALL.len()]) {
+        let bytes = &input[range];
+        // (row, whether a CR ended it before its LF).
+        let mut split: Vec<(&[u8], bool)> = Vec::new();
+        let mut start = 0;
+        for i in 0..bytes.len() {
+            if bytes[i] == b'\n' {
+                let row = &bytes[start..i];
+                split.push(match row.last() {
+                    Some(b'\r') => (&row[..row.len() - 1], true),
+                    _ => (row, false),
+                });
+                start = i + 1;
+            }
+        }
+        if start < bytes.len() {
+            split.push((&bytes[start..], false));
+        }
+        let first = first.unwrap_or_default();
+        if bytes.is_empty() && first.bom {
+            split.push((b"", false));
+        }
+        let mut rejected = [0; Reject::ALL.len()];
+        let mut rows = Vec::new();
+        for (i, (raw, crlf)) in split.into_iter().enumerate() {
+            let line = i as u32 + 1;
+            if line == 1 && first.header {
+                rows.push(Expected::Dropped { line, raw: raw.to_vec() });
+                continue;
+            }
+            let mut fixes = FixSet::EMPTY;
+            if line == 1 && first.bom {
+                fixes.insert(Fix::Bom);
+            }
+            if crlf {
+                fixes.insert(Fix::Crlf);
+            }
+            let mut scratch = Scratch::default();
+            let value = match rules.process(raw, &mut scratch, &mut fixes) {
+                Ok(Value::Borrowed(v)) => v.to_vec(),
+                Ok(Value::Scratch) => scratch.value,
+                Err((reject, _)) => {
+                    rejected[reject.index()] += 1;
+                    rows.push(Expected::Dropped { line, raw: raw.to_vec() });
+                    continue;
+                }
+            };
+            rows.push(Expected::Kept {
+                line,
+                value,
+                raw: raw.to_vec(),
+                fixes,
+            });
+        }
+        (rows, rejected)
+    }
+
+    /// `Chunk::locate` by walking the entries one by one.
+    fn walk(chunk: &Chunk, index: u32) -> (usize, u32) {
+        let mut before = 0;
+        for (entry, row) in chunk.entries.iter().enumerate() {
+            if index < before + row.rows() {
+                return (entry, index - before);
+            }
+            before += row.rows();
+        }
+        panic!("kept row {index} of {before}");
+    }
+
+    /// Every kept row's (line, value, fixes), read through `kept_row`.
+    fn kept_by_index(chunk: &Chunk, input: &[u8]) -> Vec<Expected> {
+        (0..chunk.kept_len())
+            .map(|index| {
+                let row = chunk.kept_row(index);
+                Expected::Kept {
+                    line: row.line,
+                    value: chunk.value(input, &row).to_vec(),
+                    raw: Vec::new(),
+                    fixes: row.fixes(),
+                }
+            })
+            .collect()
+    }
+
+    /// `rows` with each kept row's raw text left out.
+    fn without_raw(rows: &[Expected]) -> Vec<Expected> {
+        rows.iter()
+            .filter_map(|row| match row {
+                Expected::Kept { line, value, fixes, .. } => {
+                    Some(Expected::Kept {
+                        line: *line,
+                        value: value.clone(),
+                        raw: Vec::new(),
+                        fixes: *fixes,
+                    })
+                }
+                Expected::Dropped { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Checks one chunk against the model, before and after marking the
+    /// kept rows `duplicate` picks as duplicates.
+    fn check_chunk(
+        rules: &RowRules,
+        input: &[u8],
+        range: Range<usize>,
+        first: Option<FirstRow>,
+        duplicate: impl Fn(u32) -> bool,
+    ) {
+        let (want, rejected) = model(rules, input, range.clone(), first);
+        let mut chunk =
+            Chunk::run(rules, &hasher(), input, range.clone(), first);
+        let kept: Vec<&Expected> = want
+            .iter()
+            .filter(|row| matches!(row, Expected::Kept { .. }))
+            .collect();
+        assert_eq!(chunk.base, range.start);
+        assert_eq!(chunk.rows, want.len() as u64);
+        assert_eq!(chunk.kept_len() as usize, kept.len());
+        assert_eq!(chunk.rejected, rejected);
+        assert_eq!(
+            chunk.header,
+            first.is_some_and(|f| f.header) && !want.is_empty()
+        );
+
+        // Every kept row, by its index and in order.
+        assert_eq!(kept_by_index(&chunk, input), without_raw(&want));
+        let listed: Vec<(u32, KeptRow)> = chunk.kept_rows().collect();
+        for (i, (index, row)) in listed.iter().enumerate() {
+            assert_eq!(*index as usize, i);
+            let by_index = chunk.kept_row(*index);
+            assert_eq!((row.line, row.flags), (by_index.line, by_index.flags));
+            assert_eq!(chunk.value(input, row), chunk.value(input, &by_index));
+            assert_eq!(chunk.locate(*index), walk(&chunk, *index), "{i}");
+        }
+        assert_eq!(listed.len(), kept.len());
+
+        // `run_blocks[b]`: the runs that start before block `b`.
+        assert_eq!(chunk.run_blocks.is_empty(), chunk.runs.is_empty());
+        for (b, &before) in chunk.run_blocks.iter().enumerate() {
+            let count =
+                chunk.runs.iter().filter(|r| r.1 < b as u32 * BLOCK).count();
+            assert_eq!(before as usize, count, "block {b}");
+        }
+        if !chunk.runs.is_empty() {
+            assert_eq!(
+                chunk.run_blocks.len() as u32,
+                chunk.kept_len().div_ceil(BLOCK)
+            );
+        }
+        // Runs hold UUID rows as read, one after the other.
+        for &(entry, first) in &chunk.runs {
+            let run = chunk.entries[entry as usize];
+            assert_eq!(run.flags, RUN);
+            assert!(run.len > 0);
+            assert_eq!(walk(&chunk, first), (entry as usize, 0));
+        }
+
+        // Changed rows' raw text, and the dropped rows.
+        let changed: Vec<(u32, &[u8])> = chunk
+            .changed_raws
+            .iter()
+            .map(|&(at, start, len)| {
+                let start = chunk.base + start as usize;
+                (at, &input[start..start + len as usize])
+            })
+            .collect();
+        let want_changed: Vec<(u32, &[u8])> = (0..)
+            .zip(&kept)
+            .filter_map(|(i, row)| match row {
+                Expected::Kept { raw, fixes, .. } if !fixes.is_empty() => {
+                    Some((i, &raw[..]))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(changed, want_changed);
+        let dropped: Vec<Expected> = chunk
+            .dropped
+            .iter()
+            .map(|d| Expected::Dropped {
+                line: d.line,
+                raw: chunk.raw(input, d).to_vec(),
+            })
+            .collect();
+        let want_dropped: Vec<Expected> = want
+            .iter()
+            .filter(|row| matches!(row, Expected::Dropped { .. }))
+            .cloned()
+            .collect();
+        assert_eq!(dropped, want_dropped);
+
+        // Each kept row is in one shard, by its value's hash, in order.
+        let mut seen = vec![0; kept.len()];
+        for (s, rows) in chunk.shards.iter().enumerate() {
+            assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "shard {s}");
+            for &(index, low) in rows {
+                let row = chunk.kept_row(index);
+                let h = hasher().hash(chunk.value(input, &row));
+                assert_eq!((shard_of(h), h as u32), (s, low));
+                seen[index as usize] += 1;
+            }
+        }
+        assert!(seen.iter().all(|&n| n == 1));
+
+        // All rows, in line order, with their raw text.
+        let all: Vec<Expected> = chunk
+            .rows(input, true)
+            .map(|row| match row {
+                ChunkRow::Kept { row, value, raw, first } => {
+                    assert_eq!(first, None);
+                    Expected::Kept {
+                        line: row.line,
+                        value: value.to_vec(),
+                        raw: raw.to_vec(),
+                        fixes: row.fixes(),
+                    }
+                }
+                ChunkRow::Dropped(d, raw) => {
+                    Expected::Dropped { line: d.line, raw: raw.to_vec() }
+                }
+            })
+            .collect();
+        assert_eq!(all, want);
+        let tally_of = |rows: &[&Expected]| {
+            let mut tally = Tally::default();
+            for row in rows {
+                if let Expected::Kept { value, fixes, .. } = row {
+                    tally.values += 1;
+                    tally.bytes += value.len() as u64 + 1;
+                    for fix in fixes.indices() {
+                        tally.fixed[fix] += 1;
+                    }
+                }
+            }
+            tally
+        };
+        let same = |a: Tally, b: Tally| {
+            assert_eq!(
+                (a.values, a.bytes, a.fixed),
+                (b.values, b.bytes, b.fixed)
+            )
+        };
+        same(chunk.tally, tally_of(&kept));
+
+        // Duplicates: each marked row names line 1000 + its index.
+        let duplicates: Vec<(u32, u64)> = (0..chunk.kept_len())
+            .filter(|&i| duplicate(i))
+            .map(|i| (i, 1000 + u64::from(i)))
+            .collect();
+        chunk.set_duplicates(duplicates.clone());
+        let unique: Vec<&Expected> = (0..)
+            .zip(&kept)
+            .filter(|(i, _)| !duplicate(*i))
+            .map(|(_, row)| *row)
+            .collect();
+        same(chunk.tally, tally_of(&unique));
+        let unique_values: Vec<Vec<u8>> = unique
+            .iter()
+            .map(|row| match row {
+                Expected::Kept { value, .. } => value.clone(),
+                Expected::Dropped { .. } => unreachable!(),
+            })
+            .collect();
+        let got: Vec<Vec<u8>> = chunk
+            .unique_rows()
+            .map(|row| chunk.value(input, &row).to_vec())
+            .collect();
+        assert_eq!(got, unique_values);
+        let mut clean = Vec::new();
+        chunk
+            .clean_pieces(input, |piece, lf| {
+                assert!(!piece.is_empty() || lf, "no empty run pieces");
+                clean.extend_from_slice(piece);
+                if lf {
+                    clean.push(b'\n');
+                }
+                Ok::<(), ()>(())
+            })
+            .unwrap();
+        let want_clean: Vec<u8> = unique_values
+            .iter()
+            .flat_map(|v| [&v[..], b"\n"].concat())
+            .collect();
+        assert_eq!(clean, want_clean);
+
+        // Findings only: rows a fix changed, duplicates and dropped rows.
+        let mut kept_index = 0..;
+        let want_findings: Vec<(u32, Option<u64>)> = want
+            .iter()
+            .filter_map(|row| match row {
+                Expected::Kept { line, fixes, .. } => {
+                    let index = kept_index.next().unwrap();
+                    let first =
+                        duplicate(index).then(|| 1000 + u64::from(index));
+                    (!fixes.is_empty() || first.is_some())
+                        .then_some((*line, first))
+                }
+                Expected::Dropped { line, .. } => Some((*line, None)),
+            })
+            .collect();
+        let findings: Vec<(u32, Option<u64>)> = chunk
+            .rows(input, false)
+            .map(|row| match row {
+                ChunkRow::Kept { row, first, .. } => (row.line, first),
+                ChunkRow::Dropped(d, _) => (d.line, None),
+            })
+            .collect();
+        assert_eq!(findings, want_findings);
+        let firsts: Vec<Option<u64>> = chunk
+            .rows(input, true)
+            .filter_map(|row| match row {
+                ChunkRow::Kept { first, .. } => Some(first),
+                ChunkRow::Dropped(..) => None,
+            })
+            .collect();
+        let want_firsts: Vec<Option<u64>> = (0..chunk.kept_len())
+            .map(|i| duplicate(i).then(|| 1000 + u64::from(i)))
+            .collect();
+        assert_eq!(firsts, want_firsts);
+    }
+
+    /// Checks every chunk of `input` cut about every `chunk_bytes`, the
+    /// first with `first`.
+    fn check_input(
+        rules: &RowRules,
+        input: &[u8],
+        first: FirstRow,
+        chunk_bytes: usize,
+        duplicate: impl Fn(u32) -> bool + Copy,
+    ) {
+        let start = if first.bom { BOM.len() } else { 0 };
+        for (i, range) in
+            bounds(input, start, chunk_bytes).into_iter().enumerate()
+        {
+            let first = (i == 0).then_some(first);
+            check_chunk(rules, input, range, first, duplicate);
+        }
+    }
+
+    /// A lower-case UUID numbered `n`.
+    fn uuid(n: u32) -> String {
+        format!("{:08x}-8cf0-11bd-b23e-{:012x}", n % 5, n)
+    }
+
+    #[test]
+    fn an_empty_chunk_stores_nothing() {
+        let rules = rules(IdType::Uuid, Case::Lower, 256);
+        let chunk = Chunk::run(&rules, &hasher(), b"", 0..0, None);
+        assert_eq!((chunk.rows, chunk.kept_len()), (0, 0));
+        assert_eq!(chunk.kept_rows().count(), 0);
+        assert!(chunk.run_blocks.is_empty());
+        // A BOM alone is one empty row, rejected.
+        check_input(
+            &rules,
+            BOM,
+            FirstRow { header: false, bom: true },
+            8,
+            |_| false,
+        );
+        check_input(
+            &rules,
+            BOM,
+            FirstRow { header: true, bom: true },
+            8,
+            |_| false,
+        );
+    }
+
+    #[test]
+    fn kept_row_of_a_run_steps_by_one_uuid_line() {
+        let run = KeptRow { start: 74, len: 3, line: 5, flags: RUN };
+        assert_eq!(run.rows(), 3);
+        for k in 0..3 {
+            let row = run.row(k);
+            assert_eq!(row.start, 74 + 37 * k);
+            assert_eq!((row.len, row.line, row.flags), (36, 5 + k, 0));
+        }
+        let single = KeptRow { start: 9, len: 4, line: 2, flags: IN_ARENA };
+        assert_eq!(single.rows(), 1);
+        let row = single.row(0);
+        assert_eq!((row.start, row.len, row.line), (9, 4, 2));
+    }
+
+    /// Runs of UUID rows broken by single rows, with run and block edges
+    /// at every place near a multiple of `BLOCK`.
+    #[test]
+    fn locate_agrees_with_a_walk_at_run_and_block_edges() {
+        let rules = rules(IdType::Uuid, Case::Lower, 256);
+        let layouts: [&[u32]; 9] = [
+            &[1],
+            &[64],
+            &[63, 0, 64],
+            &[64, 0, 0, 65],
+            &[0, 1, 0, 1, 0, 1],
+            &[0, 127, 0],
+            &[128, 0, 1, 0, 62, 0, 64, 0, 200],
+            &[1, 1, 1, 1],
+            &[65, 0, 63, 0, 0, 0, 130],
+        ];
+        for layout in layouts {
+            // A run of n UUIDs as read, or (for 0) one upper-case UUID,
+            // which is changed and so a single row; two runs in a row are
+            // split by a trimmed UUID.
+            let mut input = String::new();
+            let mut n_row = 0;
+            let mut last_run = false;
+            for &n in layout {
+                if n == 0 {
+                    input += &uuid(n_row).to_uppercase();
+                    input += "\n";
+                    n_row += 1;
+                    last_run = false;
+                    continue;
+                }
+                if last_run {
+                    input += &format!(" {} \n", uuid(n_row));
+                    n_row += 1;
+                }
+                for _ in 0..n {
+                    input += &uuid(n_row);
+                    input += "\n";
+                    n_row += 1;
+                }
+                last_run = true;
+            }
+            let input = input.as_bytes();
+            let chunk =
+                Chunk::run(&rules, &hasher(), input, 0..input.len(), None);
+            let runs = layout.iter().filter(|&&n| n > 0).count();
+            assert_eq!(chunk.runs.len(), runs, "{layout:?}");
+            assert_eq!(chunk.kept_len(), n_row);
+            for index in 0..chunk.kept_len() {
+                assert_eq!(
+                    chunk.locate(index),
+                    walk(&chunk, index),
+                    "{layout:?}, row {index}"
+                );
+            }
+            check_input(&rules, input, FirstRow::default(), 1 << 30, |i| {
+                i % 3 == 1
+            });
+        }
+    }
+
+    #[test]
+    fn lines_values_and_raws_of_mixed_rows() {
+        let rules = rules(IdType::Gaid, Case::Lower, 40);
+        let u = uuid(7);
+        let input = format!(
+            "id\r\n{u}\n\n{upper}\r\n {u}\n{zero}\n{long}\n\"{u}\"\n{u}\r\
+             \n{u}\n{u}",
+            upper = u.to_uppercase(),
+            zero = "00000000-0000-0000-0000-000000000000",
+            long = "a".repeat(300),
+        );
+        let input = [BOM, input.as_bytes()].concat();
+        for header in [false, true] {
+            let first = FirstRow { header, bom: true };
+            for chunk_bytes in [1, 5, 37, 38, 80, 1 << 30] {
+                for every in [1, 2, 3, u32::MAX] {
+                    check_input(&rules, &input, first, chunk_bytes, |i| {
+                        i % every == 0
+                    });
+                }
+            }
+        }
+    }
+
+    /// One row's text, from pieces that take every path of `Chunk::run`.
+    fn row_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => (0u32..40).prop_map(uuid),
+            2 => (0u32..40).prop_map(|n| uuid(n).to_uppercase()),
+            1 => (0u32..40).prop_map(|n| format!(" {}", uuid(n))),
+            1 => Just("00000000-0000-0000-0000-000000000000".to_string()),
+            1 => Just(String::new()),
+            1 => (1usize..400).prop_map(|n| "b".repeat(n)),
+            1 => prop::sample::select(vec![
+                "x", "\"a\"", "a,b", "#", " ", "\r", "\u{feff}id", "é",
+            ])
+            .prop_map(str::to_string),
+        ]
+    }
+
+    /// Rows joined by LF, CRLF or a lone CR, with or without a final
+    /// terminator, after a BOM or not; a run of UUIDs is likely.
+    fn input() -> impl Strategy<Value = (Vec<u8>, FirstRow)> {
+        (
+            prop::collection::vec((row_text(), 0u8..8), 0..300),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(rows, bom, header)| {
+                let mut out = Vec::new();
+                if bom {
+                    out.extend_from_slice(BOM);
+                }
+                for (text, end) in rows {
+                    out.extend_from_slice(text.as_bytes());
+                    out.extend_from_slice(match end {
+                        0 => &b"\r\n"[..],
+                        1 => b"\r",
+                        2 => b"",
+                        _ => b"\n",
+                    });
+                }
+                (out, FirstRow { header, bom })
+            })
+    }
+
+    fn any_rules() -> impl Strategy<Value = RowRules> {
+        (
+            prop::sample::select(vec![
+                IdType::Uuid,
+                IdType::Gaid,
+                IdType::String,
+            ]),
+            prop::sample::select(vec![Case::Lower, Case::Upper, Case::Keep]),
+            prop::sample::select(vec![35usize, 36, 256]),
+        )
+            .prop_map(|(id_type, case, max)| rules(id_type, case, max))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn the_store_gives_back_what_a_plain_loop_finds(
+            (input, first) in input(),
+            rules in any_rules(),
+            chunk_bytes in 1usize..3000,
+            dup_seed in any::<u64>(),
+        ) {
+            // About one kept row in four is marked a duplicate, in runs
+            // and out of them.
+            let duplicate = |i: u32| {
+                let mut x = dup_seed ^ u64::from(i).wrapping_mul(0x9e37_79b9);
+                x ^= x >> 29;
+                x = x.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                x >> 62 == 0
+            };
+            check_input(&rules, &input, first, chunk_bytes, duplicate);
+        }
+
+        #[test]
+        fn many_uuid_rows_with_few_breaks(
+            breaks in prop::collection::vec((0usize..2000, 0u8..3), 0..8),
+            rows in 0usize..2000,
+            chunk_bytes in prop::sample::select(
+                vec![37usize, 64 * 37, 5000, 1 << 30],
+            ),
+        ) {
+            let rules = rules(IdType::Uuid, Case::Lower, 256);
+            let mut text: Vec<String> = (0..rows as u32).map(uuid).collect();
+            for (at, kind) in breaks {
+                let at = at.min(text.len());
+                text.insert(at, match kind {
+                    0 => uuid(at as u32).to_uppercase(),
+                    1 => "junk".to_string(),
+                    _ => String::new(),
+                });
+            }
+            let input: Vec<u8> = text.join("\n").into_bytes();
+            let first = FirstRow::default();
+            check_input(&rules, &input, first, chunk_bytes, |i| i % 7 == 3);
+        }
+    }
 }

@@ -11,14 +11,21 @@
 //! many at a time so that their cold reads overlap. Where two different
 //! values share the bits, their rows are deduped again exactly, so a hash
 //! collision can never drop a user.
+//!
+//! The hash is seeded at random for each run. Collisions cost no more than
+//! time, but with a fixed seed a file of distinct values can be made to
+//! share every bit of it: all its rows then fall in one shard, on one
+//! thread, and each goes through the exact dedupe. Which rows share bits
+//! changes with the seed; the duplicates found do not.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 
+use foldhash::fast::SeedableRandomState;
+use foldhash::SharedSeed;
 use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::FxBuildHasher;
 
 use crate::pipeline::chunk::{Chunk, KeptRow, ZERO_ROW};
 
@@ -28,8 +35,29 @@ pub(crate) const SHARDS: usize = 256;
 /// How many candidates ahead of the comparison their bytes are fetched.
 const AHEAD: usize = 8;
 
-pub(crate) fn hash(value: &[u8]) -> u64 {
-    FxBuildHasher.hash_one(value)
+/// The hash of kept values for one run.
+#[derive(Clone, Debug)]
+pub(crate) struct ValueHash(SeedableRandomState);
+
+impl ValueHash {
+    /// A hash seeded at random.
+    pub(crate) fn random() -> ValueHash {
+        ValueHash(SeedableRandomState::random())
+    }
+
+    /// The hash seeded with `seed`, the same in every process.
+    pub(crate) fn with_seed(seed: u64) -> ValueHash {
+        let shared = SharedSeed::global_fixed();
+        ValueHash(SeedableRandomState::with_seed(seed, shared))
+    }
+
+    #[inline]
+    pub(crate) fn hash(&self, value: &[u8]) -> u64 {
+        // `write` takes in the length: no length prefix needed.
+        let mut hasher = self.0.build_hasher();
+        hasher.write(value);
+        hasher.finish()
+    }
 }
 
 pub(crate) fn shard_of(hash: u64) -> usize {
@@ -50,15 +78,17 @@ type RowId = (u32, u32);
 type Duplicate = (u32, u32, u64);
 
 /// Finds every duplicate in `chunks` (in input order, `first_line` set)
-/// and lists it in its chunk with the first occurrence's line. Uses
-/// `pool`'s threads when given.
+/// and lists it in its chunk with the first occurrence's line. A shard of
+/// more than `table_rows` rows (at least 1) is split so that each table
+/// holds about that many. Uses `pool`'s threads when given.
 pub(crate) fn mark_duplicates(
     input: &[u8],
     chunks: &mut [Chunk],
+    table_rows: usize,
     pool: Option<&rayon::ThreadPool>,
 ) {
     let shared: &[Chunk] = chunks;
-    let run = |shard: usize| dedupe_shard(input, shared, shard);
+    let run = |shard: usize| dedupe_shard(input, shared, shard, table_rows);
     let found: Vec<Vec<Duplicate>> = match pool {
         Some(pool) => {
             pool.install(|| (0..SHARDS).into_par_iter().map(run).collect())
@@ -115,9 +145,10 @@ fn in_row_order(runs: &[&[Duplicate]], rows: u32) -> Vec<(u32, u64)> {
     duplicates
 }
 
-/// Rows per table that keep it in the level-2 cache. Tests use a tiny
-/// one, so that the property tests split shards too.
-const TABLE_ROWS: usize = if cfg!(test) { 4 } else { 1 << 14 };
+/// Rows per table that keep it in the level-2 cache: the default of
+/// `mark_duplicates`'s `table_rows`. Tests pass tiny ones, so that small
+/// inputs split shards too.
+pub(crate) const TABLE_ROWS: usize = 1 << 14;
 
 /// Where a row's sub-bucket comes from in its 32 hash bits: above those
 /// that pick a bucket in a table of `TABLE_ROWS`, below the 7 of its tag.
@@ -132,6 +163,7 @@ fn dedupe_shard(
     input: &[u8],
     chunks: &[Chunk],
     shard: usize,
+    table_rows: usize,
 ) -> Vec<Duplicate> {
     let size: usize = chunks.iter().map(|c| c.shards[shard].len()).sum();
     let rows = chunks.iter().enumerate().flat_map(|(c, chunk)| {
@@ -140,9 +172,10 @@ fn dedupe_shard(
     // A large input makes a shard's table outgrow the cache. Its rows are
     // then split again by more hash bits, keeping their order, and each
     // part gets a table of its own: equal values stay together.
-    let sub_bits =
-        (size.div_ceil(TABLE_ROWS).next_power_of_two().trailing_zeros())
-            .min(MAX_SUB_BITS);
+    let sub_bits = (size.div_ceil(table_rows.max(1)))
+        .next_power_of_two()
+        .trailing_zeros()
+        .min(MAX_SUB_BITS);
     let mut candidates = Vec::new();
     // Two parts are not worth the extra pass.
     if sub_bits <= 1 {
@@ -353,35 +386,45 @@ mod tests {
     use crate::pipeline::special::SpecialChars;
     use crate::pipeline::value::ValueRules;
 
-    /// Runs the chunks of `input` with every row given the same hash
-    /// bits, so that every value collides with every other.
-    fn dedupe_colliding(input: &[u8], chunk_bytes: usize) -> Vec<Vec<u64>> {
-        let rules = RowRules::new(ValueRules {
+    fn string_rules() -> RowRules {
+        RowRules::new(ValueRules {
             id_type: IdType::String,
             double: false,
             case: Case::Keep,
             special: SpecialChars::new("", "", false),
             max_value_len: 256,
-        });
+        })
+    }
+
+    /// The chunks of `input`, cut about every `chunk_bytes`, with their
+    /// `first_line` set and each row's hash bits changed by `bits`.
+    fn chunks_of(
+        input: &[u8],
+        chunk_bytes: usize,
+        bits: impl Fn(&mut Chunk),
+    ) -> Vec<Chunk> {
+        let rules = string_rules();
+        let hasher = ValueHash::with_seed(1);
         let mut line = 0;
-        let mut chunks: Vec<Chunk> = bounds(input, 0, chunk_bytes)
+        bounds(input, 0, chunk_bytes)
             .into_iter()
             .map(|range| {
-                let mut chunk = Chunk::run(&rules, input, range, None);
+                let mut chunk =
+                    Chunk::run(&rules, &hasher, input, range, None);
                 chunk.first_line = line;
                 line += chunk.rows;
-                for shard in &mut chunk.shards {
-                    shard.clear();
-                }
-                chunk.shards[7] =
-                    (0..chunk.kept_len()).map(|r| (r, 0xdead_beef)).collect();
+                bits(&mut chunk);
                 chunk
             })
-            .collect();
-        mark_duplicates(input, &mut chunks, None);
+            .collect()
+    }
+
+    /// Per kept row of `chunks`, in order: 0 when it is no duplicate,
+    /// else its first occurrence's line.
+    fn firsts(chunks: &[Chunk]) -> Vec<u64> {
         chunks
             .iter()
-            .map(|chunk| {
+            .flat_map(|chunk| {
                 let mut dups = chunk.duplicates.iter().peekable();
                 let found = (0..chunk.kept_len())
                     .map(|r| dups.next_if(|d| d.0 == r).map_or(0, |d| d.1))
@@ -390,6 +433,24 @@ mod tests {
                 found
             })
             .collect()
+    }
+
+    /// Runs the chunks of `input` with every row given the same hash
+    /// bits, so that every value collides with every other.
+    fn dedupe_colliding(
+        input: &[u8],
+        chunk_bytes: usize,
+        table_rows: usize,
+    ) -> Vec<u64> {
+        let mut chunks = chunks_of(input, chunk_bytes, |chunk| {
+            for shard in &mut chunk.shards {
+                shard.clear();
+            }
+            chunk.shards[7] =
+                (0..chunk.kept_len()).map(|r| (r, 0xdead_beef)).collect();
+        });
+        mark_duplicates(input, &mut chunks, table_rows, None);
+        firsts(&chunks)
     }
 
     #[test]
@@ -422,9 +483,140 @@ mod tests {
         // Per row: 0 when it is kept, else its first occurrence's line.
         let expected = [0, 0, 1, 0, 2, 2, 0, 4, 1];
         for chunk_bytes in [1, 3, 5, 100] {
-            let found: Vec<u64> =
-                dedupe_colliding(input, chunk_bytes).concat();
-            assert_eq!(found, expected, "chunks of {chunk_bytes} bytes");
+            for table_rows in [1, 4, TABLE_ROWS] {
+                assert_eq!(
+                    dedupe_colliding(input, chunk_bytes, table_rows),
+                    expected,
+                    "chunks of {chunk_bytes} bytes, tables of {table_rows}"
+                );
+            }
+        }
+    }
+
+    /// Per row of `values`: 0 for a first occurrence, else the line
+    /// (1-based) of the first one, from a plain map.
+    fn naive_firsts(values: &[Vec<u8>]) -> Vec<u64> {
+        let mut first = HashMap::new();
+        (1..)
+            .zip(values)
+            .map(|(line, v)| match first.entry(v.clone()) {
+                Entry::Occupied(seen) => *seen.get(),
+                Entry::Vacant(new) => {
+                    new.insert(line);
+                    0
+                }
+            })
+            .collect()
+    }
+
+    /// Many rows per shard, most values repeated, and rows sharing hash
+    /// bits with other values: small tables split the shards in parts,
+    /// and the duplicates stay those a plain map finds.
+    #[test]
+    fn split_shards_find_the_duplicates_a_map_finds() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let values: Vec<Vec<u8>> = (0..12_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                format!("v{}", state % 3_000).into_bytes()
+            })
+            .collect();
+        let input: Vec<u8> =
+            values.iter().flat_map(|v| [&v[..], b"\n"].concat()).collect();
+        let want = naive_firsts(&values);
+        for chunk_bytes in [1_000, 1 << 20] {
+            for table_rows in [1, 3, 16, TABLE_ROWS] {
+                // The values `v0`, `v5`, `v10`... all get the same hash
+                // bits, in one shard; others keep theirs.
+                let mut chunks = chunks_of(&input, chunk_bytes, |chunk| {
+                    let mut rows: Vec<(u32, u32, usize)> = chunk
+                        .shards
+                        .iter_mut()
+                        .enumerate()
+                        .flat_map(|(s, rows)| {
+                            std::mem::take(rows)
+                                .into_iter()
+                                .map(move |(r, low)| (r, low, s))
+                        })
+                        .collect();
+                    rows.sort_unstable();
+                    for (r, low, s) in rows {
+                        let value = chunk.value(&input, &chunk.kept_row(r));
+                        let n: u32 = std::str::from_utf8(&value[1..])
+                            .unwrap()
+                            .parse()
+                            .unwrap();
+                        let (s, low) = if n % 5 == 0 {
+                            (7, 0xdead_beef)
+                        } else {
+                            (s, low)
+                        };
+                        chunk.shards[s].push((r, low));
+                    }
+                });
+                let largest = (0..SHARDS)
+                    .map(|s| chunks.iter().map(|c| c.shards[s].len()).sum())
+                    .max();
+                assert!(largest > Some(4 * table_rows.min(16)));
+                mark_duplicates(&input, &mut chunks, table_rows, None);
+                assert_eq!(
+                    firsts(&chunks),
+                    want,
+                    "chunks of {chunk_bytes} bytes, tables of {table_rows}"
+                );
+            }
+        }
+    }
+
+    /// Values that repeat, over many shards, with rejected rows between.
+    fn repeating_values(rows: u64) -> Vec<u8> {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut input = Vec::new();
+        for _ in 0..rows {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let row = match state % 50 {
+                0 => "a#b".to_string(),
+                1 => " V1 ".to_string(),
+                n => format!("v{}", (state >> 8) % (n * 40)),
+            };
+            input.extend_from_slice(row.as_bytes());
+            input.push(b'\n');
+        }
+        input
+    }
+
+    #[test]
+    fn the_output_does_not_depend_on_the_seed() {
+        let input = repeating_values(20_000);
+        let run = |seed: Option<u64>, threads: usize, table_rows: usize| {
+            let mut builder = crate::PipelineBuilder::new();
+            builder
+                .threads(threads)
+                .chunk_bytes(4_000)
+                .dedupe_table_rows(table_rows);
+            if let Some(seed) = seed {
+                builder.hash_seed(seed);
+            }
+            let pipeline = builder.build().unwrap();
+            let mut clean = Vec::new();
+            let run = pipeline
+                .process(crate::Input::from_bytes(input.to_vec(), "x"));
+            run.write_clean(&mut clean, crate::Order::FirstSeen).unwrap();
+            let stats = serde_json::to_string(run.stats()).unwrap();
+            let outcome = crate::reference::engine_outcome(&pipeline, &input);
+            (clean, stats, outcome)
+        };
+        let want = run(Some(0), 1, TABLE_ROWS);
+        assert!(want.2.duplicates > 10_000, "{}", want.2.duplicates);
+        for seed in [Some(1), Some(u64::MAX), None] {
+            for (threads, table_rows) in [(1, 2), (2, 2), (3, TABLE_ROWS)] {
+                let got = run(seed, threads, table_rows);
+                assert!(got == want, "seed {seed:?}, {threads} threads");
+            }
         }
     }
 }

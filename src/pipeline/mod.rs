@@ -19,6 +19,7 @@ mod special;
 pub(crate) mod value;
 
 use self::chunk::{Chunk, FirstRow};
+use self::dedupe::ValueHash;
 use self::row::{RowRules, Scratch};
 use self::rows::Rows;
 pub use self::run::Run;
@@ -62,6 +63,8 @@ pub struct PipelineBuilder {
     max_bytes: u64,
     threads: usize,
     chunk_bytes: Option<usize>,
+    dedupe_table_rows: usize,
+    hash_seed: Option<u64>,
     progress: Option<Progress>,
 }
 
@@ -98,6 +101,8 @@ impl PipelineBuilder {
             max_bytes: DEFAULT_MAX_BYTES,
             threads: 0,
             chunk_bytes: None,
+            dedupe_table_rows: dedupe::TABLE_ROWS,
+            hash_seed: None,
             progress: None,
         }
     }
@@ -177,6 +182,23 @@ impl PipelineBuilder {
         self
     }
 
+    /// Gives each dedupe table about `rows` rows (at least 1) instead of
+    /// the size that fits the cache. For tests: tiny tables split tiny
+    /// inputs' shards, as large inputs' are.
+    #[doc(hidden)]
+    pub fn dedupe_table_rows(&mut self, rows: usize) -> &mut Self {
+        self.dedupe_table_rows = rows.max(1);
+        self
+    }
+
+    /// Seeds the dedupe hash with `seed` instead of at random for each
+    /// run. For tests: the output must not depend on it.
+    #[doc(hidden)]
+    pub fn hash_seed(&mut self, seed: u64) -> &mut Self {
+        self.hash_seed = Some(seed);
+        self
+    }
+
     /// Calls `report` with the number of input bytes processed so far,
     /// from worker threads, as chunks finish: for progress bars.
     pub fn progress(
@@ -238,6 +260,8 @@ impl PipelineBuilder {
             max_bytes: self.max_bytes,
             threads,
             chunk_bytes: self.chunk_bytes,
+            dedupe_table_rows: self.dedupe_table_rows,
+            hash_seed: self.hash_seed,
             progress: self.progress.clone(),
             pool,
         })
@@ -253,6 +277,8 @@ pub struct Pipeline {
     max_bytes: u64,
     threads: usize,
     chunk_bytes: Option<usize>,
+    dedupe_table_rows: usize,
+    hash_seed: Option<u64>,
     progress: Option<Progress>,
     pool: Option<Arc<rayon::ThreadPool>>,
 }
@@ -293,10 +319,15 @@ impl Pipeline {
                 .clamp(MIN_CHUNK, MAX_CHUNK)
         });
         let bounds = rows::bounds(bytes, start, size);
+        let hasher = match self.hash_seed {
+            Some(seed) => ValueHash::with_seed(seed),
+            None => ValueHash::random(),
+        };
         let done = AtomicU64::new(0);
         let work = |(i, range): (usize, &Range<usize>)| {
             let first = if i == 0 { Some(first) } else { None };
-            let chunk = Chunk::run(&self.rules, bytes, range.clone(), first);
+            let chunk =
+                Chunk::run(&self.rules, &hasher, bytes, range.clone(), first);
             if let Some(Progress(report)) = &self.progress {
                 let len = range.len() as u64;
                 report(done.fetch_add(len, Ordering::Relaxed) + len);
@@ -313,7 +344,12 @@ impl Pipeline {
             chunk.first_line = line;
             line += chunk.rows;
         }
-        dedupe::mark_duplicates(bytes, &mut chunks, self.pool.as_deref());
+        dedupe::mark_duplicates(
+            bytes,
+            &mut chunks,
+            self.dedupe_table_rows,
+            self.pool.as_deref(),
+        );
         let mut stats = self.count(bytes, input.name(), bom, &chunks);
         // A compressed input's size is the file's; the rows come from
         // the decompressed bytes.

@@ -147,12 +147,22 @@ proptest! {
         input in input(),
         opts in options(),
         chunk in 1usize..40,
+        table_rows in 1usize..6,
+        seed in any::<u64>(),
     ) {
         let single = opts.builder().threads(1).build().unwrap();
         let want = engine(&single, &input);
         for threads in [1, 2, 3, 8] {
-            let pipeline =
-                opts.builder().threads(threads).chunk_bytes(chunk).build().unwrap();
+            // Tiny dedupe tables split shards as a large input's are; the
+            // hash seed differs from the random one of `single`.
+            let pipeline = opts
+                .builder()
+                .threads(threads)
+                .chunk_bytes(chunk)
+                .dedupe_table_rows(table_rows)
+                .hash_seed(seed)
+                .build()
+                .unwrap();
             prop_assert_eq!(&engine(&pipeline, &input), &want, "threads {}", threads);
             let mut a = Vec::new();
             let mut b = Vec::new();
@@ -359,12 +369,20 @@ proptest! {
         input in uuid_input(),
         opts in uuid_options(),
         chunk in 1usize..6000,
+        table_rows in 1usize..6,
+        seed in any::<u64>(),
     ) {
         let want = reference(&input, &opts);
         let single = opts.builder().threads(1).build().unwrap();
         prop_assert_eq!(&engine(&single, &input), &want);
-        let pipeline =
-            opts.builder().threads(3).chunk_bytes(chunk).build().unwrap();
+        let pipeline = opts
+            .builder()
+            .threads(3)
+            .chunk_bytes(chunk)
+            .dedupe_table_rows(table_rows)
+            .hash_seed(seed)
+            .build()
+            .unwrap();
         prop_assert_eq!(&engine(&pipeline, &input), &want);
         let mut a = Vec::new();
         let mut b = Vec::new();
