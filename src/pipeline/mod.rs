@@ -11,6 +11,7 @@ use rayon::prelude::*;
 mod chunk;
 mod dedupe;
 pub(crate) mod field;
+mod normalize;
 pub(crate) mod row;
 pub(crate) mod rows;
 pub(crate) mod run;
