@@ -3,15 +3,16 @@ pyarrow) hand theirs over without a copy, and get Arrow arrays back."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Tuple
 
 from . import _native
 
 
 def _pyarrow() -> Any:
-    import pyarrow
-
-    return pyarrow
+    # Imported by name: pyarrow, Polars and pandas are optional, and only
+    # the caller's own column brings them in.
+    return importlib.import_module("pyarrow")
 
 
 def _array(pipeline: Any, pa: Any, array: Any) -> Tuple[Any, Any]:
@@ -64,7 +65,9 @@ def _is_text(pa: Any, kind: Any) -> bool:
         return True
     if pa.types.is_dictionary(kind):
         value = kind.value_type
-        return pa.types.is_string(value) or pa.types.is_large_string(value)
+        return bool(
+            pa.types.is_string(value) or pa.types.is_large_string(value)
+        )
     return False
 
 
@@ -103,7 +106,7 @@ def normalize(pipeline: Any, values: Any) -> Tuple[Any, Any]:
 def normalize_polars(pipeline: Any, series: Any) -> Tuple[Any, Any]:
     """A Polars ``Series`` of strings, as Polars ``map_batches`` hands it
     over; returns two Series."""
-    import polars as pl
+    pl = importlib.import_module("polars")
 
     try:
         arrow = series.to_arrow()
@@ -123,7 +126,7 @@ def normalize_polars(pipeline: Any, series: Any) -> Tuple[Any, Any]:
 def normalize_pandas(pipeline: Any, series: Any) -> Tuple[Any, Any]:
     """A pandas ``Series`` of strings, as a Spark ``pandas_udf`` hands it
     over; returns two Series with its index."""
-    import pandas as pd
+    pd = importlib.import_module("pandas")
 
     try:
         pa = _pyarrow()

@@ -302,7 +302,7 @@ def java_runtime():
     return shutil.which("java")
 
 
-def test_spark_pandas_udf_in_local_mode(million):
+def test_spark_pandas_udf_in_local_mode(cli, tmp_path):
     how = (
         "; to run it: pip install pyspark pandas, with a Java 17 runtime "
         "on PATH or in JAVA_HOME"
@@ -317,7 +317,11 @@ def test_spark_pandas_udf_in_local_mode(million):
     from pyspark.sql import SparkSession
     from pyspark.sql.functions import pandas_udf
 
-    values, clean, _ = million
+    values = messy_ids(200_000, seed=11)
+    path = write_lines(tmp_path / "ids.csv", values)
+    out = tmp_path / "clean.csv"
+    cli_clean(cli, path, out, "--id-type", "gaid", "--header", "no")
+    clean = out.read_text().splitlines()
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("segprep")
