@@ -7,7 +7,7 @@ The values are random GAIDs from a fixed seed: most lower case, one in
 ten upper case (the `case` fix), one in a hundred not a GAID. All are
 distinct, so the clean file is exactly the kept values in order, and the
 script checks that before it times anything. Prints the median of
-several runs of each and their ratio.
+several runs of each, interleaved, and their ratio.
 """
 
 from __future__ import annotations
@@ -41,13 +41,10 @@ def gaids(n: int, seed: int = 17) -> list[str]:
     return values
 
 
-def median_seconds(run, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def seconds(run) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -76,12 +73,17 @@ def main() -> None:
             clean = f.read().splitlines()
         assert kept == clean, "normalize differs from the clean file"
 
-        cli = median_seconds(
-            lambda: subprocess.run(command, check=True), args.repeat
-        )
-        py = median_seconds(
-            lambda: segprep.normalize(array, id_type="gaid"), args.repeat
-        )
+        # Interleaved, so that a busy machine slows both alike.
+        cli_times, py_times = [], []
+        for _ in range(args.repeat):
+            cli_times.append(
+                seconds(lambda: subprocess.run(command, check=True))
+            )
+            py_times.append(
+                seconds(lambda: segprep.normalize(array, id_type="gaid"))
+            )
+        cli = statistics.median(cli_times)
+        py = statistics.median(py_times)
     n = args.values
     print(f"values: {n} ({len(clean)} kept); median of {args.repeat} runs")
     print(f"cli clean:           {cli:.4f} s  {cli / n * 1e9:6.1f} ns/value")

@@ -308,10 +308,10 @@ def test_spark_pandas_udf_in_local_mode(cli, tmp_path):
         "on PATH or in JAVA_HOME"
     )
     try:
-        import pandas  # noqa: F401
+        import pandas
         import pyspark  # noqa: F401
-    except ImportError:
-        pytest.skip("the PySpark example needs pyspark and pandas" + how)
+    except ImportError as missing:
+        pytest.skip(f"the PySpark example needs {missing.name}" + how)
     if java_runtime() is None:
         pytest.skip("the PySpark example needs Java" + how)
     from pyspark.sql import SparkSession
