@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 
 use segprep::sinks::Collect;
-use segprep::{IdType, Input, MmapChoice, PipelineBuilder, Reject};
+use segprep::{IdType, Input, MmapChoice, Order, PipelineBuilder, Reject};
 
 fn main() -> ExitCode {
     let path = std::env::args().nth(1).unwrap_or("examples/sample.csv".into());
@@ -23,13 +23,14 @@ fn run(path: &str) -> Result<(), Box<dyn std::error::Error>> {
     // Build the rules once; the pipeline is reusable and thread-safe.
     let pipeline = PipelineBuilder::new().id_type(IdType::Gaid).build()?;
 
-    // Read the file (a library never maps files unless asked to).
+    // Read the file (a library never maps files unless asked to). The run
+    // owns it from here on.
     let input = Input::open(path.as_ref(), MmapChoice::never())?;
-    let run = pipeline.process_input(&input);
+    let run = pipeline.process(input);
 
     // The clean file, ready to put where the platform downloads it.
     let mut clean = Vec::new();
-    run.write_clean(&mut clean, false)?;
+    run.write_clean(&mut clean, Order::FirstSeen)?;
 
     // Every dropped row with its reason, in line order.
     let mut rows = Collect::default();

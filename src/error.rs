@@ -30,14 +30,32 @@ pub enum ErrorKind {
         /// The output path as given.
         path: PathBuf,
     },
-    /// The clean file would be larger than `--max-bytes`.
+    /// The clean file (or one part of it) would be larger than the
+    /// pipeline's `max_bytes`: the platform would refuse it.
     CleanTooLarge {
-        /// The clean file's path as given.
-        path: PathBuf,
-        /// The clean file's size.
+        /// The clean file's path, when the caller named one.
+        path: Option<PathBuf>,
+        /// The clean file's (or the part's) size.
         bytes: u64,
         /// The limit.
         limit: u64,
+    },
+    /// A value (with its LF) is larger than a part of a split clean file
+    /// may be: no split can hold it.
+    ValueTooLarge {
+        /// The value's index in the clean file.
+        index: usize,
+        /// Its size with its LF.
+        bytes: u64,
+        /// The part size limit.
+        limit: u64,
+    },
+    /// Writing one of several files of a split clean file failed.
+    WritePart {
+        /// The file's index in the list given.
+        part: usize,
+        /// The cause.
+        err: io::Error,
     },
     /// The input is UTF-16, not UTF-8.
     Utf16 {
@@ -62,6 +80,25 @@ impl Error {
     /// The kind of error.
     pub fn kind(&self) -> &ErrorKind {
         &self.0
+    }
+
+    /// The kind of error, by value.
+    pub fn into_kind(self) -> ErrorKind {
+        *self.0
+    }
+
+    /// Names the file an error without a path was about: a writer's
+    /// error from [`Run::write_clean`](crate::Run::write_clean), say.
+    #[must_use]
+    pub fn with_path(mut self, file: &Path) -> Error {
+        match &mut *self.0 {
+            ErrorKind::Io { path: path @ None, .. }
+            | ErrorKind::CleanTooLarge { path: path @ None, .. } => {
+                *path = Some(file.to_path_buf());
+            }
+            _ => {}
+        }
+        self
     }
 
     /// An I/O error while doing `action` to `path` (`None`: a standard
@@ -104,24 +141,35 @@ impl From<io::Error> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &*self.0 {
-            ErrorKind::Io { path: Some(path), action, err } => {
-                write!(f, "{}: {action}: {err}", path.display())
+            // The cause is the source, not part of the message.
+            ErrorKind::Io { path: Some(path), action, .. } => {
+                write!(f, "{}: {action}", path.display())
             }
-            ErrorKind::Io { path: None, action, err } => {
-                write!(f, "{action}: {err}")
-            }
+            ErrorKind::Io { path: None, action, .. } => f.write_str(action),
             ErrorKind::Config(message) => f.write_str(message),
             ErrorKind::OutputIsInput { path } => write!(
                 f,
                 "{}: the output is the input file; write elsewhere",
                 path.display()
             ),
-            ErrorKind::CleanTooLarge { path, bytes, limit } => write!(
+            ErrorKind::CleanTooLarge { path, bytes, limit } => {
+                if let Some(path) = path {
+                    write!(f, "{}: ", path.display())?;
+                }
+                write!(
+                    f,
+                    "the clean file would be {bytes} bytes, over the \
+                     limit of {limit}; nothing written"
+                )
+            }
+            ErrorKind::ValueTooLarge { bytes, limit, .. } => write!(
                 f,
-                "{}: the clean file would be {bytes} bytes, over \
-                 --max-bytes {limit}; nothing written",
-                path.display()
+                "a value of {bytes} bytes (with its LF) does not fit in a \
+                 part of {limit} bytes; nothing written"
             ),
+            ErrorKind::WritePart { part, .. } => {
+                write!(f, "cannot write part {}", part + 1)
+            }
             ErrorKind::Utf16 { input, encoding } => write!(
                 f,
                 "{input}: the input is {encoding}, not UTF-8; convert it \
@@ -138,7 +186,9 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &*self.0 {
-            ErrorKind::Io { err, .. } => Some(err),
+            ErrorKind::Io { err, .. } | ErrorKind::WritePart { err, .. } => {
+                Some(err)
+            }
             _ => None,
         }
     }

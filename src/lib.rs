@@ -8,17 +8,17 @@
 //! dropped anything else.
 //!
 //! ```
-//! use segprep::{IdType, PipelineBuilder};
+//! use segprep::{IdType, Input, Order, PipelineBuilder};
 //!
 //! let pipeline = PipelineBuilder::new().id_type(IdType::Gaid).build()?;
 //! let input = b"\xEF\xBB\xBFgaid\r\n\
 //!     38400000-8CF0-11BD-B23E-10B96E40000D\r\n\
 //!     38400000-8cf0-11bd-b23e-10b96e40000d,\n\
 //!     00000000-0000-0000-0000-000000000000\n";
-//! let run = pipeline.process(input, "segment.csv");
+//! let run = pipeline.process(Input::read(&input[..], "segment.csv")?);
 //!
 //! let mut clean = Vec::new();
-//! run.write_clean(&mut clean, false)?;
+//! run.write_clean(&mut clean, Order::FirstSeen)?;
 //! assert_eq!(clean, b"38400000-8cf0-11bd-b23e-10b96e40000d\n");
 //!
 //! let stats = run.stats();
@@ -43,6 +43,7 @@ mod pipeline;
 #[cfg(any(test, feature = "reference"))]
 #[doc(hidden)]
 pub mod reference;
+mod report;
 mod rule;
 mod sink;
 mod stats;
@@ -52,13 +53,13 @@ pub mod workflow;
 mod tests;
 
 pub use crate::error::{Error, ErrorKind};
-pub use crate::input::{detect_utf16, Input, MmapChoice};
-pub use crate::options::{AttributeType, Case, HeaderMode, IdType};
+pub use crate::input::{Input, MmapChoice};
+pub use crate::options::{AttributeType, Case, HeaderMode, IdType, Order};
 pub use crate::pipeline::{
-    Pipeline, PipelineBuilder, Processed, DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_VALUE_LEN,
+    Pipeline, PipelineBuilder, Run, DEFAULT_MAX_BYTES, DEFAULT_MAX_VALUE_LEN,
 };
-pub use crate::rule::{Detail, Fix, FixSet, Reject};
+pub use crate::report::{CheckReport, Diagnostic, JsonReport};
+pub use crate::rule::{Detail, Fix, FixSet, Reject, Rule};
 pub use crate::sink::{
     sinks, Finding, FindingDetail, FindingKind, Kept, Sink,
 };

@@ -126,3 +126,13 @@ impl IdType {
         }
     }
 }
+
+/// The order of the clean file's values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// The order of first occurrence in the input.
+    #[default]
+    FirstSeen,
+    /// Byte order (`--sort`).
+    Sorted,
+}

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use crate::sinks::Collect;
 use crate::{
-    AttributeType, Case, FindingKind, HeaderMode, IdType, Pipeline,
-    PipelineBuilder,
+    AttributeType, Case, FindingKind, HeaderMode, IdType, Input, Pipeline,
+    PipelineBuilder, Rule,
 };
 
 /// Pipeline options in the library's types, as tests and fuzz targets
@@ -602,7 +602,7 @@ pub fn run(input: &[u8], opts: &NaiveOptions) -> NaiveOutcome {
 /// invariant of its own: the counting identity, every line kept or
 /// dropped exactly once, the header text.
 pub fn engine_outcome(pipeline: &Pipeline, input: &[u8]) -> NaiveOutcome {
-    let run = pipeline.process(input, "input");
+    let run = pipeline.process(Input::from_bytes(input.to_vec(), "input"));
     let mut sink = Collect::default();
     run.emit(&mut sink).unwrap();
     let stats = run.stats();
@@ -615,7 +615,7 @@ pub fn engine_outcome(pipeline: &Pipeline, input: &[u8]) -> NaiveOutcome {
     let header = sink
         .dropped
         .iter()
-        .find(|d| d.rule == "header")
+        .find(|d| d.rule == Rule::Header)
         .map(|d| d.raw.clone());
     assert_eq!(
         header.as_ref().map(|h| String::from_utf8_lossy(h).into_owned()),

@@ -154,6 +154,66 @@ impl fmt::Display for Reject {
     }
 }
 
+/// Any rule a row can meet: a fix, a reject, or one of the two reasons
+/// for dropping a row that are not rejects. [`Rule::name`] (with
+/// [`Fix::name`] and [`Reject::name`]) is the one spelling of every rule
+/// name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    /// A fix of a kept row.
+    Fix(Fix),
+    /// A reject.
+    Reject(Reject),
+    /// The row repeats an earlier kept value.
+    Duplicate,
+    /// The row is the header.
+    Header,
+}
+
+impl Rule {
+    /// Every rule, in pipeline order: fixes, rejects, duplicate, header.
+    pub fn all() -> impl Iterator<Item = Rule> {
+        Fix::ALL
+            .into_iter()
+            .map(Rule::Fix)
+            .chain(Reject::ALL.into_iter().map(Rule::Reject))
+            .chain([Rule::Duplicate, Rule::Header])
+    }
+
+    /// The rule's stable name, as used in every output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::Fix(fix) => fix.name(),
+            Rule::Reject(reject) => reject.name(),
+            Rule::Duplicate => "duplicate",
+            Rule::Header => "header",
+        }
+    }
+
+    /// The rule's kind, as `check --format json` names it: `fix`,
+    /// `reject`, `duplicate` or `header`.
+    pub fn kind_name(self) -> &'static str {
+        match self {
+            Rule::Fix(_) => "fix",
+            Rule::Reject(_) => "reject",
+            Rule::Duplicate => "duplicate",
+            Rule::Header => "header",
+        }
+    }
+
+    /// The rule of this name.
+    pub fn from_name(name: &str) -> Option<Rule> {
+        Rule::all().find(|rule| rule.name() == name)
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Padded, for tables of rules.
+        f.pad(self.name())
+    }
+}
+
 /// A set of fixes, one bit per [`Fix`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct FixSet(u16);

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 pub use segprep::reference::Options;
 use segprep::reference::{self, NaiveOutcome};
-use segprep::{Case, HeaderMode, IdType, Pipeline, Stats};
+use segprep::{Case, HeaderMode, IdType, Input, Order, Pipeline, Stats};
 
 /// Every id type, in the documentation's order.
 pub const ID_TYPES: [IdType; 7] = [
@@ -117,12 +117,12 @@ pub struct Run {
 /// rows) and renders the result.
 pub fn engine(pipeline: &Pipeline, input: &[u8]) -> Run {
     let outcome = reference::engine_outcome(pipeline, input);
-    let run = pipeline.process(input, "input");
+    let run = pipeline.process(Input::from_bytes(input.to_vec(), "input"));
     let stats = run.stats().clone();
     let mut clean = Vec::new();
-    run.write_clean(&mut clean, false).unwrap();
+    run.write_clean(&mut clean, Order::FirstSeen).unwrap();
     let mut sorted = Vec::new();
-    run.write_clean(&mut sorted, true).unwrap();
+    run.write_clean(&mut sorted, Order::Sorted).unwrap();
     let mut want: Vec<&[u8]> =
         outcome.kept.iter().map(|k| &k.value[..]).collect();
     assert_eq!(clean, lines(want.iter().copied()), "clean file");

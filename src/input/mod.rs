@@ -95,10 +95,7 @@ impl Input {
         path: Option<&Path>,
         mmap: MmapChoice,
     ) -> Result<Input, Error> {
-        let fail = |err| match path {
-            Some(path) => Error::io(Some(path), "cannot read", err),
-            None => Error::io(None, "cannot read standard input", err),
-        };
+        let fail = |err| read_error(path, &name, err);
         let meta = file.metadata().map_err(fail)?;
         if meta.is_dir() {
             return Err(fail(std::io::Error::new(
@@ -127,27 +124,70 @@ impl Input {
                     path,
                     compressed: None,
                 };
-                return input.gunzip();
+                return input.decode_in_place();
             }
         }
         let mut bytes = Vec::with_capacity(meta.len() as usize);
         file.read_to_end(&mut bytes).map_err(fail)?;
         let input =
             Input { data: Data::Heap(bytes), name, path, compressed: None };
-        input.gunzip()
+        input.decode_in_place()
     }
 
-    /// Reads all of `reader` (standard input, a pipe).
+    /// Reads all of `reader` (standard input, a pipe, bytes in memory),
+    /// decoding it as [`Input::open`] decodes a file. `name` names the
+    /// input in statistics and errors; `-` means standard input.
+    ///
+    /// ```
+    /// use segprep::Input;
+    ///
+    /// let input = Input::read(&b"u1\nu2\n"[..], "upload.csv")?;
+    /// assert_eq!(input.as_bytes(), b"u1\nu2\n");
+    /// assert_eq!(input.name(), "upload.csv");
+    ///
+    /// // UTF-16 is recognized, not read as rows of junk.
+    /// let utf16 = b"\xFF\xFEu\x001\x00\n\x00";
+    /// let err = Input::read(&utf16[..], "export.txt").unwrap_err();
+    /// assert!(err.to_string().contains("UTF-16LE"));
+    /// # Ok::<(), segprep::Error>(())
+    /// ```
     ///
     /// # Errors
     ///
-    /// The reader's.
+    /// The reader's, naming `name`; a corrupt gzip stream; UTF-16 text.
     pub fn read(mut reader: impl Read, name: &str) -> Result<Input, Error> {
         let mut bytes = Vec::new();
         reader
             .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(None, "cannot read standard input", e))?;
-        Input::from_bytes(bytes, name).gunzip()
+            .map_err(|e| read_error(None, name, e))?;
+        Input::decode(bytes, name)
+    }
+
+    /// Takes bytes already in memory and decodes them as [`Input::open`]
+    /// decodes a file: gzip is decompressed, UTF-16 refused.
+    ///
+    /// # Errors
+    ///
+    /// A corrupt gzip stream; UTF-16 text.
+    pub fn decode(bytes: Vec<u8>, name: &str) -> Result<Input, Error> {
+        Input::from_bytes(bytes, name).decode_in_place()
+    }
+
+    /// Decompresses gzip and refuses UTF-16: the steps every way in
+    /// takes, so the library and the command line read the same bytes
+    /// the same way.
+    fn decode_in_place(self) -> Result<Input, Error> {
+        let input = self.gunzip()?;
+        if let Some(encoding) = detect_utf16(input.as_bytes()) {
+            return Err(Error::from(crate::error::ErrorKind::Utf16 {
+                input: match input.name.as_str() {
+                    "-" => "<stdin>".to_string(),
+                    name => name.to_string(),
+                },
+                encoding,
+            }));
+        }
+        Ok(input)
     }
 
     /// Decompresses a gzip input (all members), whatever its name.
@@ -164,10 +204,7 @@ impl Input {
                     e.kind(),
                     format!("corrupt or truncated gzip stream: {e}"),
                 );
-                match &self.path {
-                    Some(path) => Error::io(Some(path), "cannot read", err),
-                    None => Error::io(None, "cannot read standard input", err),
-                }
+                read_error(self.path.as_deref(), &self.name, err)
             })?;
         Ok(Input {
             compressed: Some(bytes.len() as u64),
@@ -182,7 +219,9 @@ impl Input {
         self.compressed
     }
 
-    /// Wraps bytes already in memory.
+    /// Wraps bytes already in memory as they are: UTF-8 text, not
+    /// decompressed or checked for UTF-16. [`Input::decode`] decodes them
+    /// like a file.
     pub fn from_bytes(bytes: Vec<u8>, name: &str) -> Input {
         Input {
             data: Data::Heap(bytes),
@@ -211,10 +250,19 @@ impl Input {
     }
 }
 
+/// A read error naming the file, the reader's name, or standard input.
+fn read_error(path: Option<&Path>, name: &str, err: std::io::Error) -> Error {
+    match (path, name) {
+        (Some(path), _) => Error::io(Some(path), "cannot read", err),
+        (None, "-") => Error::io(None, "cannot read standard input", err),
+        (None, name) => Error::io(Some(Path::new(name)), "cannot read", err),
+    }
+}
+
 /// Recognizes UTF-16 text, which segprep does not read: a UTF-16 byte
 /// order mark, or a start where every other byte is NUL as in ASCII
 /// text stored as UTF-16. Returns the encoding's name.
-pub fn detect_utf16(bytes: &[u8]) -> Option<&'static str> {
+pub(crate) fn detect_utf16(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\xFF\xFE") {
         return Some("UTF-16LE");
     }

@@ -12,6 +12,7 @@ mod chunk;
 mod dedupe;
 pub(crate) mod field;
 mod normalize;
+mod ordered;
 pub(crate) mod row;
 pub(crate) mod rows;
 pub(crate) mod run;
@@ -21,7 +22,7 @@ pub(crate) mod value;
 use self::chunk::{Chunk, FirstRow};
 use self::row::{RowRules, Scratch};
 use self::rows::Rows;
-pub use self::run::Processed;
+pub use self::run::Run;
 use self::special::SpecialChars;
 use self::value::ValueRules;
 use crate::error::Error;
@@ -198,8 +199,8 @@ impl PipelineBuilder {
         if double && !matches!(self.id_type, IdType::String | IdType::Numeric)
         {
             return Err(Error::config(format!(
-                "--attribute-type double needs --id-type string or \
-                 numeric, not {}",
+                "attribute type double needs id type string or numeric, \
+                 not {}",
                 self.id_type
             )));
         }
@@ -216,7 +217,7 @@ impl PipelineBuilder {
                         "cannot start {threads} threads: {e}"
                     ))
                 })?;
-            Some(pool)
+            Some(Arc::new(pool))
         } else {
             None
         };
@@ -232,7 +233,7 @@ impl PipelineBuilder {
             max_value_len: self.max_value_len,
         };
         Ok(Pipeline {
-            rules: RowRules::new(value),
+            rules: Arc::new(RowRules::new(value)),
             header: self.header,
             attribute_name: self.attribute_name.clone(),
             max_bytes: self.max_bytes,
@@ -247,14 +248,14 @@ impl PipelineBuilder {
 /// The compiled rules. Immutable and reusable; `Send + Sync`.
 #[derive(Debug)]
 pub struct Pipeline {
-    rules: RowRules,
+    rules: Arc<RowRules>,
     header: HeaderMode,
     attribute_name: Option<String>,
     max_bytes: u64,
     threads: usize,
     chunk_bytes: Option<usize>,
     progress: Option<Progress>,
-    pool: Option<rayon::ThreadPool>,
+    pool: Option<Arc<rayon::ThreadPool>>,
 }
 
 impl Pipeline {
@@ -263,26 +264,40 @@ impl Pipeline {
         self.threads
     }
 
-    /// Runs steps 1 to 11 on `input` and counts the result. `name` is
-    /// the input's name for the statistics.
-    pub fn process<'a>(
-        &'a self,
-        input: &'a [u8],
-        name: &str,
-    ) -> Processed<'a> {
-        let bom = input.starts_with(BOM);
+    /// Runs steps 1 to 11 on `input` and counts the result. The run
+    /// keeps the input (shared, when an `Arc<Input>` is given), so it can
+    /// be returned from a function and written later.
+    ///
+    /// ```
+    /// use segprep::{Input, Order, PipelineBuilder, Run};
+    ///
+    /// fn validate(bytes: Vec<u8>) -> Result<Run, segprep::Error> {
+    ///     let pipeline = PipelineBuilder::new().build()?;
+    ///     Ok(pipeline.process(Input::from_bytes(bytes, "upload.csv")))
+    /// }
+    ///
+    /// let run = validate(b"u1\nu2\nu1\n".to_vec())?;
+    /// let mut clean = Vec::new();
+    /// run.write_clean(&mut clean, Order::FirstSeen)?;
+    /// assert_eq!(clean, b"u1\nu2\n");
+    /// # Ok::<(), segprep::Error>(())
+    /// ```
+    pub fn process(&self, input: impl Into<Arc<Input>>) -> Run {
+        let input: Arc<Input> = input.into();
+        let bytes = input.as_bytes();
+        let bom = bytes.starts_with(BOM);
         let start = if bom { BOM.len() } else { 0 };
         let first =
-            FirstRow { header: self.is_header(&input[start..], bom), bom };
+            FirstRow { header: self.is_header(&bytes[start..], bom), bom };
         let size = self.chunk_bytes.unwrap_or_else(|| {
-            ((input.len() - start) / (self.threads * CHUNKS_PER_THREAD))
+            ((bytes.len() - start) / (self.threads * CHUNKS_PER_THREAD))
                 .clamp(MIN_CHUNK, MAX_CHUNK)
         });
-        let bounds = rows::bounds(input, start, size);
+        let bounds = rows::bounds(bytes, start, size);
         let done = AtomicU64::new(0);
         let work = |(i, range): (usize, &Range<usize>)| {
             let first = if i == 0 { Some(first) } else { None };
-            let chunk = Chunk::run(&self.rules, input, range.clone(), first);
+            let chunk = Chunk::run(&self.rules, bytes, range.clone(), first);
             if let Some(Progress(report)) = &self.progress {
                 let len = range.len() as u64;
                 report(done.fetch_add(len, Ordering::Relaxed) + len);
@@ -299,23 +314,23 @@ impl Pipeline {
             chunk.first_line = line;
             line += chunk.rows;
         }
-        dedupe::mark_duplicates(input, &mut chunks, self.pool.as_ref());
-        let stats = self.count(input, name, bom, &chunks);
-        Processed::new(input, chunks, stats, &self.rules, self.pool.as_ref())
-    }
-
-    /// Runs [`Pipeline::process`] on an [`Input`], accounting for gzip:
-    /// `bytes` is then the compressed size, `uncompressed_bytes` is set and
-    /// the file-level finding `compressed` is added.
-    pub fn process_input<'a>(&'a self, input: &'a Input) -> Processed<'a> {
-        let mut run = self.process(input.as_bytes(), input.name());
+        dedupe::mark_duplicates(bytes, &mut chunks, self.pool.as_deref());
+        let mut stats = self.count(bytes, input.name(), bom, &chunks);
+        // A compressed input's size is the file's; the rows come from
+        // the decompressed bytes.
         if let Some(compressed) = input.compressed_len() {
-            let stats = run.stats_mut();
             stats.uncompressed_bytes = Some(stats.bytes);
             stats.bytes = compressed;
             stats.file_findings.push(FileFinding::Compressed);
         }
-        run
+        Run::new(
+            Arc::clone(&input),
+            chunks,
+            stats,
+            Arc::clone(&self.rules),
+            self.pool.clone(),
+            self.max_bytes,
+        )
     }
 
     /// Decides whether row 1 is the header. `content` is the input

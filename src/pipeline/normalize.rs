@@ -173,7 +173,7 @@ mod tests {
             input.extend_from_slice(&value);
             input.push(b'\n');
             let mut rows = Collect::default();
-            let run = pipeline.process(&input, "x");
+            let run = pipeline.process(crate::Input::from_bytes(input, "x"));
             run.emit(&mut rows).unwrap();
             let mut out = b"before".to_vec();
             let dropped: Vec<_> =

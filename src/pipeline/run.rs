@@ -3,35 +3,44 @@
 
 use std::fs::File;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
+use crate::error::{Error, ErrorKind};
+use crate::input::Input;
+use crate::options::Order;
 use crate::pipeline::chunk::{self, Chunk, ChunkRow};
+use crate::pipeline::ordered;
 use crate::pipeline::row::RowRules;
+use crate::sink::sinks::RejectsCsv;
 use crate::sink::{Finding, FindingKind, Kept, Sink};
 use crate::stats::Stats;
 
 /// The outcome of [`Pipeline::process`](crate::Pipeline::process):
-/// statistics now, rows on demand through [`Processed::emit`] and
-/// [`Processed::write_clean`].
+/// statistics now, rows on demand through [`Run::emit`] and
+/// [`Run::write_clean`]. It owns (or shares) its input, so it can be
+/// returned from the function that made it and written later.
 #[derive(Debug)]
-pub struct Processed<'a> {
-    input: &'a [u8],
+pub struct Run {
+    input: Arc<Input>,
     chunks: Vec<Chunk>,
     stats: Stats,
-    rules: &'a RowRules,
-    pool: Option<&'a rayon::ThreadPool>,
+    rules: Arc<RowRules>,
+    pool: Option<Arc<rayon::ThreadPool>>,
+    max_bytes: u64,
 }
 
-impl<'a> Processed<'a> {
+impl Run {
     pub(crate) fn new(
-        input: &'a [u8],
+        input: Arc<Input>,
         chunks: Vec<Chunk>,
         stats: Stats,
-        rules: &'a RowRules,
-        pool: Option<&'a rayon::ThreadPool>,
+        rules: Arc<RowRules>,
+        pool: Option<Arc<rayon::ThreadPool>>,
+        max_bytes: u64,
     ) -> Self {
-        Processed { input, chunks, stats, rules, pool }
+        Run { input, chunks, stats, rules, pool, max_bytes }
     }
 
     /// The statistics of the run.
@@ -39,10 +48,36 @@ impl<'a> Processed<'a> {
         &self.stats
     }
 
-    /// A mutable view of the statistics, for callers that add
-    /// warnings.
-    pub fn stats_mut(&mut self) -> &mut Stats {
-        &mut self.stats
+    /// The input the run read.
+    pub fn input(&self) -> &Input {
+        &self.input
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.input.as_bytes()
+    }
+
+    /// Refuses a clean file larger than the pipeline's
+    /// [`max_bytes`](crate::PipelineBuilder::max_bytes): the platform
+    /// would refuse it. The writers call it first; a caller that creates
+    /// files can call it before creating them.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::CleanTooLarge`].
+    pub fn check_clean_size(&self) -> Result<(), Error> {
+        self.check_size(self.stats.clean_bytes)
+    }
+
+    fn check_size(&self, bytes: u64) -> Result<(), Error> {
+        if bytes > self.max_bytes {
+            return Err(Error::from(ErrorKind::CleanTooLarge {
+                path: None,
+                bytes,
+                limit: self.max_bytes,
+            }));
+        }
+        Ok(())
     }
 
     /// Hands every row to `sink`, in line order, until it wants no more
@@ -60,13 +95,13 @@ impl<'a> Processed<'a> {
         Ok(())
     }
 
-    /// The number of parts that [`Processed::emit_part`] hands out.
-    pub fn parts(&self) -> usize {
+    /// The number of parts that [`Run::emit_part`] hands out.
+    pub(crate) fn parts(&self) -> usize {
         self.chunks.len()
     }
 
     /// Hands the rows of one part to `sink`, in line order; the parts in
-    /// order are the rows that [`Processed::emit`] gives, so that sinks
+    /// order are the rows that [`Run::emit`] gives, so that sinks
     /// of different parts can run on different threads. Returns whether
     /// the sink wanted every row ([`Sink::wants_more`]).
     ///
@@ -76,14 +111,14 @@ impl<'a> Processed<'a> {
     ///
     /// # Panics
     ///
-    /// When `part` is not below [`Processed::parts`].
-    pub fn emit_part<S: Sink>(
+    /// When `part` is not below [`Run::parts`].
+    pub(crate) fn emit_part<S: Sink>(
         &self,
         part: usize,
         mut sink: S,
     ) -> Result<bool, S::Error> {
         let chunk = &self.chunks[part];
-        for row in chunk.rows(self.input, sink.unchanged_rows()) {
+        for row in chunk.rows(self.bytes(), sink.unchanged_rows()) {
             if !sink.wants_more() {
                 return Ok(false);
             }
@@ -108,7 +143,7 @@ impl<'a> Processed<'a> {
                         FindingKind::Header
                     } else {
                         let (reject, detail) =
-                            chunk::rejection(self.rules, raw)
+                            chunk::rejection(&self.rules, raw)
                                 .expect("a dropped row is rejected again");
                         FindingKind::Reject(reject, detail)
                     };
@@ -123,32 +158,71 @@ impl<'a> Processed<'a> {
         Ok(true)
     }
 
-    /// The clean file's values, in first-occurrence order.
-    pub fn values(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.chunks.iter().flat_map(move |chunk| {
-            chunk.unique_rows().map(move |row| chunk.value(self.input, &row))
-        })
-    }
-
-    /// Writes the clean file: every kept value and an LF, in
-    /// first-occurrence order or, with `sort`, in byte order.
+    /// Writes the rejects file: [`RejectsCsv::HEADER`], then one record
+    /// for each dropped row (rejects, duplicates, the header) in line
+    /// order. Several threads format the records at once when the
+    /// pipeline has them; the bytes are the same either way.
     ///
     /// # Errors
     ///
-    /// The writer's.
+    /// The writer's ([`ErrorKind::Io`], with no path).
+    pub fn write_rejects<W: Write + Send>(
+        &self,
+        mut out: W,
+    ) -> Result<(), Error> {
+        let threads =
+            self.pool.as_ref().map_or(1, |p| p.current_num_threads());
+        out.write_all(RejectsCsv::<W>::HEADER)
+            .and_then(|()| {
+                ordered::write_rejects(
+                    self,
+                    &mut out,
+                    threads,
+                    1 << 20,
+                    16 << 20,
+                )
+            })
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::io(None, "cannot write", e))
+    }
+
+    /// The clean file's values, in first-occurrence order.
+    pub fn values(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.chunks.iter().flat_map(move |chunk| {
+            chunk.unique_rows().map(move |row| chunk.value(self.bytes(), &row))
+        })
+    }
+
+    /// Writes the clean file: every kept value and an LF, in `order`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::CleanTooLarge`] before anything is written, or the
+    /// writer's error ([`ErrorKind::Io`], with no path: add one with
+    /// [`Error::with_path`]).
     pub fn write_clean<W: Write>(
         &self,
         mut out: W,
-        sort: bool,
+        order: Order,
+    ) -> Result<(), Error> {
+        self.check_clean_size()?;
+        self.write_clean_unchecked(&mut out, order)
+            .map_err(|e| Error::io(None, "cannot write", e))
+    }
+
+    fn write_clean_unchecked<W: Write>(
+        &self,
+        mut out: W,
+        order: Order,
     ) -> io::Result<()> {
-        if sort {
+        if order == Order::Sorted {
             for value in self.sorted_values() {
                 out.write_all(value)?;
                 out.write_all(b"\n")?;
             }
         } else {
             for chunk in &self.chunks {
-                chunk.clean_pieces(self.input, |piece, lf| {
+                chunk.clean_pieces(self.bytes(), |piece, lf| {
                     out.write_all(piece)?;
                     match lf {
                         true => out.write_all(b"\n"),
@@ -160,20 +234,32 @@ impl<'a> Processed<'a> {
         out.flush()
     }
 
-    /// Writes the clean file like [`Processed::write_clean`] into an
-    /// empty `file`, with chunks written in parallel at their offsets.
+    /// Writes the clean file like [`Run::write_clean`] into an empty
+    /// `file`, with chunks written in parallel at their offsets.
     ///
     /// # Errors
     ///
-    /// The file's.
-    pub fn write_clean_file(&self, file: &File, sort: bool) -> io::Result<()> {
+    /// As [`Run::write_clean`].
+    pub fn write_clean_file(
+        &self,
+        file: &File,
+        order: Order,
+    ) -> Result<(), Error> {
+        self.check_clean_size()?;
         #[cfg(unix)]
-        if !sort {
+        if order == Order::FirstSeen {
             return self
                 .write_clean_files(&[(file, self.stats.clean_bytes)])
-                .map_err(|(_, err)| err);
+                .map_err(|err| match err.into_kind() {
+                    ErrorKind::WritePart { err, .. } => {
+                        Error::io(None, "cannot write", err)
+                    }
+                    kind => Error::from(kind),
+                });
         }
-        self.write_clean(io::BufWriter::with_capacity(1 << 20, file), sort)
+        let out = io::BufWriter::with_capacity(1 << 20, file);
+        self.write_clean_unchecked(out, order)
+            .map_err(|e| Error::io(None, "cannot write", e))
     }
 
     /// Writes the clean file, in first-occurrence order, cut into empty
@@ -185,23 +271,27 @@ impl<'a> Processed<'a> {
     ///
     /// # Errors
     ///
-    /// The index in `files` of the file that failed, and its error; also
-    /// when the sizes do not add up (index 0, which then may not exist).
+    /// [`ErrorKind::CleanTooLarge`] when a part is over the pipeline's
+    /// `max_bytes`, [`ErrorKind::Config`] when the sizes do not add up,
+    /// both before anything is written; [`ErrorKind::WritePart`] with
+    /// the index in `files` of the file that failed.
     #[cfg(unix)]
     pub fn write_clean_files(
         &self,
         files: &[(&File, u64)],
-    ) -> Result<(), (usize, io::Error)> {
+    ) -> Result<(), Error> {
         use std::os::unix::fs::FileExt;
 
         let starts = offsets_of(files.iter().map(|&(_, size)| size));
         let total: u64 = files.iter().map(|&(_, size)| size).sum();
         if total != self.stats.clean_bytes {
-            let err = io::Error::other(format!(
+            return Err(Error::config(format!(
                 "the parts hold {total} bytes, the clean file {}",
                 self.stats.clean_bytes
-            ));
-            return Err((0, err));
+            )));
+        }
+        for &(_, size) in files {
+            self.check_size(size)?;
         }
         // Bytes at offset `at` of the clean file, to whichever files hold
         // them.
@@ -213,10 +303,14 @@ impl<'a> Processed<'a> {
                 let n = buf.len().min(room as usize);
                 if n == 0 {
                     let err = io::Error::other("past the end of the parts");
-                    return Err((part, err));
+                    return Err(Error::from(ErrorKind::WritePart {
+                        part,
+                        err,
+                    }));
                 }
-                file.write_all_at(&buf[..n], at - starts[part])
-                    .map_err(|err| (part, err))?;
+                file.write_all_at(&buf[..n], at - starts[part]).map_err(
+                    |err| Error::from(ErrorKind::WritePart { part, err }),
+                )?;
                 at += n as u64;
                 buf = &buf[n..];
             }
@@ -233,10 +327,10 @@ impl<'a> Processed<'a> {
                 write_at(buf, at)?;
                 at += buf.len() as u64;
                 buf.clear();
-                Ok::<(), (usize, io::Error)>(())
+                Ok::<(), Error>(())
             };
             // The buffer holds less than BUF bytes between pieces.
-            chunk.clean_pieces(self.input, |mut piece, lf| {
+            chunk.clean_pieces(self.bytes(), |mut piece, lf| {
                 while buf.len() + piece.len() > BUF {
                     let room = BUF - buf.len();
                     buf.extend_from_slice(&piece[..room]);
@@ -250,11 +344,11 @@ impl<'a> Processed<'a> {
                 if buf.len() >= BUF {
                     flush(&mut buf)?;
                 }
-                Ok(())
+                Ok::<(), Error>(())
             })?;
             flush(&mut buf)
         };
-        match self.pool {
+        match &self.pool {
             Some(pool) => pool.install(|| {
                 self.chunks.par_iter().zip(&offsets).try_for_each(write)
             }),
@@ -262,20 +356,18 @@ impl<'a> Processed<'a> {
         }
     }
 
-    /// The clean file's values in output order: first occurrence, or
-    /// byte order with `sort`.
-    pub fn ordered_values(&self, sort: bool) -> Vec<&[u8]> {
-        if sort {
-            self.sorted_values()
-        } else {
-            self.values().collect()
+    /// The clean file's values in `order`.
+    pub fn ordered_values(&self, order: Order) -> Vec<&[u8]> {
+        match order {
+            Order::Sorted => self.sorted_values(),
+            Order::FirstSeen => self.values().collect(),
         }
     }
 
     /// The kept values in byte order.
     fn sorted_values(&self) -> Vec<&[u8]> {
         let mut values: Vec<&[u8]> = self.values().collect();
-        match self.pool {
+        match &self.pool {
             Some(pool) => pool.install(|| values.par_sort_unstable()),
             None => values.sort_unstable(),
         }

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 
 use crate::reference::{self as naive, NaiveOutcome, Options};
-use crate::{Case, HeaderMode, IdType, Pipeline};
+use crate::{Case, HeaderMode, IdType, Input, Order, Pipeline};
 
 /// Runs the engine and renders its result in the reference's shape.
 fn engine(pipeline: &Pipeline, input: &[u8]) -> NaiveOutcome {
@@ -156,8 +156,8 @@ proptest! {
             prop_assert_eq!(&engine(&pipeline, &input), &want, "threads {}", threads);
             let mut a = Vec::new();
             let mut b = Vec::new();
-            pipeline.process(&input, "x").write_clean(&mut a, false).unwrap();
-            single.process(&input, "x").write_clean(&mut b, false).unwrap();
+            pipeline.process(Input::from_bytes(input.to_vec(), "x")).write_clean(&mut a, Order::FirstSeen).unwrap();
+            single.process(Input::from_bytes(input.to_vec(), "x")).write_clean(&mut b, Order::FirstSeen).unwrap();
             prop_assert_eq!(a, b);
         }
     }
@@ -166,8 +166,8 @@ proptest! {
     fn clean_is_idempotent_and_conforms(input in input(), opts in options()) {
         let pipeline = opts.builder().header(HeaderMode::No).build().unwrap();
         let mut first = Vec::new();
-        let run = pipeline.process(&input, "x");
-        run.write_clean(&mut first, false).unwrap();
+        let run = pipeline.process(Input::from_bytes(input.to_vec(), "x"));
+        run.write_clean(&mut first, Order::FirstSeen).unwrap();
         // Two documented ways a number's clean form fails its own check
         // (spec steps 9 and 10): the length limit applies before the
         // canonical form (`1e3` passes a limit of 3, `1000` does not), and
@@ -182,8 +182,8 @@ proptest! {
             opts.double && (v.len() > opts.max_value_len || big_integer(v))
         };
         let mut second = Vec::new();
-        let again = pipeline.process(&first, "x");
-        again.write_clean(&mut second, false).unwrap();
+        let again = pipeline.process(Input::from_bytes(first.to_vec(), "x"));
+        again.write_clean(&mut second, Order::FirstSeen).unwrap();
         // A third: --allow-chars can let through a value that reads back as
         // another (`a,b`, `"x`). Clean warns exactly then.
         let warned = run
@@ -218,12 +218,12 @@ impl crate::Sink for Findings {
     type Error = std::convert::Infallible;
 
     fn kept(&mut self, row: &crate::Kept<'_>) -> Result<(), Self::Error> {
-        self.0.extend(row.findings().map(|f| (f.line, f.rule())));
+        self.0.extend(row.findings().map(|f| (f.line, f.rule().name())));
         Ok(())
     }
 
     fn dropped(&mut self, f: &crate::Finding<'_>) -> Result<(), Self::Error> {
-        self.0.push((f.line, f.rule()));
+        self.0.push((f.line, f.rule().name()));
         Ok(())
     }
 
@@ -243,14 +243,14 @@ proptest! {
     ) {
         let pipeline =
             opts.builder().threads(2).chunk_bytes(chunk).build().unwrap();
-        let run = pipeline.process(&input, "x");
+        let run = pipeline.process(Input::from_bytes(input.to_vec(), "x"));
         let mut all = crate::sinks::Collect::default();
         run.emit(&mut all).unwrap();
         let mut want: Vec<(u64, &str)> = Vec::new();
         for k in &all.kept {
             want.extend(k.fixes.iter().map(|f| (k.line, f.name())));
         }
-        want.extend(all.dropped.iter().map(|d| (d.line, d.rule)));
+        want.extend(all.dropped.iter().map(|d| (d.line, d.rule.name())));
         want.sort();
         let mut got = Findings::default();
         run.emit(&mut got).unwrap();
@@ -301,7 +301,7 @@ proptest! {
     ) {
         let pipeline =
             opts.builder().threads(2).chunk_bytes(chunk).build().unwrap();
-        let run = pipeline.process(&input, "x");
+        let run = pipeline.process(Input::from_bytes(input.to_vec(), "x"));
         let mut all = FirstRows { lines: Vec::new(), want: usize::MAX };
         run.emit(&mut all).unwrap();
         let mut first = FirstRows { lines: Vec::new(), want };
@@ -368,8 +368,8 @@ proptest! {
         prop_assert_eq!(&engine(&pipeline, &input), &want);
         let mut a = Vec::new();
         let mut b = Vec::new();
-        pipeline.process(&input, "x").write_clean(&mut a, false).unwrap();
-        single.process(&input, "x").write_clean(&mut b, false).unwrap();
+        pipeline.process(Input::from_bytes(input.to_vec(), "x")).write_clean(&mut a, Order::FirstSeen).unwrap();
+        single.process(Input::from_bytes(input.to_vec(), "x")).write_clean(&mut b, Order::FirstSeen).unwrap();
         prop_assert_eq!(&a, &b);
         let values: Vec<u8> = want
             .kept
@@ -422,9 +422,9 @@ proptest! {
     ) {
         let pipeline =
             opts.builder().threads(threads).chunk_bytes(chunk).build().unwrap();
-        let run = pipeline.process(&input, "x");
+        let run = pipeline.process(Input::from_bytes(input.to_vec(), "x"));
         let mut whole = Vec::new();
-        run.write_clean(&mut whole, false).unwrap();
+        run.write_clean(&mut whole, Order::FirstSeen).unwrap();
         let Ok(parts) = crate::workflow::split::plan(
             run.values().map(<[u8]>::len), max_bytes, max_values,
         ) else {

@@ -44,7 +44,7 @@ impl<'a> ValueSet<'a> {
 }
 
 /// Compares two clean files' values (each deduped, as
-/// [`Processed::values`](crate::Processed::values) gives them).
+/// [`Run::values`](crate::Run::values) gives them).
 ///
 /// With `threads` above 1 the two sides run at once on rayon's threads;
 /// with 1 (a pipeline's [`threads`](crate::Pipeline::threads)), one after

@@ -2,6 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::error::{Error, ErrorKind};
+
 /// One part of a split clean file: a run of consecutive values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Part {
@@ -17,19 +19,35 @@ pub struct Part {
 /// most `max_bytes` bytes and `max_values` values each, filling each part
 /// as far as it goes. No part is empty; a value is never split.
 ///
+/// ```
+/// use segprep::workflow::split::plan;
+///
+/// // Three values of 3 bytes take 4 each with their LF.
+/// let parts = plan([3, 3, 3], 8, 1000)?;
+/// assert_eq!(parts.len(), 2);
+/// assert_eq!((parts[0].first, parts[0].values, parts[0].bytes), (0, 2, 8));
+/// assert_eq!((parts[1].first, parts[1].values, parts[1].bytes), (2, 1, 4));
+/// # Ok::<(), segprep::Error>(())
+/// ```
+///
 /// # Errors
 ///
-/// The index and size of a value (with its LF) larger than `max_bytes`.
+/// [`ErrorKind::ValueTooLarge`] for the first value (with its LF) larger
+/// than `max_bytes`.
 pub fn plan(
     lengths: impl IntoIterator<Item = usize>,
     max_bytes: u64,
     max_values: u64,
-) -> Result<Vec<Part>, (usize, u64)> {
+) -> Result<Vec<Part>, Error> {
     let mut parts: Vec<Part> = Vec::new();
     for (i, len) in lengths.into_iter().enumerate() {
         let size = len as u64 + 1;
         if size > max_bytes {
-            return Err((i, size));
+            return Err(Error::from(ErrorKind::ValueTooLarge {
+                index: i,
+                bytes: size,
+                limit: max_bytes,
+            }));
         }
         match parts.last_mut() {
             Some(part)
@@ -114,7 +132,14 @@ mod tests {
 
     #[test]
     fn a_value_larger_than_a_part_is_an_error() {
-        assert_eq!(plan([1, 8, 1], 8, 10), Err((1, 9)));
+        let err = plan([1, 8, 1], 8, 10).unwrap_err();
+        assert!(
+            matches!(
+                err.kind(),
+                ErrorKind::ValueTooLarge { index: 1, bytes: 9, limit: 8 }
+            ),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -2,10 +2,12 @@
 
 use std::io::{self, Write};
 
-use segprep::{Error, Processed};
+use segprep::{Error, Run};
 
 use crate::cli::{CheckArgs, Format};
-use crate::diag::{self, CheckSink, JsonReport, Styles, Target};
+use segprep::JsonReport;
+
+use crate::diag::{self, CheckSink, Styles, Target};
 use crate::{
     build_pipeline, display_name, open_input, progress_bar, stdout_has_color,
     ExitStatus,
@@ -15,7 +17,7 @@ pub fn run(args: CheckArgs, quiet: bool) -> Result<ExitStatus, Error> {
     let input = open_input(&args.file, &args.common)?;
     let bar = progress_bar(input.as_bytes().len() as u64, quiet, "checking");
     let pipeline = build_pipeline(&args.common, &bar)?;
-    let run = pipeline.process_input(&input);
+    let run = pipeline.process(input);
     bar.finish_and_clear();
     let stats = run.stats();
     let status = if stats.conforms() {
@@ -35,7 +37,7 @@ pub fn run(args: CheckArgs, quiet: bool) -> Result<ExitStatus, Error> {
 }
 
 /// Writes the findings and the summary, or the JSON report.
-fn report(args: &CheckArgs, run: &Processed) -> Result<(), Error> {
+fn report(args: &CheckArgs, run: &Run) -> Result<(), Error> {
     let stats = run.stats();
     let stdout = io::stdout().lock();
     let write_err =

@@ -3,19 +3,16 @@
 
 use std::io::{self, Write};
 use std::path::Path;
-use std::sync::{Condvar, Mutex};
 
 use segprep::workflow::split::{self, Part};
-use segprep::{
-    Error, ErrorKind, Finding, FindingKind, Kept, Processed, Sink, Stats,
-};
+use segprep::{Error, ErrorKind, Order, Run, Stats};
 use serde::Serialize;
 
 use crate::cli::CleanArgs;
 use crate::outputs::{refuse_input, same_file, AtomicFile};
 use crate::{
     build_pipeline, display_name, is_dash, open_input, progress_bar,
-    stderr_is_terminal, ExitStatus,
+    stderr_is_terminal, stdout_error, ExitStatus,
 };
 
 /// The statistics `clean` writes.
@@ -48,7 +45,7 @@ struct Split<'a> {
 
 impl<'a> Split<'a> {
     /// Plans the parts and creates their temporary files.
-    fn new(args: &CleanArgs, run: &'a Processed<'_>) -> Result<Self, Error> {
+    fn new(args: &CleanArgs, run: &'a Run) -> Result<Self, Error> {
         if is_dash(&args.output) {
             return Err(config_error(
                 "--split-bytes and --split-values need a file for -o, not -",
@@ -56,19 +53,12 @@ impl<'a> Split<'a> {
         }
         let max_bytes = args.split_bytes.unwrap_or(u64::MAX);
         let max_values = args.split_values.unwrap_or(u64::MAX);
-        let sorted = args.sort.then(|| run.ordered_values(true));
+        let sorted = args.sort.then(|| run.ordered_values(Order::Sorted));
         let lengths: Box<dyn Iterator<Item = usize>> = match &sorted {
             Some(values) => Box::new(values.iter().map(|v| v.len())),
             None => Box::new(run.values().map(<[u8]>::len)),
         };
-        let parts = split::plan(lengths, max_bytes, max_values).map_err(
-            |(_, size)| {
-                config_error(&format!(
-                    "a value of {size} bytes (with its LF) does not fit in \
-                     --split-bytes {max_bytes}; nothing written"
-                ))
-            },
-        )?;
+        let parts = split::plan(lengths, max_bytes, max_values)?;
         let limit = args.common.max_bytes;
         let mut files = Vec::with_capacity(parts.len());
         for (i, part) in parts.iter().enumerate() {
@@ -78,7 +68,7 @@ impl<'a> Split<'a> {
             }
             if part.bytes > limit {
                 return Err(Error::from(ErrorKind::CleanTooLarge {
-                    path,
+                    path: Some(path),
                     bytes: part.bytes,
                     limit,
                 }));
@@ -90,7 +80,7 @@ impl<'a> Split<'a> {
 
     /// Writes the parts: cut from the clean file as its chunks are
     /// written in parallel, or, sorted or to a FIFO, value by value.
-    fn write(&mut self, run: &Processed<'_>) -> Result<(), Error> {
+    fn write(&mut self, run: &Run) -> Result<(), Error> {
         #[cfg(unix)]
         if self.sorted.is_none()
             && self.files.iter().all(AtomicFile::is_positional)
@@ -103,9 +93,14 @@ impl<'a> Split<'a> {
                 .collect();
             let result = run.write_clean_files(&files);
             drop(files);
-            return result.map_err(|(i, err)| match self.files.get(i) {
-                Some(file) => file.error(err),
-                None => Error::io(None, "cannot write the parts", err),
+            return result.map_err(|err| match err.into_kind() {
+                ErrorKind::WritePart { part, err } => {
+                    match self.files.get(part) {
+                        Some(file) => file.error(err),
+                        None => Error::io(None, "cannot write the parts", err),
+                    }
+                }
+                kind => Error::from(kind),
             });
         }
         let values = match self.sorted.take() {
@@ -157,290 +152,6 @@ impl<'a> Split<'a> {
     }
 }
 
-/// The rejects file's header line.
-const REJECTS_HEADER: &[u8] = b"line,rule,detail,raw\n";
-
-/// Writes dropped rows as CSV records: line,rule,detail,raw. A record
-/// with nothing to quote is written directly; the csv writer's work per
-/// field was a quarter of a `clean --rejects` run on a file of
-/// duplicates. The others go through the csv writer.
-struct RejectsSink<W: Write> {
-    out: W,
-    /// The record being written, its line and a detail's text, reused so
-    /// that a record costs no allocation.
-    record: Vec<u8>,
-    line: Vec<u8>,
-    detail: Vec<u8>,
-}
-
-impl<W: Write> RejectsSink<W> {
-    fn new(out: W) -> Self {
-        RejectsSink {
-            out,
-            record: Vec::new(),
-            line: Vec::new(),
-            detail: Vec::new(),
-        }
-    }
-
-    fn record(
-        &mut self,
-        rule: &str,
-        detail: &[u8],
-        raw: &[u8],
-    ) -> io::Result<()> {
-        // Rule names are kebab-case and lines digits: never quoted.
-        let record = &mut self.record;
-        record.clear();
-        if needs_quotes(detail) || needs_quotes(raw) {
-            let mut quoting = csv::WriterBuilder::new()
-                .buffer_capacity(256)
-                .from_writer(&mut *record);
-            quoting
-                .write_record([&self.line[..], rule.as_bytes(), detail, raw])
-                .and_then(|()| quoting.flush().map_err(csv::Error::from))
-                .map_err(io::Error::from)?;
-            drop(quoting);
-            return self.out.write_all(record);
-        }
-        for (i, field) in [&self.line[..], rule.as_bytes(), detail, raw]
-            .into_iter()
-            .enumerate()
-        {
-            if i > 0 {
-                record.push(b',');
-            }
-            record.extend_from_slice(field);
-        }
-        record.push(b'\n');
-        self.out.write_all(record)
-    }
-}
-
-/// Whether the csv writer would quote `field`: it holds a comma, a quote,
-/// a CR or an LF.
-fn needs_quotes(field: &[u8]) -> bool {
-    memchr::memchr3(b',', b'"', b'\r', field).is_some()
-        || memchr::memchr(b'\n', field).is_some()
-}
-
-/// `n` in decimal, written at the end of `digits`.
-fn decimal(n: u64, digits: &mut [u8; 20]) -> &[u8] {
-    let mut n = n;
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &digits[at..]
-}
-
-impl<W: Write> Sink for RejectsSink<W> {
-    type Error = io::Error;
-
-    fn kept(&mut self, _: &Kept<'_>) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn unchanged_rows(&self) -> bool {
-        false
-    }
-
-    fn dropped(&mut self, finding: &Finding<'_>) -> io::Result<()> {
-        let mut digits = [0; 20];
-        self.line.clear();
-        self.line.extend_from_slice(decimal(finding.line, &mut digits));
-        let mut detail = std::mem::take(&mut self.detail);
-        detail.clear();
-        match finding.kind {
-            // The most common by far, without the formatting machinery.
-            FindingKind::Duplicate { first } => {
-                detail.extend_from_slice(b"same value as line ");
-                detail.extend_from_slice(decimal(first, &mut digits));
-            }
-            _ => write!(detail, "{}", finding.detail())?,
-        }
-        let result = self.record(finding.rule(), &detail, finding.raw);
-        self.detail = detail;
-        result
-    }
-}
-
-/// Writes the rejects records of `run` to `out`, the parts on `threads`
-/// threads at once, in order.
-fn write_rejects<W: Write + Send>(
-    run: &Processed<'_>,
-    out: &mut W,
-    threads: usize,
-) -> io::Result<()> {
-    write_rejects_in(run, out, threads, 1 << 20, 16 << 20)
-}
-
-/// `write_rejects`, where a part writes out each `flush_at` bytes once its
-/// turn has come, and holds at most `hold` bytes before it.
-fn write_rejects_in<W: Write + Send>(
-    run: &Processed<'_>,
-    out: &mut W,
-    threads: usize,
-    flush_at: usize,
-    hold: usize,
-) -> io::Result<()> {
-    let parts = run.parts();
-    if threads <= 1 || parts <= 1 {
-        return run.emit(RejectsSink::new(out));
-    }
-    let order = Order {
-        turn: Mutex::new(Turn { out, next: 0, head: 0, error: None }),
-        turned: Condvar::new(),
-        flush_at,
-        hold,
-    };
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(parts) {
-            scope.spawn(|| {
-                while let Some(part) = order.claim(parts) {
-                    let mut piece = Piece {
-                        order: &order,
-                        part,
-                        buf: Vec::new(),
-                        check_at: flush_at,
-                        finished: false,
-                    };
-                    let emitted =
-                        run.emit_part(part, RejectsSink::new(&mut piece));
-                    if emitted.and_then(|_| piece.finish()).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    let turn = order.turn.into_inner().unwrap_or_else(|e| e.into_inner());
-    turn.error.map_or(Ok(()), Err)
-}
-
-/// The parts' turns at the output, in part order.
-struct Order<'o, W> {
-    turn: Mutex<Turn<'o, W>>,
-    turned: Condvar,
-    flush_at: usize,
-    hold: usize,
-}
-
-struct Turn<'o, W> {
-    out: &'o mut W,
-    /// The next part to claim.
-    next: usize,
-    /// The part whose bytes go out now.
-    head: usize,
-    /// The first write error; every part stops at it.
-    error: Option<io::Error>,
-}
-
-impl<'o, W: Write> Order<'o, W> {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Turn<'o, W>> {
-        self.turn.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The next part to write, if any is left and nothing failed.
-    fn claim(&self, parts: usize) -> Option<usize> {
-        let mut turn = self.lock();
-        if turn.error.is_some() || turn.next >= parts {
-            return None;
-        }
-        turn.next += 1;
-        Some(turn.next - 1)
-    }
-}
-
-/// One part's records: held until the part's turn, then written through.
-struct Piece<'a, 'o, W> {
-    order: &'a Order<'o, W>,
-    part: usize,
-    buf: Vec<u8>,
-    /// The held size at which to look for the turn again: every
-    /// `flush_at` bytes, not at every record once past the first.
-    check_at: usize,
-    finished: bool,
-}
-
-impl<W> Drop for Piece<'_, '_, W> {
-    /// A part that stops before its end (an error, or a panic on its
-    /// thread) stops every part, so that none waits for it forever.
-    fn drop(&mut self) {
-        if self.finished {
-            return;
-        }
-        let mut turn =
-            self.order.turn.lock().unwrap_or_else(|e| e.into_inner());
-        turn.error.get_or_insert_with(|| {
-            io::Error::other("a part of the rejects file was not written")
-        });
-        self.order.turned.notify_all();
-    }
-}
-
-impl<W: Write> Piece<'_, '_, W> {
-    /// Writes the held bytes out if it is this part's turn, or, with
-    /// `wait`, once it is.
-    fn drain(&mut self, wait: bool) -> io::Result<()> {
-        let mut turn = self.order.lock();
-        loop {
-            if turn.error.is_some() {
-                return Err(io::Error::other("an earlier part failed"));
-            }
-            if turn.head == self.part {
-                break;
-            }
-            if !wait {
-                return Ok(());
-            }
-            turn = self
-                .order
-                .turned
-                .wait(turn)
-                .unwrap_or_else(|e| e.into_inner());
-        }
-        if let Err(err) = turn.out.write_all(&self.buf) {
-            let message = err.to_string();
-            turn.error = Some(err);
-            self.order.turned.notify_all();
-            return Err(io::Error::other(message));
-        }
-        self.buf.clear();
-        Ok(())
-    }
-
-    /// Writes the rest of the part and hands the turn on.
-    fn finish(mut self) -> io::Result<()> {
-        self.drain(true)?;
-        self.finished = true;
-        self.order.lock().head += 1;
-        self.order.turned.notify_all();
-        Ok(())
-    }
-}
-
-impl<W: Write> Write for Piece<'_, '_, W> {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= self.check_at {
-            self.drain(self.buf.len() >= self.order.hold)?;
-            self.check_at = (self.buf.len() + self.order.flush_at)
-                .min(self.order.hold.max(self.order.flush_at));
-        }
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 fn config_error(message: &str) -> Error {
     Error::from(ErrorKind::Config(message.to_string()))
 }
@@ -480,21 +191,19 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
     let input = open_input(&args.file, &args.common)?;
     let bar = progress_bar(input.as_bytes().len() as u64, quiet, "cleaning");
     let pipeline = build_pipeline(&args.common, &bar)?;
-    let mut run = pipeline.process_input(&input);
+    let run = pipeline.process(input);
     bar.finish_and_clear();
     let limit = args.common.max_bytes;
     let clean_bytes = run.stats().clean_bytes;
     let splitting = args.split_bytes.is_some() || args.split_values.is_some();
-    if !splitting && clean_bytes > limit {
-        return Err(Error::from(ErrorKind::CleanTooLarge {
-            path: args.output.clone(),
-            bytes: clean_bytes,
-            limit,
-        }));
+    let order = if args.sort { Order::Sorted } else { Order::FirstSeen };
+    if !splitting {
+        run.check_clean_size().map_err(|e| e.with_path(&args.output))?;
     }
-    if run.stats().content_bytes() > limit {
-        let bytes = run.stats().content_bytes();
-        run.stats_mut().warnings.push(format!(
+    let mut stats = run.stats().clone();
+    if stats.content_bytes() > limit {
+        let bytes = stats.content_bytes();
+        stats.warnings.push(format!(
             "the input is {bytes} bytes, over --max-bytes {limit}; the clean \
              file fits"
         ));
@@ -521,35 +230,28 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         // A new regular file takes each thread's writes at their offsets;
         // a device or a FIFO only a stream.
         Some(file) if file.is_positional() => {
-            let result =
-                run.write_clean_file(file.writer().get_ref(), args.sort);
-            result.map_err(|e| file.error(e))?;
+            let result = run.write_clean_file(file.writer().get_ref(), order);
+            result.map_err(|e| e.with_path(file.target()))?;
         }
         Some(file) => {
-            let result = run.write_clean(file.writer(), args.sort);
-            result.map_err(|e| file.error(e))?;
+            let result = run.write_clean(file.writer(), order);
+            result.map_err(|e| e.with_path(file.target()))?;
         }
         None => {
             let stdout = io::stdout().lock();
             let out = io::BufWriter::with_capacity(1 << 20, stdout);
-            run.write_clean(out, args.sort)
-                .map_err(|e| Error::io(None, "writing standard output", e))?;
+            run.write_clean(out, order).map_err(stdout_error)?;
         }
     }
     if let Some(split) = &mut split {
         split.write(&run)?;
     }
     if let Some(file) = &mut rejects_file {
-        let out = file.writer();
-        let result = out
-            .write_all(REJECTS_HEADER)
-            .and_then(|()| write_rejects(&run, &mut *out, pipeline.threads()))
-            .and_then(|()| out.flush());
-        result.map_err(|e| file.error(e))?;
+        let result = run.write_rejects(file.writer());
+        result.map_err(|e| e.with_path(file.target()))?;
     }
-    let stats = run.stats();
     let report = CleanStats {
-        stats,
+        stats: &stats,
         output: args.output.display().to_string(),
         output_bytes: clean_bytes,
         parts: split.as_ref().map(|split| split.stats(&args.output)),
@@ -594,241 +296,5 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         Ok(ExitStatus::Failure)
     } else {
         Ok(ExitStatus::Success)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use proptest::prelude::*;
-    use segprep::{AttributeType, IdType, PipelineBuilder};
-
-    use super::*;
-
-    /// The rejects file as the csv writer writes it, every field through
-    /// it: what `RejectsSink` must match byte for byte.
-    struct CsvRejects(csv::Writer<Vec<u8>>);
-
-    impl Sink for CsvRejects {
-        type Error = csv::Error;
-
-        fn kept(&mut self, _: &Kept<'_>) -> Result<(), csv::Error> {
-            Ok(())
-        }
-
-        fn dropped(
-            &mut self,
-            finding: &Finding<'_>,
-        ) -> Result<(), csv::Error> {
-            self.0.write_record([
-                finding.line.to_string().as_bytes(),
-                finding.rule().as_bytes(),
-                finding.detail().to_string().as_bytes(),
-                finding.raw,
-            ])
-        }
-    }
-
-    fn both(
-        input: &[u8],
-        id_type: IdType,
-        double: bool,
-    ) -> (Vec<u8>, Vec<u8>) {
-        let mut builder = PipelineBuilder::new();
-        builder.id_type(id_type).threads(1);
-        if double {
-            builder.attribute_type(AttributeType::Double);
-        }
-        let pipeline = builder.build().expect("valid options");
-        let run = pipeline.process(input, "input");
-        let mut fast = RejectsSink::new(Vec::new());
-        fast.out.extend_from_slice(REJECTS_HEADER);
-        run.emit(&mut fast).expect("writing to memory");
-        let mut csv = CsvRejects(csv::Writer::from_writer(Vec::new()));
-        csv.0.write_record(["line", "rule", "detail", "raw"]).unwrap();
-        run.emit(&mut csv).unwrap();
-        (fast.out, csv.0.into_inner().expect("flushed"))
-    }
-
-    #[test]
-    fn rejects_are_written_as_the_csv_writer_writes_them() {
-        let input = b"id\r\nabc\nabc\n\"a,b\"\n\"q\"\"x\"\nx\ty\n\"open\n,\n\xff\n a \n12\r\r\n";
-        for id_type in [IdType::String, IdType::Numeric, IdType::Gaid] {
-            let (fast, csv) = both(input, id_type, false);
-            // Bytes, not text: the input holds invalid UTF-8.
-            assert!(
-                fast == csv,
-                "{id_type:?}\n{}\n{}",
-                String::from_utf8_lossy(&fast),
-                String::from_utf8_lossy(&csv)
-            );
-        }
-        let (fast, csv) = both(b"1e999\n1.5\n1.50\nx\n", IdType::String, true);
-        assert_eq!(fast, csv);
-    }
-
-    /// The rejects records of `input` cut in chunks of `chunk_bytes`,
-    /// written by `write_rejects_in` on `threads` threads.
-    fn rejects_by_parts(
-        input: &[u8],
-        chunk_bytes: usize,
-        threads: usize,
-        flush_at: usize,
-        hold: usize,
-    ) -> Vec<u8> {
-        let pipeline = PipelineBuilder::new()
-            .threads(threads)
-            .chunk_bytes(chunk_bytes)
-            .build()
-            .expect("valid options");
-        let run = pipeline.process(input, "input");
-        let mut out = Vec::new();
-        write_rejects_in(&run, &mut out, threads, flush_at, hold)
-            .expect("writing to memory");
-        out
-    }
-
-    #[test]
-    fn rejects_are_the_same_from_any_number_of_threads() {
-        let mut input = Vec::new();
-        for i in 0..3000u32 {
-            // Duplicates, rejects and kept rows, interleaved.
-            let row = match i % 5 {
-                0 => format!("v{}\n", i % 97),
-                1 => format!("\"w{i}\"\n"),
-                2 => format!("x,{i}\n"),
-                3 => "\n".to_string(),
-                _ => format!("a#{}\n", i % 13),
-            };
-            input.extend_from_slice(row.as_bytes());
-        }
-        let one = rejects_by_parts(&input, 1 << 20, 1, 1 << 20, 16 << 20);
-        assert!(one.len() > 10_000, "the input has rejects");
-        for chunk_bytes in [1, 7, 500, 4096] {
-            for threads in [2, 3, 8] {
-                for (flush_at, hold) in
-                    [(1, 1), (64, 256), (1 << 20, 16 << 20)]
-                {
-                    let many = rejects_by_parts(
-                        &input,
-                        chunk_bytes,
-                        threads,
-                        flush_at,
-                        hold,
-                    );
-                    assert!(
-                        many == one,
-                        "{chunk_bytes}-byte chunks, {threads} threads, \
-                         flush at {flush_at}, hold {hold}"
-                    );
-                }
-            }
-        }
-    }
-
-    /// Fails every write after the first `left` bytes.
-    struct Full {
-        left: usize,
-    }
-
-    impl Write for Full {
-        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-            if data.len() > self.left {
-                return Err(io::Error::other("disk full"));
-            }
-            self.left -= data.len();
-            Ok(data.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    /// 5,000 rows of 50 values: duplicates in every part.
-    fn repeated_values() -> Vec<u8> {
-        (0..5000).flat_map(|i| format!("v{}\n", i % 50).into_bytes()).collect()
-    }
-
-    /// Three threads over parts of about 700 bytes.
-    fn many_parts() -> segprep::Pipeline {
-        PipelineBuilder::new()
-            .threads(3)
-            .chunk_bytes(700)
-            .build()
-            .expect("valid options")
-    }
-
-    #[test]
-    fn a_failed_write_stops_every_part_with_its_error() {
-        let input = repeated_values();
-        let pipeline = many_parts();
-        let run = pipeline.process(&input, "input");
-        for left in [0, 100, 5000] {
-            let mut out = Full { left };
-            let err = write_rejects_in(&run, &mut out, 3, 64, 256)
-                .expect_err("the output fills up");
-            assert_eq!(err.to_string(), "disk full");
-        }
-    }
-
-    /// Panics on its second write.
-    struct Breaks {
-        writes: usize,
-    }
-
-    impl Write for Breaks {
-        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-            self.writes += 1;
-            assert!(self.writes < 2, "the output breaks");
-            Ok(data.len())
-        }
-
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    #[test]
-    fn a_panic_while_writing_stops_every_part() {
-        // On a thread of its own, so that a hang fails the test instead
-        // of holding it up.
-        let (done, finished) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let input = repeated_values();
-            let pipeline = many_parts();
-            let run = pipeline.process(&input, "input");
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    let mut out = Breaks { writes: 0 };
-                    write_rejects_in(&run, &mut out, 3, 64, 256)
-                }));
-            let _ = done.send(outcome.is_err());
-        });
-        let panicked = finished
-            .recv_timeout(std::time::Duration::from_secs(20))
-            .expect("the writers stopped instead of waiting forever");
-        assert!(panicked, "the panic reaches the caller");
-    }
-
-    proptest! {
-        #[test]
-        fn rejects_match_the_csv_writer_on_any_input(
-            rows in prop::collection::vec(
-                prop::collection::vec(
-                    prop::sample::select(
-                        b"a0,\"\r\t #x\xff\xc3\xa9-.@\n".to_vec()
-                    ),
-                    0..12,
-                ),
-                0..30,
-            ),
-            id_type in prop::sample::select(
-                vec![IdType::String, IdType::Email, IdType::Phone, IdType::Uuid]
-            ),
-        ) {
-            let input = rows.concat();
-            let (fast, csv) = both(&input, id_type, false);
-            prop_assert_eq!(fast, csv);
-        }
     }
 }

@@ -5,9 +5,9 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use segprep::{
-    FileFinding, Finding, FindingKind, Fix, Kept, Reject, Sink, Stats,
+    Diagnostic, FileFinding, Finding, Fix, JsonReport, Kept, Reject, Rule,
+    Sink, Stats,
 };
-use serde::Serialize;
 
 /// The longest raw text a human diagnostic shows, in characters.
 const HUMAN_RAW_LIMIT: usize = 120;
@@ -49,91 +49,6 @@ pub fn escape(raw: &[u8], limit: Option<usize>) -> String {
         }
     }
     out
-}
-
-/// One diagnostic of the JSON format.
-#[derive(Debug, Serialize)]
-pub struct Diagnostic {
-    line: u64,
-    rule: &'static str,
-    kind: &'static str,
-    raw: String,
-    detail: String,
-}
-
-/// The JSON document of `check --format json`.
-#[derive(Debug, Serialize)]
-pub struct CheckReport<'a> {
-    #[serde(flatten)]
-    pub stats: &'a Stats,
-    pub conforms: bool,
-    pub file_findings: Vec<&'static str>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl<'a> CheckReport<'a> {
-    /// The report of a run with `stats` and these diagnostics.
-    pub fn new(stats: &'a Stats, diagnostics: Vec<Diagnostic>) -> Self {
-        CheckReport {
-            stats,
-            conforms: stats.conforms(),
-            file_findings: stats
-                .file_findings
-                .iter()
-                .map(|f| f.name())
-                .collect(),
-            diagnostics,
-        }
-    }
-}
-
-/// Writes the JSON document as the diagnostics come, so that a run that
-/// shows millions of them holds none: the bytes are those of serde_json's
-/// pretty printer for the whole [`CheckReport`].
-pub struct JsonReport<W> {
-    out: W,
-    diagnostics: u64,
-}
-
-impl<W: Write> JsonReport<W> {
-    /// Writes everything before the first diagnostic.
-    pub fn start(mut out: W, stats: &Stats) -> io::Result<Self> {
-        let head =
-            serde_json::to_vec_pretty(&CheckReport::new(stats, vec![]))?;
-        // The diagnostics come last: the head ends with them, empty.
-        let head = head
-            .strip_suffix(b"[]\n}")
-            .expect("the report ends with its diagnostics");
-        out.write_all(head)?;
-        out.write_all(b"[")?;
-        Ok(JsonReport { out, diagnostics: 0 })
-    }
-
-    fn diagnostic(&mut self, diagnostic: &Diagnostic) -> io::Result<()> {
-        let text = serde_json::to_string_pretty(diagnostic)?;
-        let before: &[u8] = if self.diagnostics == 0 { b"\n" } else { b",\n" };
-        self.out.write_all(before)?;
-        // Strings are escaped, so the printer's lines are the object's;
-        // each moves in by the array's depth.
-        for (i, line) in text.split('\n').enumerate() {
-            if i > 0 {
-                self.out.write_all(b"\n")?;
-            }
-            self.out.write_all(b"    ")?;
-            self.out.write_all(line.as_bytes())?;
-        }
-        self.diagnostics += 1;
-        Ok(())
-    }
-
-    /// Closes the document and hands the writer back, flushed.
-    pub fn finish(mut self) -> io::Result<W> {
-        let end: &[u8] =
-            if self.diagnostics == 0 { b"]\n}\n" } else { b"\n  ]\n}\n" };
-        self.out.write_all(end)?;
-        self.out.flush()?;
-        Ok(self.out)
-    }
 }
 
 /// Where diagnostics go.
@@ -200,7 +115,7 @@ impl<W: Write> CheckSink<W> {
     /// A sink for the findings of a run with `stats`.
     pub fn new(target: Target<W>, max_per_rule: u64, stats: &Stats) -> Self {
         let totals =
-            std::array::from_fn(|slot| rule_count(stats, slot_name(slot)));
+            std::array::from_fn(|slot| rule_count(stats, slot_rule(slot)));
         let mut sink = CheckSink {
             target,
             max_per_rule,
@@ -230,9 +145,8 @@ impl<W: Write> CheckSink<W> {
     }
 
     /// The line of the first finding of `rule`, if any.
-    pub fn first_line(&self, rule: &str) -> Option<u64> {
-        let slot = (0..SLOTS).find(|&slot| slot_name(slot) == rule)?;
-        self.seen[slot].map(|(_, line)| line)
+    pub fn first_line(&self, rule: Rule) -> Option<u64> {
+        self.seen[slot(rule)].map(|(_, line)| line)
     }
 
     /// Findings past the cap. Once every rule has shown its share, the
@@ -257,7 +171,7 @@ impl<W: Write> CheckSink<W> {
 
     fn finding(&mut self, finding: &Finding<'_>) -> io::Result<()> {
         let rule = finding.rule();
-        let slot = slot(finding);
+        let slot = slot(finding.rule());
         let to_show = self.to_show(slot);
         let (received, _) = self.seen[slot].get_or_insert((0, finding.line));
         *received += 1;
@@ -270,7 +184,7 @@ impl<W: Write> CheckSink<W> {
         match &mut self.target {
             Target::Human { out, file, styles } => {
                 let path = styles.path;
-                let style = styles.rule(finding.kind_name());
+                let style = styles.rule(finding.rule().kind_name());
                 writeln!(
                     out,
                     "{path}{file}{path:#}:{}: {style}{rule}{style:#} {}: \"{}\"",
@@ -279,13 +193,9 @@ impl<W: Write> CheckSink<W> {
                     escape(finding.raw, Some(HUMAN_RAW_LIMIT)),
                 )
             }
-            Target::Json(report) => report.diagnostic(&Diagnostic {
-                line: finding.line,
-                rule,
-                kind: finding.kind_name(),
-                raw: String::from_utf8_lossy(finding.raw).into_owned(),
-                detail: finding.detail().to_string(),
-            }),
+            Target::Json(report) => {
+                report.diagnostic(&Diagnostic::new(finding))
+            }
             Target::Quiet => Ok(()),
         }
     }
@@ -317,66 +227,77 @@ impl<W: Write> Sink for CheckSink<W> {
 /// Every rule: the fixes, the rejects, `duplicate` and `header`.
 const SLOTS: usize = Fix::ALL.len() + Reject::ALL.len() + 2;
 
-/// A finding's rule as a number below `SLOTS`, so counting per rule
-/// compares no strings.
-fn slot(finding: &Finding<'_>) -> usize {
-    match finding.kind {
-        FindingKind::Fix(fix) => fix.index(),
-        FindingKind::Reject(reject, _) => Fix::ALL.len() + reject.index(),
-        FindingKind::Duplicate { .. } => SLOTS - 2,
-        _ => SLOTS - 1,
+/// A rule as a number below `SLOTS`, so counting per rule compares no
+/// strings.
+fn slot(rule: Rule) -> usize {
+    match rule {
+        Rule::Fix(fix) => fix.index(),
+        Rule::Reject(reject) => Fix::ALL.len() + reject.index(),
+        Rule::Duplicate => SLOTS - 2,
+        Rule::Header => SLOTS - 1,
     }
 }
 
-fn slot_name(slot: usize) -> &'static str {
-    let fixes = Fix::ALL.len();
-    match slot {
-        s if s < fixes => Fix::ALL[s].name(),
-        s if s < fixes + Reject::ALL.len() => Reject::ALL[s - fixes].name(),
-        s if s == SLOTS - 2 => "duplicate",
-        _ => "header",
-    }
+/// The rule at `slot`.
+fn slot_rule(slot: usize) -> Rule {
+    Rule::all().nth(slot).expect("a slot is below SLOTS")
 }
 
-/// Rule names in pipeline order, with what to do about each.
-const RULES: &[(&str, &str)] = &[
-    ("bom", "clean removes the byte order mark"),
-    ("crlf", "clean removes the CR of Windows line ends"),
-    ("invalid-utf8", "not UTF-8: export the file again as UTF-8"),
-    ("whitespace", "clean trims the white space around values"),
-    ("trailing-comma", "clean drops the empty fields at the end"),
-    ("quoted", "clean removes the quotes"),
-    ("bad-quoting", "broken quotes: fix them in the source"),
-    ("empty-row", "clean drops empty rows"),
-    ("multi-column", "more than one column: export the id column alone"),
-    ("header", "row 1 is a header, not a value: clean drops it"),
-    ("case", "clean folds letters to the id type's case"),
-    ("phone-format", "clean removes phone punctuation"),
+/// Rules in pipeline order, with what to do about each.
+const RULES: &[(Rule, &str)] = &[
+    (Rule::Fix(Fix::Bom), "clean removes the byte order mark"),
+    (Rule::Fix(Fix::Crlf), "clean removes the CR of Windows line ends"),
     (
-        "special-char",
+        Rule::Reject(Reject::InvalidUtf8),
+        "not UTF-8: export the file again as UTF-8",
+    ),
+    (Rule::Fix(Fix::Whitespace), "clean trims the white space around values"),
+    (Rule::Fix(Fix::TrailingComma), "clean drops the empty fields at the end"),
+    (Rule::Fix(Fix::Quoted), "clean removes the quotes"),
+    (
+        Rule::Reject(Reject::BadQuoting),
+        "broken quotes: fix them in the source",
+    ),
+    (Rule::Reject(Reject::EmptyRow), "clean drops empty rows"),
+    (
+        Rule::Reject(Reject::MultiColumn),
+        "more than one column: export the id column alone",
+    ),
+    (Rule::Header, "row 1 is a header, not a value: clean drops it"),
+    (Rule::Fix(Fix::Case), "clean folds letters to the id type's case"),
+    (Rule::Fix(Fix::PhoneFormat), "clean removes phone punctuation"),
+    (
+        Rule::Reject(Reject::SpecialChar),
         "characters the platform refuses (--allow-chars to keep)",
     ),
-    ("too-long", "longer than --max-value-len: not an id"),
-    ("bad-format", "not the --id-type's format: wrong column or id type?"),
-    ("zero-ad-id", "all-zero ad id: a device that opted out, matches nobody"),
-    ("not-a-number", "not a decimal number"),
-    ("imprecise-number", "above 2^53: a double would hold another id"),
-    ("number-format", "clean writes the number in canonical form"),
-    ("duplicate", "clean keeps the first occurrence"),
+    (Rule::Reject(Reject::TooLong), "longer than --max-value-len: not an id"),
+    (
+        Rule::Reject(Reject::BadFormat),
+        "not the --id-type's format: wrong column or id type?",
+    ),
+    (
+        Rule::Reject(Reject::ZeroAdId),
+        "all-zero ad id: a device that opted out, matches nobody",
+    ),
+    (Rule::Reject(Reject::NotANumber), "not a decimal number"),
+    (
+        Rule::Reject(Reject::ImpreciseNumber),
+        "above 2^53: a double would hold another id",
+    ),
+    (
+        Rule::Fix(Fix::NumberFormat),
+        "clean writes the number in canonical form",
+    ),
+    (Rule::Duplicate, "clean keeps the first occurrence"),
 ];
 
 /// How many rows a rule counts in the statistics.
-fn rule_count(stats: &Stats, rule: &str) -> u64 {
-    if let Some(fix) = Fix::ALL.into_iter().find(|f| f.name() == rule) {
-        return stats.fixed(fix);
-    }
-    if let Some(r) = Reject::ALL.into_iter().find(|r| r.name() == rule) {
-        return stats.rejected(r);
-    }
+fn rule_count(stats: &Stats, rule: Rule) -> u64 {
     match rule {
-        "duplicate" => stats.duplicates,
-        "header" => u64::from(stats.header.is_some()),
-        _ => 0,
+        Rule::Fix(fix) => stats.fixed(fix),
+        Rule::Reject(reject) => stats.rejected(reject),
+        Rule::Duplicate => stats.duplicates,
+        Rule::Header => u64::from(stats.header.is_some()),
     }
 }
 
@@ -397,7 +318,7 @@ pub fn write_summary<W: Write>(
          (values_processed)",
         stats.values_found, stats.values_processed,
     )?;
-    let rows: Vec<(&str, &str, u64)> = RULES
+    let rows: Vec<(Rule, &str, u64)> = RULES
         .iter()
         .map(|&(rule, hint)| (rule, hint, rule_count(stats, rule)))
         .filter(|&(.., n)| n > 0)
@@ -412,12 +333,7 @@ pub fn write_summary<W: Write>(
     for (rule, hint, n) in rows {
         let first =
             sink.first_line(rule).map_or("-".to_string(), |l| l.to_string());
-        let kind = if Fix::ALL.iter().any(|f| f.name() == rule) {
-            "fix"
-        } else {
-            "reject"
-        };
-        let style = styles.rule(kind);
+        let style = styles.rule(rule.kind_name());
         writeln!(
             out,
             "  {style}{rule:<17}{style:#} {n:>9} {first:>10}  {hint}"
@@ -480,41 +396,6 @@ pub fn write_summary<W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_streamed_json_report_is_the_pretty_printed_one() {
-        let mut stats = Stats::default();
-        stats.input = "in.csv".into();
-        stats.header = Some("id \"x\"\n".into());
-        stats.warnings = vec!["a\nb".into()];
-        let diagnostic = |line| Diagnostic {
-            line,
-            rule: "special-char",
-            kind: "reject",
-            raw: "a\n\"b\"\t\u{a0}".into(),
-            detail: "the character '\"'".into(),
-        };
-        for count in [0, 1, 3] {
-            let diagnostics: Vec<Diagnostic> =
-                (1..=count).map(diagnostic).collect();
-            let mut streamed = JsonReport::start(Vec::new(), &stats).unwrap();
-            for d in &diagnostics {
-                streamed.diagnostic(d).unwrap();
-            }
-            let streamed = streamed.finish().unwrap();
-            let mut whole = serde_json::to_vec_pretty(&CheckReport::new(
-                &stats,
-                diagnostics,
-            ))
-            .unwrap();
-            whole.push(b'\n');
-            assert_eq!(
-                String::from_utf8(streamed).unwrap(),
-                String::from_utf8(whole).unwrap(),
-                "{count} diagnostics"
-            );
-        }
-    }
 
     #[test]
     fn escapes_invisible_and_invalid() {

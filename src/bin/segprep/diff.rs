@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use segprep::workflow::delta;
-use segprep::{Error, ErrorKind, Stats};
+use segprep::{Error, ErrorKind, Order, Stats};
 use serde::Serialize;
 
 use crate::cli::CommonArgs;
@@ -112,10 +112,10 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
     check_paths(&args)?;
     let old_input = open_input(&args.old, &args.common)?;
     let new_input = open_input(&args.new, &args.common)?;
-    let old = pipeline.process_input(&old_input);
-    let new = pipeline.process_input(&new_input);
-    let old_values = old.ordered_values(false);
-    let new_values = new.ordered_values(false);
+    let old = pipeline.process(old_input);
+    let new = pipeline.process(new_input);
+    let old_values = old.ordered_values(Order::FirstSeen);
+    let new_values = new.ordered_values(Order::FirstSeen);
     let delta = delta::delta(&old_values, &new_values, pipeline.threads());
     let limit = args.common.max_bytes;
     for (path, values) in
@@ -124,7 +124,7 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
         let bytes: u64 = values.iter().map(|v| v.len() as u64 + 1).sum();
         if let Some(path) = path.as_ref().filter(|_| bytes > limit) {
             return Err(Error::from(ErrorKind::CleanTooLarge {
-                path: path.clone(),
+                path: Some(path.clone()),
                 bytes,
                 limit,
             }));

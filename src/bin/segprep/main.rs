@@ -70,10 +70,37 @@ fn main() -> ExitCode {
     match result {
         Ok(status) => status.into(),
         Err(err) => {
-            eprintln!("segprep: {err}");
+            eprintln!("segprep: {}{}", chain(&err), hint(&err));
             ExitStatus::Error.into()
         }
     }
+}
+
+/// What the command line offers for an error of the library, in its own
+/// flags' words.
+fn hint(err: &Error) -> String {
+    match err.kind() {
+        segprep::ErrorKind::CleanTooLarge { limit, .. } => format!(
+            " (--max-bytes {limit}; --split-bytes cuts the clean file into \
+             parts)"
+        ),
+        segprep::ErrorKind::ValueTooLarge { limit, .. } => {
+            format!(" (--split-bytes {limit})")
+        }
+        _ => String::new(),
+    }
+}
+
+/// An error and its causes, joined by `: `.
+pub fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Whether a path argument means standard input or output.
@@ -81,19 +108,18 @@ pub fn is_dash(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// Reads the input named on the command line.
-pub fn open_input(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
-    let input = open_path(path, common)?;
-    if let Some(encoding) = segprep::detect_utf16(input.as_bytes()) {
-        return Err(Error::from(segprep::ErrorKind::Utf16 {
-            input: display_name(path),
-            encoding,
-        }));
+/// Names standard output in a library error from writing to it.
+pub fn stdout_error(err: Error) -> Error {
+    match err.into_kind() {
+        segprep::ErrorKind::Io { path: None, err, .. } => {
+            Error::io(None, "writing standard output", err)
+        }
+        kind => Error::from(kind),
     }
-    Ok(input)
 }
 
-fn open_path(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
+/// Reads the input named on the command line.
+pub fn open_input(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
     let mmap = if common.no_mmap {
         MmapChoice::never()
     } else {

@@ -114,6 +114,11 @@ impl AtomicFile {
         self.writer.as_mut().expect("the writer lives until commit")
     }
 
+    /// The path as given.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
     /// Wraps a write error with the target's name.
     pub fn error(&self, err: io::Error) -> Error {
         Error::io(Some(&self.target), "cannot write", err)

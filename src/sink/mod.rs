@@ -2,8 +2,7 @@
 
 use std::fmt;
 
-use crate::rule::Detail;
-use crate::rule::{Fix, FixSet, Reject};
+use crate::rule::{Detail, Fix, FixSet, Reject, Rule};
 
 /// A row that the pipeline keeps (or would keep, were it not a
 /// duplicate): its normalized value and the fixes that made it.
@@ -49,24 +48,13 @@ pub struct Finding<'a> {
 }
 
 impl Finding<'_> {
-    /// The stable rule name: a fix or reject name, `duplicate` or
-    /// `header`.
-    pub fn rule(&self) -> &'static str {
+    /// The rule: a fix or a reject, `duplicate` or `header`.
+    pub fn rule(&self) -> Rule {
         match self.kind {
-            FindingKind::Fix(fix) => fix.name(),
-            FindingKind::Reject(reject, _) => reject.name(),
-            FindingKind::Duplicate { .. } => "duplicate",
-            FindingKind::Header => "header",
-        }
-    }
-
-    /// `fix`, `reject`, `duplicate` or `header`.
-    pub fn kind_name(&self) -> &'static str {
-        match self.kind {
-            FindingKind::Fix(_) => "fix",
-            FindingKind::Reject(..) => "reject",
-            FindingKind::Duplicate { .. } => "duplicate",
-            FindingKind::Header => "header",
+            FindingKind::Fix(fix) => Rule::Fix(fix),
+            FindingKind::Reject(reject, _) => Rule::Reject(reject),
+            FindingKind::Duplicate { .. } => Rule::Duplicate,
+            FindingKind::Header => Rule::Header,
         }
     }
 
@@ -109,6 +97,40 @@ impl<'a> Kept<'a> {
 /// Every input row reaches exactly one of the two methods: `kept` for the
 /// values of the clean file, `dropped` for rejects, duplicates and the
 /// header.
+///
+/// ```
+/// use segprep::{Finding, Input, Kept, PipelineBuilder, Rule, Sink};
+///
+/// /// Counts kept rows and remembers the lines of duplicates.
+/// #[derive(Default)]
+/// struct Tally {
+///     kept: u64,
+///     duplicates: Vec<u64>,
+/// }
+///
+/// impl Sink for Tally {
+///     type Error = std::convert::Infallible;
+///
+///     fn kept(&mut self, _row: &Kept<'_>) -> Result<(), Self::Error> {
+///         self.kept += 1;
+///         Ok(())
+///     }
+///
+///     fn dropped(&mut self, f: &Finding<'_>) -> Result<(), Self::Error> {
+///         if f.rule() == Rule::Duplicate {
+///             self.duplicates.push(f.line);
+///         }
+///         Ok(())
+///     }
+/// }
+///
+/// let pipeline = PipelineBuilder::new().build()?;
+/// let run = pipeline.process(Input::from_bytes(b"a\nb\na\n".to_vec(), "x"));
+/// let mut tally = Tally::default();
+/// run.emit(&mut tally).unwrap();
+/// assert_eq!((tally.kept, tally.duplicates), (2, vec![3]));
+/// # Ok::<(), segprep::Error>(())
+/// ```
 pub trait Sink {
     /// The error the sink can fail with; it stops the run.
     type Error;
@@ -130,12 +152,12 @@ pub trait Sink {
         true
     }
 
-    /// Whether the sink wants more rows. [`Processed::emit`] stops, with
+    /// Whether the sink wants more rows. [`Run::emit`] stops, with
     /// success, as soon as this is `false`: a report that shows only the
     /// first findings of each rule can take its counts from the
     /// statistics and skip the rest of a large file.
     ///
-    /// [`Processed::emit`]: crate::Processed::emit
+    /// [`Run::emit`]: crate::Run::emit
     fn wants_more(&self) -> bool {
         true
     }
@@ -161,64 +183,4 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
 }
 
-/// Ready-made sinks.
-pub mod sinks {
-    use super::{Finding, FindingKind, Kept, Sink};
-    use crate::rule::FixSet;
-
-    /// An owned copy of a dropped row.
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct DroppedRow {
-        /// 1-based line number.
-        pub line: u64,
-        /// The rule name.
-        pub rule: &'static str,
-        /// The finding's kind.
-        pub kind: FindingKind,
-        /// The row as it was.
-        pub raw: Vec<u8>,
-    }
-
-    /// An owned copy of a kept row.
-    #[derive(Clone, Debug, PartialEq, Eq)]
-    pub struct KeptRow {
-        /// 1-based line number.
-        pub line: u64,
-        /// The clean value.
-        pub value: Vec<u8>,
-        /// The fixes that changed it.
-        pub fixes: FixSet,
-    }
-
-    /// Collects every row, for tests and small inputs.
-    #[derive(Clone, Debug, Default)]
-    pub struct Collect {
-        /// The kept rows, in line order.
-        pub kept: Vec<KeptRow>,
-        /// The dropped rows, in line order.
-        pub dropped: Vec<DroppedRow>,
-    }
-
-    impl Sink for Collect {
-        type Error = std::convert::Infallible;
-
-        fn kept(&mut self, row: &Kept<'_>) -> Result<(), Self::Error> {
-            self.kept.push(KeptRow {
-                line: row.line,
-                value: row.value.to_vec(),
-                fixes: row.fixes,
-            });
-            Ok(())
-        }
-
-        fn dropped(&mut self, f: &Finding<'_>) -> Result<(), Self::Error> {
-            self.dropped.push(DroppedRow {
-                line: f.line,
-                rule: f.rule(),
-                kind: f.kind,
-                raw: f.raw.to_vec(),
-            });
-            Ok(())
-        }
-    }
-}
+pub mod sinks;

@@ -1,0 +1,246 @@
+//! Ready-made sinks: collect every row, call closures, or write the
+//! rejects file.
+
+use std::io::{self, Write};
+
+use super::{Finding, FindingKind, Kept, Sink};
+use crate::rule::{FixSet, Rule};
+
+/// An owned copy of a dropped row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DroppedRow {
+    /// 1-based line number.
+    pub line: u64,
+    /// The rule that dropped it.
+    pub rule: Rule,
+    /// The finding's kind.
+    pub kind: FindingKind,
+    /// The row as it was.
+    pub raw: Vec<u8>,
+}
+
+/// An owned copy of a kept row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptRow {
+    /// 1-based line number.
+    pub line: u64,
+    /// The clean value.
+    pub value: Vec<u8>,
+    /// The fixes that changed it.
+    pub fixes: FixSet,
+}
+
+/// Collects every row, for tests and small inputs.
+#[derive(Clone, Debug, Default)]
+pub struct Collect {
+    /// The kept rows, in line order.
+    pub kept: Vec<KeptRow>,
+    /// The dropped rows, in line order.
+    pub dropped: Vec<DroppedRow>,
+}
+
+impl Sink for Collect {
+    type Error = std::convert::Infallible;
+
+    fn kept(&mut self, row: &Kept<'_>) -> Result<(), Self::Error> {
+        self.kept.push(KeptRow {
+            line: row.line,
+            value: row.value.to_vec(),
+            fixes: row.fixes,
+        });
+        Ok(())
+    }
+
+    fn dropped(&mut self, f: &Finding<'_>) -> Result<(), Self::Error> {
+        self.dropped.push(DroppedRow {
+            line: f.line,
+            rule: f.rule(),
+            kind: f.kind,
+            raw: f.raw.to_vec(),
+        });
+        Ok(())
+    }
+}
+
+/// A sink of two closures, one for kept rows and one for dropped rows:
+/// the quickest way to a sink for a one-off job. Made by [`from_fns`].
+///
+/// ```
+/// use segprep::{sinks, Input, PipelineBuilder};
+///
+/// let pipeline = PipelineBuilder::new().build()?;
+/// let run = pipeline.process(Input::from_bytes(b"u1\n\"u2\"\nu1\n".to_vec(), "x"));
+/// let (mut kept, mut dropped) = (Vec::new(), Vec::new());
+/// run.emit(sinks::from_fns(
+///     |row| {
+///         kept.push(row.value.to_vec());
+///         Ok::<(), std::convert::Infallible>(())
+///     },
+///     |finding| {
+///         dropped.push((finding.line, finding.rule().name()));
+///         Ok(())
+///     },
+/// ))
+/// .unwrap();
+/// assert_eq!(kept, [b"u1".to_vec(), b"u2".to_vec()]);
+/// assert_eq!(dropped, [(3, "duplicate")]);
+/// # Ok::<(), segprep::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct FnSink<K, D> {
+    kept: K,
+    dropped: D,
+}
+
+/// A [`Sink`] that calls `kept` for each kept row and `dropped` for each
+/// dropped row.
+pub fn from_fns<K, D, E>(kept: K, dropped: D) -> FnSink<K, D>
+where
+    K: FnMut(&Kept<'_>) -> Result<(), E>,
+    D: FnMut(&Finding<'_>) -> Result<(), E>,
+{
+    FnSink { kept, dropped }
+}
+
+impl<K, D, E> Sink for FnSink<K, D>
+where
+    K: FnMut(&Kept<'_>) -> Result<(), E>,
+    D: FnMut(&Finding<'_>) -> Result<(), E>,
+{
+    type Error = E;
+
+    fn kept(&mut self, row: &Kept<'_>) -> Result<(), E> {
+        (self.kept)(row)
+    }
+
+    fn dropped(&mut self, finding: &Finding<'_>) -> Result<(), E> {
+        (self.dropped)(finding)
+    }
+}
+
+/// Writes dropped rows as the records of the rejects file:
+/// `line,rule,detail,raw`, quoted as the `csv` crate quotes (only fields
+/// that hold a comma, a quote, a CR or an LF), `raw` as its bytes were.
+/// The header line is [`RejectsCsv::HEADER`]; [`Run::write_rejects`]
+/// writes it and every record, on several threads.
+///
+/// A record with nothing to quote is written directly: the csv writer's
+/// work per field was a quarter of a `clean --rejects` run on a file of
+/// duplicates.
+///
+/// [`Run::write_rejects`]: crate::Run::write_rejects
+#[derive(Debug)]
+pub struct RejectsCsv<W> {
+    out: W,
+    /// The record being written, its line and a detail's text, reused so
+    /// that a record costs no allocation.
+    record: Vec<u8>,
+    line: Vec<u8>,
+    detail: Vec<u8>,
+}
+
+impl<W: Write> RejectsCsv<W> {
+    /// The rejects file's header line.
+    pub const HEADER: &'static [u8] = b"line,rule,detail,raw\n";
+
+    /// Writes records (not the header) to `out`.
+    pub fn new(out: W) -> Self {
+        RejectsCsv {
+            out,
+            record: Vec::new(),
+            line: Vec::new(),
+            detail: Vec::new(),
+        }
+    }
+
+    /// The writer.
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+
+    fn record(
+        &mut self,
+        rule: &str,
+        detail: &[u8],
+        raw: &[u8],
+    ) -> io::Result<()> {
+        // Rule names are kebab-case and lines digits: never quoted.
+        let record = &mut self.record;
+        record.clear();
+        if needs_quotes(detail) || needs_quotes(raw) {
+            let mut quoting = csv::WriterBuilder::new()
+                .buffer_capacity(256)
+                .from_writer(&mut *record);
+            quoting
+                .write_record([&self.line[..], rule.as_bytes(), detail, raw])
+                .and_then(|()| quoting.flush().map_err(csv::Error::from))
+                .map_err(io::Error::from)?;
+            drop(quoting);
+            return self.out.write_all(record);
+        }
+        for (i, field) in [&self.line[..], rule.as_bytes(), detail, raw]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                record.push(b',');
+            }
+            record.extend_from_slice(field);
+        }
+        record.push(b'\n');
+        self.out.write_all(record)
+    }
+}
+
+/// Whether the csv writer would quote `field`: it holds a comma, a quote,
+/// a CR or an LF.
+fn needs_quotes(field: &[u8]) -> bool {
+    memchr::memchr3(b',', b'"', b'\r', field).is_some()
+        || memchr::memchr(b'\n', field).is_some()
+}
+
+/// `n` in decimal, written at the end of `digits`.
+fn decimal(n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut n = n;
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &digits[at..]
+}
+
+impl<W: Write> Sink for RejectsCsv<W> {
+    type Error = io::Error;
+
+    fn kept(&mut self, _: &Kept<'_>) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn unchanged_rows(&self) -> bool {
+        false
+    }
+
+    fn dropped(&mut self, finding: &Finding<'_>) -> io::Result<()> {
+        let mut digits = [0; 20];
+        self.line.clear();
+        self.line.extend_from_slice(decimal(finding.line, &mut digits));
+        let mut detail = std::mem::take(&mut self.detail);
+        detail.clear();
+        match finding.kind {
+            // The most common by far, without the formatting machinery.
+            FindingKind::Duplicate { first } => {
+                detail.extend_from_slice(b"same value as line ");
+                detail.extend_from_slice(decimal(first, &mut digits));
+            }
+            _ => write!(detail, "{}", finding.detail())?,
+        }
+        let result = self.record(finding.rule().name(), &detail, finding.raw);
+        self.detail = detail;
+        result
+    }
+}
