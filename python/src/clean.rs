@@ -1,10 +1,10 @@
 //! `clean`: the clean file and the rejects file, each complete or not
 //! written at all, and the statistics `clean --stats` writes.
 
-use std::io::{self, Write};
+use std::io::BufWriter;
 use std::path::PathBuf;
 
-use segprep::{Error, ErrorKind, Finding, Kept, Pipeline, Sink, Stats};
+use segprep::{Error, ErrorKind, Pipeline, Stats};
 use serde::Serialize;
 
 use crate::engine::{self, Source};
@@ -24,9 +24,6 @@ struct CleanStats<'a> {
     output: String,
     output_bytes: u64,
 }
-
-/// The rejects file's header.
-const REJECTS_HEADER: [&str; 4] = ["line", "rule", "detail", "raw"];
 
 /// Runs `clean` and returns the statistics as JSON.
 pub fn run(
@@ -52,19 +49,14 @@ pub fn run(
         }
     }
     let input = engine::open(source)?;
-    let run = engine::process(pipeline, &input);
+    let run = engine::process(pipeline, input);
+    run.check_clean_size()
+        .map_err(|e| e.with_path(&paths.output))?;
     let mut stats = run.stats().clone();
-    let limit = max_bytes;
-    if stats.clean_bytes > limit {
-        return Err(Error::from(ErrorKind::CleanTooLarge {
-            path: paths.output.clone(),
-            bytes: stats.clean_bytes,
-            limit,
-        }));
-    }
-    if stats.content_bytes() > limit {
+    // The command line's warning, so that the statistics are its own.
+    if stats.content_bytes() > max_bytes {
         stats.warnings.push(format!(
-            "the input is {} bytes, over --max-bytes {limit}; the clean \
+            "the input is {} bytes, over --max-bytes {max_bytes}; the clean \
              file fits",
             stats.content_bytes()
         ));
@@ -74,18 +66,11 @@ pub fn run(
     let out = AtomicFile::create(&paths.output)?;
     let rejects = paths.rejects.as_deref().map(AtomicFile::create);
     let rejects = rejects.transpose()?;
-    engine::write_clean(&run, out.file(), sort).map_err(|e| out.error(e))?;
+    engine::write_clean(&run, out.file(), sort)
+        .map_err(|e| e.with_path(&paths.output))?;
     if let Some(file) = &rejects {
-        let writer = csv::WriterBuilder::new()
-            .buffer_capacity(1 << 20)
-            .from_writer(file.file());
-        let mut sink = RejectsSink(writer);
-        sink.0
-            .write_record(REJECTS_HEADER)
-            .and_then(|()| run.emit(&mut sink))
-            .map_err(io::Error::from)
-            .and_then(|()| sink.0.flush())
-            .map_err(|e| file.error(e))?;
+        let writer = BufWriter::with_capacity(1 << 20, file.file());
+        run.write_rejects(writer).map_err(|e| e.with_path(file.target()))?;
     }
     for file in rejects.into_iter().chain([out]) {
         file.commit()?;
@@ -96,28 +81,4 @@ pub fn run(
         output: paths.output.display().to_string(),
     };
     Ok(serde_json::to_string(&report).expect("statistics serialize"))
-}
-
-/// Writes every dropped row as a CSV record: line,rule,detail,raw.
-struct RejectsSink<W: Write>(csv::Writer<W>);
-
-impl<W: Write> Sink for RejectsSink<W> {
-    type Error = csv::Error;
-
-    fn kept(&mut self, _: &Kept<'_>) -> Result<(), csv::Error> {
-        Ok(())
-    }
-
-    fn dropped(&mut self, finding: &Finding<'_>) -> Result<(), csv::Error> {
-        self.0.write_record([
-            finding.line.to_string().as_bytes(),
-            finding.rule().as_bytes(),
-            finding.detail().to_string().as_bytes(),
-            finding.raw,
-        ])
-    }
-
-    fn unchanged_rows(&self) -> bool {
-        false
-    }
 }

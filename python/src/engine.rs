@@ -1,13 +1,11 @@
-//! Every call into segprep's run API, in one place: the library is
-//! renaming `Processed` to `Run` and giving `write_clean` an order enum
-//! instead of a bool, and only this file follows such changes.
+//! Every call into segprep's run API, in one place.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use segprep::{Error, ErrorKind, Input, MmapChoice, Pipeline, Processed};
+use segprep::{Error, Input, MmapChoice, Order, Pipeline, Run};
 
 /// The name of an input given as bytes, in the statistics.
 pub const BYTES_NAME: &str = "<bytes>";
@@ -36,67 +34,23 @@ impl<'a> Source<'a> {
     }
 }
 
-/// The input's bytes: read whole (a map could raise SIGBUS in the
-/// interpreter if another process truncated the file), or borrowed,
-/// decompressed when they are gzip. UTF-16 is refused as the command
-/// line refuses it.
-pub fn open<'a>(source: &Source<'a>) -> Result<Loaded<'a>, Error> {
-    let loaded = match source {
-        Source::Path(path) => {
-            Loaded::Owned(Input::open(path, MmapChoice::never())?)
-        }
-        Source::Bytes(bytes) if bytes.starts_with(b"\x1f\x8b") => {
-            Loaded::Owned(Input::read(*bytes, BYTES_NAME)?)
-        }
-        Source::Bytes(bytes) => Loaded::Borrowed(bytes),
-    };
-    if let Some(encoding) = segprep::detect_utf16(loaded.bytes()) {
-        return Err(Error::from(ErrorKind::Utf16 {
-            input: loaded.name().to_string(),
-            encoding,
-        }));
-    }
-    Ok(loaded)
-}
-
-/// An input ready for a run.
-pub enum Loaded<'a> {
-    Owned(Input),
-    Borrowed(&'a [u8]),
-}
-
-impl Loaded<'_> {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            Loaded::Owned(input) => input.as_bytes(),
-            Loaded::Borrowed(bytes) => bytes,
-        }
-    }
-
-    fn name(&self) -> &str {
-        match self {
-            Loaded::Owned(input) => input.name(),
-            Loaded::Borrowed(_) => BYTES_NAME,
-        }
+/// Reads the input as the command line does (gzip decompressed, UTF-16
+/// refused), but whole, never mapped: another process truncating a
+/// mapped file would kill the interpreter with SIGBUS.
+pub fn open(source: &Source<'_>) -> Result<Input, Error> {
+    match source {
+        Source::Path(path) => Input::open(path, MmapChoice::never()),
+        Source::Bytes(bytes) => Input::decode(bytes.to_vec(), BYTES_NAME),
     }
 }
-
-/// The result of a run.
-pub type Run<'a> = Processed<'a>;
 
 /// Runs the pipeline on the input.
-pub fn process<'a>(pipeline: &'a Pipeline, input: &'a Loaded<'_>) -> Run<'a> {
-    match input {
-        Loaded::Owned(input) => pipeline.process_input(input),
-        Loaded::Borrowed(bytes) => pipeline.process(bytes, BYTES_NAME),
-    }
+pub fn process(pipeline: &Pipeline, input: Input) -> Run {
+    pipeline.process(input)
 }
 
 /// Writes the clean file into a new, empty file.
-pub fn write_clean(
-    run: &Run<'_>,
-    file: &File,
-    sort: bool,
-) -> std::io::Result<()> {
-    run.write_clean_file(file, sort)
+pub fn write_clean(run: &Run, file: &File, sort: bool) -> Result<(), Error> {
+    let order = if sort { Order::Sorted } else { Order::FirstSeen };
+    run.write_clean_file(file, order)
 }

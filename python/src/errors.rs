@@ -11,10 +11,13 @@ use segprep::{Error, ErrorKind};
 
 /// An I/O error is an `OSError` of the class Python gives its kind
 /// (`FileNotFoundError`, ...) with `errno` set; anything else is a bad
-/// argument or input: `ValueError`.
+/// argument or input: `ValueError`. The message is the command line's:
+/// the error and its causes, joined by `: `.
 pub fn to_py(err: Error) -> PyErr {
-    let message = err.to_string();
-    let ErrorKind::Io { err: cause, .. } = err.kind() else {
+    let message = chain(&err);
+    let (ErrorKind::Io { err: cause, .. }
+    | ErrorKind::WritePart { err: cause, .. }) = err.kind()
+    else {
         return PyValueError::new_err(message);
     };
     let py_err = match cause.kind() {
@@ -32,4 +35,15 @@ pub fn to_py(err: Error) -> PyErr {
         });
     }
     py_err
+}
+
+fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }

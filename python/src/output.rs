@@ -67,6 +67,11 @@ impl AtomicFile {
         })
     }
 
+    /// The path as given.
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
     /// The file to write the contents to.
     pub fn file(&self) -> &File {
         self.file.as_ref().expect("the file lives until commit")

@@ -182,7 +182,10 @@ def test_a_clean_file_over_max_bytes_is_not_written(cli, sample, tmp_path):
     out.write_text("old\n")
     with pytest.raises(ValueError) as raised:
         segprep.clean(sample, out, max_bytes=10)
-    assert "over --max-bytes 10; nothing written" in str(raised.value)
+    assert str(raised.value) == (
+        f"{out}: the clean file would be 267 bytes, over the limit of 10; "
+        "nothing written"
+    )
     done = run_cli(
         cli, "clean", str(sample), "-o", str(out), "--max-bytes", "10",
         ok=(2,),
@@ -239,7 +242,7 @@ def test_utf16_is_refused_with_the_cli_message(cli, tmp_path):
         ({"threads": "2"}, "threads: expected a non-negative int, got '2'"),
         ({"ascii_only": "yes"}, "ascii_only: expected a bool, got str"),
         ({"allow_chars": 1}, "allow_chars: expected a str, got int"),
-        ({"attribute_type": "double", "id_type": "uuid"}, "--attribute-type double needs --id-type string or numeric, not uuid"),
+        ({"attribute_type": "double", "id_type": "uuid"}, "attribute type double needs id type string or numeric, not uuid"),
         ({"column": "user_id"}, "unknown option 'column'"),
         ({"default_region": "US"}, "unknown option 'default_region'"),
         ({"encoding": "latin-1"}, "unknown option 'encoding'"),
