@@ -2,13 +2,17 @@
 
 from typing import Any, Dict, List, Optional, Tuple, Union, final
 
-__all__ = ["Pipeline", "REJECTS", "OPTIONS", "__version__"]
+__all__ = ["Pipeline", "Buffer", "REJECTS", "OPTIONS", "__version__"]
 
 __version__: str
 #: The options :class:`Pipeline` takes.
 OPTIONS: Tuple[str, ...]
 #: The names of the rules that drop a value; code ``1 + i`` is ``REJECTS[i]``.
 REJECTS: Tuple[str, ...]
+
+@final
+class Buffer:
+    """Bytes lent through the buffer protocol (read-only)."""
 
 @final
 class Pipeline:
@@ -34,4 +38,4 @@ class Pipeline:
         offset: int,
         length: int,
         large: bool,
-    ) -> Tuple[Optional[bytes], bytes, bytes, bytes, int, bool]: ...
+    ) -> Tuple[Optional[Buffer], Buffer, Buffer, Buffer, int, bool]: ...

@@ -4,8 +4,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 
 use segprep::{
-    CheckReport, Diagnostic, Error, Finding, Kept, Pipeline, Rule, Sink,
-    Stats,
+    CheckReport, Diagnostic, Error, Finding, Kept, Pipeline, Rule, Sink, Stats,
 };
 
 use crate::engine::{self, Source};

@@ -50,8 +50,7 @@ pub fn run(
     }
     let input = engine::open(source)?;
     let run = engine::process(pipeline, input);
-    run.check_clean_size()
-        .map_err(|e| e.with_path(&paths.output))?;
+    run.check_clean_size().map_err(|e| e.with_path(&paths.output))?;
     let mut stats = run.stats().clone();
     // The command line's warning, so that the statistics are its own.
     if stats.content_bytes() > max_bytes {

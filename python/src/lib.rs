@@ -104,6 +104,7 @@ impl Pipeline {
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Pipeline>()?;
+    m.add_class::<normalize::Buffer>()?;
     let rules: Vec<&str> =
         segprep::Reject::ALL.iter().map(|r| r.name()).collect();
     m.add("REJECTS", pyo3::types::PyTuple::new(m.py(), rules)?)?;
