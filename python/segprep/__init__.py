@@ -242,6 +242,8 @@ def normalize(values: Any, **options: Any) -> Normalized:
     normalized value or ``None``, and the rule that dropped the value or
     ``None``. A null is dropped as ``empty-row``, as an empty line of a
     file would be; a CR at the end of a value is removed (``crlf``).
+    A batch runs on the calling thread with the GIL released
+    (``threads`` does not apply): engines call it from several threads.
 
     >>> normalize(["38400000-8CF0-11BD-B23E-10B96E40000D", "x"], id_type="gaid")
     Normalized(values=['38400000-8cf0-11bd-b23e-10b96e40000d', None], rules=[None, 'bad-format'])
