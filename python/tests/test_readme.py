@@ -39,3 +39,12 @@ def test_a_readme_example_runs(code, tmp_path):
     printed = out.getvalue()
     for said in re.findall(r"^print\(.*\)\s+# (.+)$", code, re.M):
         assert said in printed, (said, printed)
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    import segprep
+
+    result = doctest.testmod(segprep)
+    assert result.attempted >= 3 and result.failed == 0
