@@ -11,6 +11,7 @@ use rayon::prelude::*;
 mod chunk;
 mod dedupe;
 pub(crate) mod field;
+mod normalize;
 mod ordered;
 pub(crate) mod row;
 pub(crate) mod rows;

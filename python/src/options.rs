@@ -1,0 +1,155 @@
+//! The pipeline options, as keyword arguments: the command line's long
+//! options in snake case, with its defaults.
+
+use std::str::FromStr;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyInt, PyString};
+use segprep::{
+    AttributeType, Case, HeaderMode, IdType, Pipeline, PipelineBuilder,
+};
+
+/// Every option `build` takes, in the order of `segprep check --help`.
+pub const NAMES: [&str; 11] = [
+    "id_type",
+    "attribute_type",
+    "case",
+    "header",
+    "attribute_name",
+    "allow_chars",
+    "deny_chars",
+    "ascii_only",
+    "max_value_len",
+    "max_bytes",
+    "threads",
+];
+
+/// A pipeline and the options it does not tell.
+pub struct Built {
+    pub pipeline: Pipeline,
+    /// `max_bytes`, which also limits the clean file.
+    pub max_bytes: u64,
+}
+
+/// Builds the pipeline of `options`.
+///
+/// # Errors
+///
+/// `ValueError` for an unknown option, a value of the wrong type or
+/// spelling, and options that contradict each other.
+pub fn build(options: &Bound<'_, PyDict>) -> PyResult<Built> {
+    let mut builder = PipelineBuilder::new();
+    let mut max_bytes = segprep::DEFAULT_MAX_BYTES;
+    for (key, value) in options.iter() {
+        let key: String = key.extract()?;
+        // `None` leaves the default, as leaving the option out does.
+        if value.is_none() {
+            continue;
+        }
+        let bad = |expected: &str| {
+            PyValueError::new_err(format!(
+                "{key}: expected {expected}, got {}",
+                type_name(&value)
+            ))
+        };
+        match key.as_str() {
+            "id_type" => builder.id_type(named(&key, &value)?),
+            "attribute_type" => builder.attribute_type(named(&key, &value)?),
+            "case" => builder.case(Some(named::<Case>(&key, &value)?)),
+            "header" => builder.header(named::<HeaderMode>(&key, &value)?),
+            "attribute_name" => builder.attribute_name(Some(
+                text(&value).ok_or_else(|| bad("a str"))?,
+            )),
+            "allow_chars" => {
+                builder.allow_chars(&text(&value).ok_or_else(|| bad("a str"))?)
+            }
+            "deny_chars" => {
+                builder.deny_chars(&text(&value).ok_or_else(|| bad("a str"))?)
+            }
+            "ascii_only" => {
+                let yes = value.cast::<PyBool>().map_err(|_| bad("a bool"))?;
+                builder.ascii_only(yes.is_true())
+            }
+            "max_value_len" => builder.max_value_len(count(&key, &value)?),
+            "max_bytes" => {
+                max_bytes = count(&key, &value)?;
+                builder.max_bytes(max_bytes)
+            }
+            "threads" => builder.threads(count(&key, &value)?),
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown option '{key}' (segprep's options: {})",
+                    NAMES.join(", ")
+                )));
+            }
+        };
+    }
+    let pipeline = builder
+        .build()
+        .map_err(|err| PyValueError::new_err(err.to_string()))?;
+    Ok(Built { pipeline, max_bytes })
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map_or_else(|_| "?".to_string(), |name| name.to_string())
+}
+
+fn text(value: &Bound<'_, PyAny>) -> Option<String> {
+    value.cast::<PyString>().ok()?.to_str().ok().map(str::to_string)
+}
+
+/// A named value (`"gaid"`), parsed as the command line parses it.
+fn named<T>(key: &str, value: &Bound<'_, PyAny>) -> PyResult<T>
+where
+    T: FromStr<Err = String> + Names,
+{
+    let Some(name) = text(value) else {
+        return Err(PyValueError::new_err(format!(
+            "{key}: expected one of {}, got {}",
+            T::NAMES.join(", "),
+            type_name(value)
+        )));
+    };
+    name.parse::<T>()
+        .map_err(|message| PyValueError::new_err(format!("{key}: {message}")))
+}
+
+/// A non-negative integer that fits `T` (a bool is not one).
+fn count<T: TryFrom<u64>>(key: &str, value: &Bound<'_, PyAny>) -> PyResult<T> {
+    let bad = || {
+        PyValueError::new_err(format!(
+            "{key}: expected a non-negative int, got {}",
+            value.repr().map_or_else(|_| "?".to_string(), |r| r.to_string())
+        ))
+    };
+    if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(bad());
+    }
+    let n: u64 = value.extract().map_err(|_| bad())?;
+    T::try_from(n).map_err(|_| bad())
+}
+
+/// The accepted names of an option's values.
+trait Names {
+    const NAMES: &'static [&'static str];
+}
+
+impl Names for IdType {
+    const NAMES: &'static [&'static str] = IdType::NAMES;
+}
+
+impl Names for AttributeType {
+    const NAMES: &'static [&'static str] = AttributeType::NAMES;
+}
+
+impl Names for Case {
+    const NAMES: &'static [&'static str] = Case::NAMES;
+}
+
+impl Names for HeaderMode {
+    const NAMES: &'static [&'static str] = HeaderMode::NAMES;
+}
