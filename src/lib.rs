@@ -61,6 +61,7 @@ pub use crate::options::{
 };
 pub use crate::pipeline::{
     Pipeline, PipelineBuilder, Run, DEFAULT_MAX_BYTES, DEFAULT_MAX_VALUE_LEN,
+    MAX_THREADS,
 };
 pub use crate::report::{CheckReport, Diagnostic, JsonReport};
 pub use crate::rule::{Detail, Fix, FixSet, Reject, Rule};

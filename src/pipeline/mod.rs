@@ -41,6 +41,11 @@ pub const DEFAULT_MAX_BYTES: u64 = 150_000_000;
 /// The default of `--max-value-len`.
 pub const DEFAULT_MAX_VALUE_LEN: usize = 256;
 
+/// The most threads a pipeline starts: past a few per core more threads
+/// only cost memory and scheduling, and a typo (`100000`) must not start
+/// tens of thousands of them.
+pub const MAX_THREADS: usize = 256;
+
 /// Chunks smaller than this are not worth a task of their own.
 const MIN_CHUNK: usize = 1 << 20;
 /// Chunks stay small enough that offsets into one and into its arena of
@@ -227,7 +232,14 @@ impl PipelineBuilder {
             )));
         }
         let threads = match self.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            0 => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_THREADS),
+            n if n > MAX_THREADS => {
+                return Err(Error::config(format!(
+                    "{n} threads: at most {MAX_THREADS}"
+                )));
+            }
             n => n,
         };
         let pool = if threads > 1 {

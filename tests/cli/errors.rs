@@ -221,3 +221,14 @@ fn existing_outputs_are_left_untouched() {
     assert_eq!(dir.read_text("keep/out.csv"), "old clean\n");
     assert_eq!(dir.list("keep"), ["out.csv", "r.csv", "s.json"]);
 }
+
+/// See issue 16: `--threads 100000` started tens of thousands of threads.
+#[test]
+fn threads_are_bounded() {
+    let dir = Dir::new("err_threads");
+    dir.create("in.csv", "1\n2\n");
+    let out = dir.cmd(&["check", "in.csv", "--threads", "100000"]).run();
+    assert_error(&out, &["100000 threads", "at most 256"]);
+    let out = dir.cmd(&["check", "in.csv", "--threads", "256", "-q"]).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+}
