@@ -6,6 +6,7 @@ mod decoding;
 mod errors;
 mod hostile;
 mod options;
+mod pipelines;
 mod reconcile;
 mod request;
 mod safety;

@@ -1,50 +1,165 @@
 //! `segprep check`: every finding, as text or JSON; changes nothing.
 
 use std::io::{self, Write};
+use std::path::Path;
 
-use segprep::{Error, Run};
+use segprep::{CheckReport, Error, ErrorKind, JsonReport, Run};
 
-use crate::cli::{CheckArgs, Format};
-use segprep::JsonReport;
-
+use crate::cli::{CheckArgs, FailOn, Format};
 use crate::diag::{self, CheckSink, Styles, Target};
 use crate::{
-    build_pipeline, display_name, open_input, progress_bar, stdout_has_color,
-    ExitStatus,
+    build_pipeline, display_name, is_dash, open_input, progress_bar,
+    stdout_has_color, ExitStatus,
 };
 
 pub fn run(args: CheckArgs, quiet: bool) -> Result<ExitStatus, Error> {
-    let input = open_input(&args.file, &args.common)?;
+    if args.files.iter().filter(|f| is_dash(f)).count() > 1 {
+        return Err(Error::from(ErrorKind::Config(
+            "standard input (-) can be checked once".to_string(),
+        )));
+    }
+    // One file: its errors are the command's. Several: each file's error
+    // is reported and the others are still checked.
+    if let [file] = &args.files[..] {
+        return check_file(&args, file, quiet, Layout::Single)
+            .map(|outcome| outcome.status);
+    }
+    let mut totals = Totals::default();
+    for file in &args.files {
+        match check_file(&args, file, quiet, Layout::Several) {
+            Ok(outcome) => totals.add(outcome),
+            Err(err) => {
+                crate::report(&err);
+                totals.errors += 1;
+            }
+        }
+    }
+    if !quiet && args.format == Format::Human {
+        let mut out = io::stdout().lock();
+        let written =
+            writeln!(out, "\n{}", totals.line()).and_then(|()| out.flush());
+        if let Err(err) = written {
+            if err.kind() != io::ErrorKind::BrokenPipe {
+                return Err(Error::io(None, "writing standard output", err));
+            }
+        }
+    }
+    Ok(totals.status())
+}
+
+/// One file alone, or one of several (JSON Lines, errors reported and
+/// passed over).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    Single,
+    Several,
+}
+
+/// What checking one file found.
+struct Outcome {
+    status: ExitStatus,
+    conforms: bool,
+    rows: u64,
+    values: u64,
+}
+
+/// The line of totals after several files.
+#[derive(Default)]
+struct Totals {
+    files: u64,
+    conform: u64,
+    errors: u64,
+    failed: bool,
+    rows: u64,
+    values: u64,
+}
+
+impl Totals {
+    fn add(&mut self, outcome: Outcome) {
+        self.files += 1;
+        self.conform += u64::from(outcome.conforms);
+        self.failed |= outcome.status == ExitStatus::Failure;
+        self.rows += outcome.rows;
+        self.values += outcome.values;
+    }
+
+    fn status(&self) -> ExitStatus {
+        match (self.errors, self.failed) {
+            (1.., _) => ExitStatus::Error,
+            (0, true) => ExitStatus::Failure,
+            (0, false) => ExitStatus::Success,
+        }
+    }
+
+    fn line(&self) -> String {
+        let all = self.files + self.errors;
+        let mut line = format!(
+            "{all} files: {} conform, {} do not",
+            self.conform,
+            self.files - self.conform
+        );
+        if self.errors > 0 {
+            line.push_str(&format!(", {} could not be read", self.errors));
+        }
+        line.push_str(&format!(
+            "; {} rows (values_found), {} values to upload \
+             (values_processed)",
+            self.rows, self.values
+        ));
+        line
+    }
+}
+
+fn check_file(
+    args: &CheckArgs,
+    file: &Path,
+    quiet: bool,
+    layout: Layout,
+) -> Result<Outcome, Error> {
+    let input = open_input(file, &args.common)?;
     let bar = progress_bar(input.as_bytes().len() as u64, quiet, "checking");
     let pipeline = build_pipeline(&args.common, &bar)?;
     let run = pipeline.process(input);
     bar.finish_and_clear();
     let stats = run.stats();
-    let status = if stats.conforms() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Failure
+    let failed = match args.fail_on {
+        FailOn::Any => !stats.conforms(),
+        FailOn::Reject => {
+            stats.rejected_total() > 0 || !stats.file_findings.is_empty()
+        }
+        FailOn::Never => false,
+    };
+    let outcome = Outcome {
+        status: if failed { ExitStatus::Failure } else { ExitStatus::Success },
+        conforms: stats.conforms(),
+        rows: stats.values_found,
+        values: stats.values_processed,
     };
     if quiet {
-        return Ok(status);
+        return Ok(outcome);
     }
-    match report(&args, &run) {
+    match report(args, file, &run, layout) {
         // A reader that closed standard output (`segprep check | head`)
         // has read all it wanted; the verdict stands.
-        Err(err) if err.is_broken_pipe() => Ok(status),
-        result => result.map(|()| status),
+        Err(err) if err.is_broken_pipe() => Ok(outcome),
+        result => result.map(|()| outcome),
     }
 }
 
 /// Writes the findings and the summary, or the JSON report.
-fn report(args: &CheckArgs, run: &Run) -> Result<(), Error> {
+fn report(
+    args: &CheckArgs,
+    file: &Path,
+    run: &Run,
+    layout: Layout,
+) -> Result<(), Error> {
     let stats = run.stats();
     let stdout = io::stdout().lock();
     let write_err =
         |e: io::Error| Error::io(None, "writing standard output", e);
     match args.format {
         Format::Human => {
-            let file = display_name(&args.file);
+            let file = display_name(file);
             let styles = Styles::new(stdout_has_color());
             let out = io::BufWriter::with_capacity(1 << 16, stdout);
             let target = Target::Human { out, file: file.clone(), styles };
@@ -56,6 +171,27 @@ fn report(args: &CheckArgs, run: &Run) -> Result<(), Error> {
             diag::write_summary(&mut out, &file, stats, &sink, &styles)
                 .and_then(|()| out.flush())
                 .map_err(write_err)?;
+        }
+        Format::Json if layout == Layout::Several => {
+            // JSON Lines: one compact object per file.
+            let mut sink = CheckSink::new(
+                Target::<io::Sink>::Collect(Vec::new()),
+                args.max_diagnostics,
+                stats,
+            );
+            run.emit(&mut sink).map_err(write_err)?;
+            let Target::Collect(diagnostics) = sink.into_target() else {
+                unreachable!("the target stays a collection")
+            };
+            let mut out = io::BufWriter::new(stdout);
+            serde_json::to_writer(
+                &mut out,
+                &CheckReport::new(stats, diagnostics),
+            )
+            .map_err(io::Error::from)
+            .and_then(|()| out.write_all(b"\n"))
+            .and_then(|()| out.flush())
+            .map_err(write_err)?;
         }
         Format::Json => {
             let out = io::BufWriter::new(stdout);

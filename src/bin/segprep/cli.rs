@@ -90,12 +90,21 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// The input file; `-` reads standard input.
-    pub file: PathBuf,
+    /// The input files; `-` reads standard input. Each gets its findings
+    /// and summary; the exit status is the worst of them.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 
-    /// Output format.
+    /// Output format; with several files, `json` writes one object per
+    /// file, one per line (JSON Lines).
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+
+    /// What makes the exit status 1: any finding (`any`), only rows that
+    /// would be rejected or a file-level finding (`reject`; fixes,
+    /// duplicates and the header do not count), or nothing (`never`).
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = FailOn::Any)]
+    pub fail_on: FailOn,
 
     /// At most this many diagnostics per rule; 0 means all.
     #[arg(long, value_name = "N", default_value_t = 20)]
@@ -148,6 +157,16 @@ pub struct CleanArgs {
 
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any finding: the file does not conform.
+    Any,
+    /// A rejected row or a file-level finding.
+    Reject,
+    /// Never; only errors exit 2.
+    Never,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -57,6 +57,8 @@ pub enum Target<W> {
     Human { out: W, file: String, styles: Styles },
     /// Written into the JSON document as they come.
     Json(JsonReport<W>),
+    /// Kept, for a document written whole (JSON Lines).
+    Collect(Vec<Diagnostic>),
     /// Counted only (`--quiet`).
     Quiet,
 }
@@ -195,6 +197,10 @@ impl<W: Write> CheckSink<W> {
             }
             Target::Json(report) => {
                 report.diagnostic(&Diagnostic::new(finding))
+            }
+            Target::Collect(diagnostics) => {
+                diagnostics.push(Diagnostic::new(finding));
+                Ok(())
             }
             Target::Quiet => Ok(()),
         }

@@ -82,7 +82,7 @@ fn main() -> ExitCode {
 
 /// Prints the error line and gives the error status. A standard error
 /// that cannot be written leaves only the status to tell.
-fn report(err: &Error) -> ExitCode {
+pub fn report(err: &Error) -> ExitCode {
     let _ = writeln!(io::stderr(), "segprep: {}{}", chain(err), hint(err));
     ExitStatus::Error.into()
 }
