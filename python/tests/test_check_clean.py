@@ -222,14 +222,14 @@ def test_a_directory_is_not_an_input(tmp_path):
         segprep.check(tmp_path)
 
 
-def test_utf16_is_refused_with_the_cli_message(cli, tmp_path):
+def test_utf16_is_read_as_the_cli_reads_it(cli, tmp_path):
     path = tmp_path / "utf16.csv"
     path.write_bytes("id\nabc\n".encode("utf-16"))
-    with pytest.raises(ValueError) as raised:
-        segprep.check(path)
-    done = run_cli(cli, "check", str(path), ok=(2,))
-    assert done.stderr.decode() == f"segprep: {raised.value}\n"
-    assert "iconv -f UTF-16LE -t UTF-8" in str(raised.value)
+    report = segprep.check(path)
+    assert "encoding" in report.file_findings
+    assert report.conforms is False
+    done = run_cli(cli, "check", str(path), "--format", "json", ok=(1,))
+    assert report.to_dict() == json.loads(done.stdout)
 
 
 @pytest.mark.parametrize(

@@ -104,7 +104,7 @@ fn realistic_mix() {
 fn sort_writes_byte_order() {
     let dir = Dir::new("clean_sort");
     dir.create("in.csv", "b\nB\na\n10\nb\n9\n_\n");
-    let out = dir.cmd(&["clean", "in.csv", "-o", "-", "--sort"]).run();
+    let out = dir.cmd(&["clean", "in.csv", "-o", "-", "--sort", "-q"]).run();
     eqnice!(
         "
 exit_code: 0
@@ -164,7 +164,7 @@ fn stats_to_standard_output() {
     dir.create("in.csv", MIX);
     let out = dir
         .cmd(&["clean", "in.csv", "--id-type", "gaid", "-o", "out.csv"])
-        .args(&["--rejects", "rejects.csv", "--stats", "-"])
+        .args(&["--rejects", "rejects.csv", "--stats", "-", "-q"])
         .run();
     assert_eq!(out.code(), 0, "{}", out.render());
     assert!(out.stderr.is_empty(), "{}", out.render());
@@ -190,7 +190,7 @@ fn output_to_standard_output() {
     let dir = Dir::new("clean_output_dash");
     dir.create("in.csv", MIX);
     let out = dir
-        .cmd(&["clean", "in.csv", "--id-type", "gaid", "-o", "-"])
+        .cmd(&["clean", "in.csv", "--id-type", "gaid", "-o", "-", "-q"])
         .args(&["--rejects", "rejects.csv", "--stats", "stats.json"])
         .run();
     eqnice!(
@@ -224,7 +224,8 @@ fn input_from_standard_input() {
     want["input"] = json!("-");
     eqjson!(want, dir.read_json("stats.json"));
 
-    let out = dir.cmd(&["clean", "-", "-o", "-"]).stdin("b\na\nb\n").run();
+    let out =
+        dir.cmd(&["clean", "-", "-o", "-", "-q"]).stdin("b\na\nb\n").run();
     eqnice!(
         "
 exit_code: 0
@@ -250,6 +251,7 @@ fn fail_on_reject_exits_1_and_still_writes() {
 exit_code: 1
 --- stdout
 --- stderr
+segprep: in.csv: 1 values written to out.csv (3 rows, 1 duplicates, 1 rejected); rejected: special-char 1
 ",
         out.render()
     );

@@ -451,8 +451,9 @@ fn huge_single_line_without_lf() {
         &["too-long", "empty-file"],
     );
 
-    let out =
-        dir.cmd(&["clean", "in.csv", "-o", "out.csv", "--stats", "-"]).run();
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "out.csv", "--stats", "-", "-q"])
+        .run();
     assert_eq!(out.code(), 0, "{}", out.render());
     assert!(out.stderr.is_empty(), "{}", out.render());
     eqjson!(
@@ -643,9 +644,12 @@ fn fifo_and_standard_input_read_like_a_file() {
 
     let run_in = |folder: &str, args: &[&str], fifo: bool| {
         let feeder = fifo.then(|| feed_fifo(&dir.path("fifo/in.csv"), &input));
+        // Quiet: the subject is the outputs, not clean's summary.
+        let quiet: &[&str] = if args[0] == "clean" { &["-q"] } else { &[] };
         let out = Command::new(SEGPREP)
             .current_dir(dir.path(folder))
             .args(args)
+            .args(quiet)
             .stdin(Stdio::null())
             .output()
             .expect("run segprep");
@@ -794,7 +798,7 @@ fn no_mmap_reads_the_same() {
     let runs: &[(i32, &[&str])] = &[
         (1, &["check", "in.csv", "--max-diagnostics", "0"]),
         (1, &["check", "in.csv", "--format", "json"]),
-        (0, &["clean", "in.csv", "-o", "-", "--rejects", "r.csv"]),
+        (0, &["clean", "in.csv", "-o", "-", "--rejects", "r.csv", "-q"]),
     ];
     for &(code, args) in runs {
         let mapped = dir.cmd(args).run();
@@ -1182,8 +1186,15 @@ fn input_over_max_bytes() {
         warning.contains("--max-bytes") && warning.contains("15"),
         "{warning}"
     );
-    // Warnings reach the terminal too, not only the statistics.
-    eqnice!(format!("segprep: warning: {warning}\n"), out.stderr_text());
+    // Warnings reach standard error too, not only the statistics, before
+    // the summary.
+    eqnice!(
+        format!(
+            "segprep: warning: {warning}\nsegprep: in.csv: 3 values written \
+             to out.csv (5 rows, 1 duplicates, 1 rejected)\n"
+        ),
+        out.stderr_text()
+    );
 
     // At the limit: no warning.
     let out = dir

@@ -187,7 +187,10 @@ impl Cmd {
         });
         let out = child.wait_with_output().expect("wait for segprep");
         feeder.join().expect("the stdin thread");
-        Output::from(out)
+        let args: Vec<_> = self.cmd.get_args().collect();
+        let summarizes = args.first().is_some_and(|a| *a == "clean")
+            && !args.iter().any(|a| *a == "-q" || *a == "--quiet");
+        Output { summarizes, ..Output::from(out) }
     }
 }
 
@@ -197,11 +200,19 @@ pub struct Output {
     pub status: std::process::ExitStatus,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// A `clean` run without `-q`: it ends with its summary line on
+    /// standard error.
+    pub summarizes: bool,
 }
 
 impl From<std::process::Output> for Output {
     fn from(out: std::process::Output) -> Output {
-        Output { status: out.status, stdout: out.stdout, stderr: out.stderr }
+        Output {
+            status: out.status,
+            stdout: out.stdout,
+            stderr: out.stderr,
+            summarizes: false,
+        }
     }
 }
 
@@ -236,6 +247,21 @@ impl Output {
         )
     }
 
+    /// `render` without the summary line `clean` ends with, which it
+    /// asserts is there: for tests about everything else.
+    #[track_caller]
+    pub fn render_without_summary(&self) -> String {
+        let render = self.render();
+        let line = render
+            .lines()
+            .last()
+            .filter(|l| {
+                l.starts_with("segprep: ") && l.contains(" values written to ")
+            })
+            .unwrap_or_else(|| panic!("no summary line:\n{render}"));
+        render[..render.len() - line.len() - 1].to_string()
+    }
+
     /// Standard output as text.
     pub fn stdout_text(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
@@ -264,9 +290,26 @@ pub fn check_json(dir: &Dir, file: &str, args: &[&str], code: i32) -> Value {
     out.json()
 }
 
-/// Asserts a run that exited 0 and wrote nothing to either stream.
+/// Asserts a run that exited 0 and wrote nothing to either stream but,
+/// for `clean`, its one summary line on standard error.
 #[track_caller]
 pub fn assert_quiet_success(out: &Output) {
+    if out.summarizes {
+        let stderr = out.stderr_text();
+        assert!(
+            stderr.starts_with("segprep: ")
+                && stderr.contains(" values written to ")
+                && stderr.lines().count() == 1
+                && stderr.ends_with(")\n"),
+            "one summary line on stderr:\n{}",
+            out.render()
+        );
+        eqnice!("exit_code: 0\n--- stdout\n", {
+            let render = out.render();
+            render[..render.find("--- stderr").unwrap()].to_string()
+        });
+        return;
+    }
     eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
 }
 

@@ -13,7 +13,7 @@ use crate::outputs::{
 };
 use crate::{
     build_pipeline, display_name, is_dash, open_input, progress_bar,
-    stderr_is_terminal, ExitStatus,
+    ExitStatus,
 };
 
 /// The clean file as numbered parts.
@@ -337,9 +337,11 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
             let _ = writeln!(stderr, "segprep: warning: {warning}");
         }
     }
-    if stderr_is_terminal() && !quiet {
-        let _ = writeln!(
-            stderr,
+    let failed = args.fail_on_reject && stats.rejected_total() > 0;
+    // The summary goes to standard error whatever it is: a CI log shows
+    // what an exit 1 was about.
+    if !quiet {
+        let mut line = format!(
             "segprep: {}: {} values written to {} ({} rows, {} duplicates, \
              {} rejected)",
             display_name(&args.file),
@@ -349,10 +351,17 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
             stats.duplicates,
             stats.rejected_total(),
         );
+        if failed {
+            let counts: Vec<String> = stats
+                .rejected_counts()
+                .map(|(rule, n)| format!("{rule} {n}"))
+                .collect();
+            line.push_str(&format!("; rejected: {}", counts.join(", ")));
+        }
+        let _ = writeln!(stderr, "{line}");
     }
-    if args.fail_on_reject && stats.rejected_total() > 0 {
-        Ok(ExitStatus::Failure)
-    } else {
-        Ok(ExitStatus::Success)
+    match failed {
+        true => Ok(ExitStatus::Failure),
+        false => Ok(ExitStatus::Success),
     }
 }
