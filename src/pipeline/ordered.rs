@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use std::sync::{Condvar, Mutex};
 
 use crate::pipeline::Run;
+use crate::rule::Rule;
 use crate::sink::sinks::RejectsCsv;
 
 /// Writes the rejects records of `run` to `out`, the parts on `threads`
@@ -14,13 +15,14 @@ use crate::sink::sinks::RejectsCsv;
 pub(crate) fn write_rejects<W: Write + Send>(
     run: &Run,
     out: &mut W,
+    omit: &[Rule],
     threads: usize,
     flush_at: usize,
     hold: usize,
 ) -> io::Result<()> {
     let parts = run.parts();
     if threads <= 1 || parts <= 1 {
-        return run.emit(RejectsCsv::new(out));
+        return run.emit(RejectsCsv::new(out).omitting(omit));
     }
     let order = Turns {
         turn: Mutex::new(Turn { out, next: 0, head: 0, error: None }),
@@ -39,8 +41,10 @@ pub(crate) fn write_rejects<W: Write + Send>(
                         check_at: flush_at,
                         finished: false,
                     };
-                    let emitted =
-                        run.emit_part(part, RejectsCsv::new(&mut piece));
+                    let emitted = run.emit_part(
+                        part,
+                        RejectsCsv::new(&mut piece).omitting(omit),
+                    );
                     if emitted.and_then(|_| piece.finish()).is_err() {
                         return;
                     }
@@ -255,7 +259,7 @@ mod tests {
             .expect("valid options");
         let run = pipeline.process(Input::from_bytes(input.to_vec(), "x"));
         let mut out = Vec::new();
-        write_rejects(&run, &mut out, threads, flush_at, hold)
+        write_rejects(&run, &mut out, &[], threads, flush_at, hold)
             .expect("writing to memory");
         out
     }
@@ -338,7 +342,7 @@ mod tests {
         let run = pipeline.process(Input::from_bytes(input, "x"));
         for left in [0, 100, 5000] {
             let mut out = Full { left };
-            let err = write_rejects(&run, &mut out, 3, 64, 256)
+            let err = write_rejects(&run, &mut out, &[], 3, 64, 256)
                 .expect_err("the output fills up");
             assert_eq!(err.to_string(), "disk full");
         }
@@ -373,7 +377,7 @@ mod tests {
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let mut out = Breaks { writes: 0 };
-                    write_rejects(&run, &mut out, 3, 64, 256)
+                    write_rejects(&run, &mut out, &[], 3, 64, 256)
                 }));
             let _ = done.send(outcome.is_err());
         });

@@ -13,6 +13,7 @@ use crate::options::Order;
 use crate::pipeline::chunk::{self, Chunk, ChunkRow};
 use crate::pipeline::ordered;
 use crate::pipeline::row::RowRules;
+use crate::rule::Rule;
 use crate::sink::sinks::RejectsCsv;
 use crate::sink::{Finding, FindingKind, Kept, Sink};
 use crate::stats::Stats;
@@ -166,9 +167,21 @@ impl Run {
     /// # Errors
     ///
     /// The writer's ([`ErrorKind::Io`], with no path).
-    pub fn write_rejects<W: Write + Send>(
+    pub fn write_rejects<W: Write + Send>(&self, out: W) -> Result<(), Error> {
+        self.write_rejects_omitting(out, &[])
+    }
+
+    /// [`Run::write_rejects`], leaving out the rows dropped by the rules
+    /// in `omit`: duplicates, say, in a file of daily exports
+    /// concatenated, which can be mostly duplicates.
+    ///
+    /// # Errors
+    ///
+    /// As [`Run::write_rejects`].
+    pub fn write_rejects_omitting<W: Write + Send>(
         &self,
         mut out: W,
+        omit: &[Rule],
     ) -> Result<(), Error> {
         let threads =
             self.pool.as_ref().map_or(1, |p| p.current_num_threads());
@@ -177,6 +190,7 @@ impl Run {
                 ordered::write_rejects(
                     self,
                     &mut out,
+                    omit,
                     threads,
                     1 << 20,
                     16 << 20,

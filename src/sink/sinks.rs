@@ -137,6 +137,8 @@ pub struct RejectsCsv<W> {
     record: Vec<u8>,
     line: Vec<u8>,
     detail: Vec<u8>,
+    /// Rules whose rows are left out.
+    omit: Vec<Rule>,
 }
 
 impl<W: Write> RejectsCsv<W> {
@@ -150,7 +152,15 @@ impl<W: Write> RejectsCsv<W> {
             record: Vec::new(),
             line: Vec::new(),
             detail: Vec::new(),
+            omit: Vec::new(),
         }
+    }
+
+    /// Leaves out the rows dropped by these rules.
+    #[must_use]
+    pub fn omitting(mut self, rules: &[Rule]) -> Self {
+        self.omit = rules.to_vec();
+        self
     }
 
     /// The writer.
@@ -226,6 +236,9 @@ impl<W: Write> Sink for RejectsCsv<W> {
     }
 
     fn dropped(&mut self, finding: &Finding<'_>) -> io::Result<()> {
+        if !self.omit.is_empty() && self.omit.contains(&finding.rule()) {
+            return Ok(());
+        }
         let mut digits = [0; 20];
         self.line.clear();
         self.line.extend_from_slice(decimal(finding.line, &mut digits));

@@ -519,3 +519,45 @@ fn output_device_is_written_in_place() {
     assert!(!meta.is_file());
     assert_eq!(dir.read_json("s.json")["values_processed"], 2);
 }
+
+/// See issue 15: the rejects file of concatenated daily exports was
+/// twice the input, almost all duplicates.
+#[test]
+fn rejects_omit_leaves_duplicates_out() {
+    let dir = Dir::new("clean_rejects_omit");
+    dir.create("in.csv", "id\na\nb\na\nb#\na\n");
+    let run = |extra: &[&str]| {
+        let out = dir
+            .cmd(&["clean", "in.csv", "-o", "out.csv", "--rejects", "r.csv"])
+            .args(&["--header", "yes", "-q"])
+            .args(extra)
+            .run();
+        assert_eq!(out.code(), 0, "{}", out.render());
+        dir.read_text("r.csv")
+    };
+    eqnice!(
+        "line,rule,detail,raw
+1,header,\"header row, not a value\",id
+5,special-char,value has '#',b#
+",
+        run(&["--rejects-omit", "duplicate"])
+    );
+    eqnice!(
+        "line,rule,detail,raw
+5,special-char,value has '#',b#
+",
+        run(&["--rejects-omit", "duplicate,header"])
+    );
+    // The statistics still count every row.
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "-", "--stats", "s.json", "-q"])
+        .args(&["--rejects", "r.csv", "--rejects-omit", "duplicate"])
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert_eq!(dir.read_json("s.json")["duplicates"], 2);
+    // Without --rejects it means nothing: an argument error.
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "-", "--rejects-omit", "duplicate"])
+        .run();
+    assert_eq!(out.code(), 2, "{}", out.render());
+}

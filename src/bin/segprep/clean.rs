@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use segprep::workflow::split::{self, Part};
-use segprep::{Error, ErrorKind, Order, PartStats, Run, StatsFile};
+use segprep::{Error, ErrorKind, Order, PartStats, Rule, Run, StatsFile};
 
 use crate::cli::CleanArgs;
 use crate::outputs::{
@@ -305,7 +305,12 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         let this_pass =
             |file: &&mut AtomicFile| file.is_positional() != in_place;
         if let Some(file) = rejects_file.as_mut().filter(this_pass) {
-            let result = run.write_rejects(file.writer());
+            let omit: Vec<Rule> = args
+                .rejects_omit
+                .iter()
+                .filter_map(|name| Rule::from_name(name))
+                .collect();
+            let result = run.write_rejects_omitting(file.writer(), &omit);
             result.map_err(|e| file.lib_error(e))?;
         }
         if let Some(file) = stats_file.as_mut().filter(this_pass) {

@@ -129,6 +129,13 @@ pub struct CleanArgs {
     #[arg(long, value_name = "PATH")]
     pub rejects: Option<PathBuf>,
 
+    /// Leave these rows out of the rejects file (`duplicate`, `header`;
+    /// repeat or separate with commas): a concatenation of daily exports
+    /// can be mostly duplicates.
+    #[arg(long, value_name = "RULE", value_delimiter = ',',
+          value_parser = ["duplicate", "header"], requires = "rejects")]
+    pub rejects_omit: Vec<String>,
+
     /// Write the statistics as JSON to this file; `-` writes standard
     /// output.
     #[arg(long, value_name = "PATH")]
