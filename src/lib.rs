@@ -56,7 +56,8 @@ pub use crate::error::{Error, ErrorKind};
 pub use crate::input::{Input, MmapChoice};
 pub use crate::options::{AttributeType, Case, HeaderMode, IdType, Order};
 pub use crate::pipeline::{
-    Pipeline, PipelineBuilder, Run, DEFAULT_MAX_BYTES, DEFAULT_MAX_VALUE_LEN,
+    Column, Delimiter, Pipeline, PipelineBuilder, Run, DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_VALUE_LEN,
 };
 pub use crate::report::{CheckReport, Diagnostic, JsonReport};
 pub use crate::rule::{Detail, Fix, FixSet, Reject, Rule};

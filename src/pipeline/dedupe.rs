@@ -348,7 +348,7 @@ mod tests {
     use super::*;
     use crate::options::{Case, IdType};
     use crate::pipeline::chunk::Chunk;
-    use crate::pipeline::row::RowRules;
+    use crate::pipeline::row::{RowRules, Split};
     use crate::pipeline::rows::bounds;
     use crate::pipeline::special::SpecialChars;
     use crate::pipeline::value::ValueRules;
@@ -356,13 +356,16 @@ mod tests {
     /// Runs the chunks of `input` with every row given the same hash
     /// bits, so that every value collides with every other.
     fn dedupe_colliding(input: &[u8], chunk_bytes: usize) -> Vec<Vec<u64>> {
-        let rules = RowRules::new(ValueRules {
+        let value = ValueRules {
             id_type: IdType::String,
             double: false,
             case: Case::Keep,
             special: SpecialChars::new("", "", false),
             max_value_len: 256,
-        });
+            phone_region: None,
+        };
+        let rules =
+            RowRules::new(value, Split { delimiter: b',', column: None });
         let mut line = 0;
         let mut chunks: Vec<Chunk> = bounds(input, 0, chunk_bytes)
             .into_iter()

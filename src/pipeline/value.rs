@@ -3,6 +3,7 @@
 use std::io::Write as _;
 
 use crate::options::{Case, IdType};
+use crate::pipeline::phone::{PhoneRegion, MAX_E164};
 use crate::pipeline::special::SpecialChars;
 use crate::rule::{Detail, Fix, FixSet, Reject, Rejection};
 
@@ -27,6 +28,8 @@ pub(crate) struct ValueRules {
     pub(crate) case: Case,
     pub(crate) special: SpecialChars,
     pub(crate) max_value_len: usize,
+    /// With id type `phone`: write numbers in E.164 for this region.
+    pub(crate) phone_region: Option<PhoneRegion>,
 }
 
 /// Where the value ended up after steps 7 to 10.
@@ -36,6 +39,8 @@ pub(crate) enum Normalized {
     Same,
     /// The value changed and is now in the scratch buffer.
     Changed,
+    /// The value is this many bytes at the start of the input value.
+    Prefix(usize),
 }
 
 /// The ASCII letter cases of a plain value: what its caller learned while
@@ -71,7 +76,19 @@ impl ValueRules {
         fixes: &mut FixSet,
     ) -> Result<Normalized, Rejection> {
         let mut changed = false;
-        // Step 7: case, then phone formatting.
+        // Step 7: a spreadsheet's damage, case, then phone formatting.
+        let numeric_like =
+            matches!(self.id_type, IdType::Numeric | IdType::Phone);
+        let scientific_rejected =
+            !self.double && (numeric_like || self.id_type == IdType::String);
+        if scientific_rejected && is_scientific(value) {
+            return Err((Reject::ExcelScientific, Detail::ExcelScientific));
+        }
+        let cut = numeric_like.then(|| excel_decimal(value)).flatten();
+        if cut.is_some() {
+            fixes.insert(Fix::ExcelDecimal);
+        }
+        let value = cut.unwrap_or(value);
         let needs_fold = match (self.case, plain) {
             (Case::Keep, _) => false,
             (Case::Lower, Some(letters)) => letters.upper,
@@ -96,14 +113,21 @@ impl ValueRules {
         }
         if self.id_type == IdType::Phone {
             let current = if changed { &scratch[..] } else { value };
-            if current.iter().copied().any(is_phone_punct) {
+            let punct = current.iter().copied().any(is_phone_punct);
+            if punct || current.starts_with(b"00") {
                 if !changed {
                     scratch.clear();
                     scratch.extend_from_slice(value);
                 }
                 scratch.retain(|&b| !is_phone_punct(b));
-                fixes.insert(Fix::PhoneFormat);
-                changed = true;
+                // An international `00` is the `+` it stands for.
+                if scratch.starts_with(b"00") {
+                    scratch.splice(..2, [b'+']);
+                }
+                if scratch[..] != *value {
+                    fixes.insert(Fix::PhoneFormat);
+                    changed = true;
+                }
             }
         }
         let current = if changed { &scratch[..] } else { value };
@@ -128,7 +152,22 @@ impl ValueRules {
         }
         // Step 10.
         self.check_format(current)?;
-        if self.double {
+        if let (IdType::Phone, Some(region)) =
+            (self.id_type, self.phone_region)
+        {
+            let mut e164 = [0; MAX_E164];
+            let text = std::str::from_utf8(current)
+                .expect("the format check leaves ASCII only");
+            let len = region
+                .e164(text, &mut e164)
+                .ok_or((Reject::BadFormat, Detail::InvalidPhone))?;
+            if e164[..len] != *current {
+                scratch.clear();
+                scratch.extend_from_slice(&e164[..len]);
+                fixes.insert(Fix::PhoneFormat);
+                changed = true;
+            }
+        } else if self.double {
             let canonical = canonical_number(current)?;
             if let Some(text) = canonical {
                 scratch.clear();
@@ -137,7 +176,12 @@ impl ValueRules {
                 changed = true;
             }
         }
-        Ok(if changed { Normalized::Changed } else { Normalized::Same })
+        // `excel-decimal` alone leaves a prefix of the value.
+        Ok(match (changed, cut) {
+            (true, _) => Normalized::Changed,
+            (false, Some(prefix)) => Normalized::Prefix(prefix.len()),
+            (false, None) => Normalized::Same,
+        })
     }
 
     fn check_format(&self, value: &[u8]) -> Result<(), Rejection> {
@@ -158,6 +202,16 @@ impl ValueRules {
                 true
             }
             IdType::Email => is_email(value),
+            IdType::Phone if self.phone_region.is_some() => {
+                // libphonenumber decides the rest.
+                let digits = value.strip_prefix(b"+").unwrap_or(value);
+                if digits.is_empty()
+                    || !all_bytes(digits, |b| b.is_ascii_digit())
+                {
+                    return Err((Reject::BadFormat, Detail::InvalidPhone));
+                }
+                true
+            }
             IdType::Phone => is_phone(value),
         };
         if ok {
@@ -166,6 +220,48 @@ impl ValueRules {
             Err(bad)
         }
     }
+}
+
+/// A number as a spreadsheet writes a long one: one digit, optional
+/// `.digits`, `E` or `e`, optional sign, digits.
+pub(crate) fn is_scientific(v: &[u8]) -> bool {
+    let digits =
+        |v: &[u8]| v.iter().take_while(|b| b.is_ascii_digit()).count();
+    let [first, rest @ ..] = v else {
+        return false;
+    };
+    if !first.is_ascii_digit() {
+        return false;
+    }
+    let rest = match rest.strip_prefix(b".") {
+        Some(fraction) => match digits(fraction) {
+            0 => return false,
+            n => &fraction[n..],
+        },
+        None => rest,
+    };
+    let Some(exponent) = rest.strip_prefix(b"e").or(rest.strip_prefix(b"E"))
+    else {
+        return false;
+    };
+    let exponent = match exponent {
+        [b'+' | b'-', tail @ ..] => tail,
+        _ => exponent,
+    };
+    !exponent.is_empty() && digits(exponent) == exponent.len()
+}
+
+/// The number without the `.0` a spreadsheet added: `+` optional,
+/// digits, a point and zeros only.
+pub(crate) fn excel_decimal(v: &[u8]) -> Option<&[u8]> {
+    let point = memchr::memchr(b'.', v)?;
+    let (number, zeros) = (&v[..point], &v[point + 1..]);
+    let digits = number.strip_prefix(b"+").unwrap_or(number);
+    let ok = !digits.is_empty()
+        && digits.iter().all(u8::is_ascii_digit)
+        && !zeros.is_empty()
+        && zeros.iter().all(|&b| b == b'0');
+    ok.then_some(number)
 }
 
 fn is_phone_punct(b: u8) -> bool {
@@ -385,6 +481,7 @@ mod tests {
             case: id_type.default_case(),
             special: SpecialChars::new("", "", false),
             max_value_len: 256,
+            phone_region: None,
         }
     }
 
@@ -395,6 +492,7 @@ mod tests {
         let mut fixes = FixSet::EMPTY;
         match rules.apply(value.as_bytes(), None, &mut scratch, &mut fixes) {
             Ok(Normalized::Same) => value.to_string(),
+            Ok(Normalized::Prefix(len)) => value[..len].to_string(),
             Ok(Normalized::Changed) => String::from_utf8(scratch).unwrap(),
             Err((reject, _)) => format!("[{}]", reject.name()),
         }

@@ -17,7 +17,7 @@ pub fn run(args: CheckArgs, quiet: bool) -> Result<ExitStatus, Error> {
     let input = open_input(&args.file, &args.common)?;
     let bar = progress_bar(input.as_bytes().len() as u64, quiet, "checking");
     let pipeline = build_pipeline(&args.common, &bar)?;
-    let run = pipeline.process(input);
+    let run = pipeline.try_process(input)?;
     bar.finish_and_clear();
     let stats = run.stats();
     let status = if stats.conforms() {
