@@ -684,9 +684,10 @@ fn delimiter_char(name: &str) -> Option<char> {
 }
 
 /// `auto`: the candidate with the most of the first 100 rows at one field
-/// count above 1; the earlier candidate on a tie; a comma when none.
+/// count above 1; on a tie the larger count, then the earlier candidate;
+/// a comma when none.
 fn detect_delimiter(rows: &[Row]) -> char {
-    let mut best = (0, ',');
+    let mut best = ((0, 0), ',');
     for delim in [',', ';', '\t', '|'] {
         let cut = Cut { delim, column: None };
         let mut counts: Vec<usize> = Vec::new();
@@ -703,11 +704,15 @@ fn detect_delimiter(rows: &[Row]) -> char {
                 }
             }
         }
-        let mut score = 0;
+        let mut score = (0, 0);
         for &n in &counts {
-            score = score.max(counts.iter().filter(|&&m| m == n).count());
+            let rows = counts.iter().filter(|&&m| m == n).count();
+            if rows > score.0 || (rows == score.0 && n > score.1) {
+                score = (rows, n);
+            }
         }
-        if score > best.0 {
+        if score.0 > best.0 .0 || (score.0 == best.0 .0 && score.1 > best.0 .1)
+        {
             best = (score, delim);
         }
     }

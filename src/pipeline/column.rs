@@ -144,25 +144,27 @@ impl fmt::Display for Column {
 }
 
 /// The candidate that splits the first rows into the most rows of one
-/// field count above 1; ties go to the earlier candidate, and a comma
-/// wins when no candidate splits a row.
+/// field count above 1; on a tie, the one of more fields (a decimal
+/// comma splits a `;` export in two), then the earlier candidate; a
+/// comma when no candidate splits a row.
 fn detect(content: &[u8]) -> u8 {
     let rows: Vec<&[u8]> = Rows::new(content)
         .take(Delimiter::AUTO_ROWS)
         .map(|(row, _)| row)
         .collect();
-    let mut best = (0, b',');
+    let mut best = ((0, 0), b',');
     for delimiter in Delimiter::AUTO_CANDIDATES {
         let counts: Vec<usize> = rows
             .iter()
             .filter_map(|row| field::count_fields(row, delimiter))
             .filter(|&n| n > 1)
             .collect();
+        // (rows of the field count, the field count)
         let score = counts
             .iter()
-            .map(|&n| counts.iter().filter(|&&m| m == n).count())
+            .map(|&n| (counts.iter().filter(|&&m| m == n).count(), n))
             .max()
-            .unwrap_or(0);
+            .unwrap_or((0, 0));
         if score > best.0 {
             best = (score, delimiter);
         }
@@ -241,8 +243,9 @@ mod tests {
         assert_eq!(detect(b"\"a,b\";c\n\"d,e\";f\n"), b';');
         // Two rows of 3 fields beat one row of 2.
         assert_eq!(detect(b"a,b\nc;d;e\nf;g;h\n"), b';');
-        // A tie goes to the earlier candidate.
+        // A tie goes to more fields, then the earlier candidate.
         assert_eq!(detect(b"a;b\nc,d\n"), b',');
+        assert_eq!(detect(b"a;b;1,5\nc;d;2,5\n"), b';');
     }
 
     #[test]

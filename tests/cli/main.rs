@@ -3,6 +3,7 @@ mod util;
 mod check;
 mod clean;
 mod errors;
+mod exports;
 mod hostile;
 mod options;
 mod reconcile;
