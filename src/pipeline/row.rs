@@ -42,8 +42,12 @@ pub(crate) struct RowRules {
     /// space, not `"` or the delimiter, and allowed by step 8 in either
     /// case); `UPPER` and `LOWER` for ASCII letters.
     class: [u8; 256],
-    /// Whether UUID-shaped rows may take `uuid_row`.
+    /// Whether UUID-shaped rows may take `uuid_row`, and runs of them
+    /// `Chunk::keep_uuid_run`: not when a column is picked.
     pub(crate) uuid_fast: bool,
+    /// Whether UUID-shaped values, rows or picked fields, may take
+    /// `uuid_row`.
+    uuid_values: bool,
     /// What `uuid_as_is` accepts.
     as_is: AsIs,
 }
@@ -65,7 +69,7 @@ struct AsIs {
 const ZERO_UUID: &[u8; 36] = b"00000000-0000-0000-0000-000000000000";
 
 /// What `uuid_shape` learned of a UUID.
-struct UuidShape {
+pub(crate) struct UuidShape {
     upper: bool,
     lower: bool,
     nonzero: bool,
@@ -126,7 +130,7 @@ const UUID_DASHES: [u64; 5] = {
 
 /// Checks the 8-4-4-4-12 shape; `None` when `raw` is not a UUID.
 #[inline]
-fn uuid_shape(raw: &[u8; 36]) -> Option<UuidShape> {
+pub(crate) fn uuid_shape(raw: &[u8; 36]) -> Option<UuidShape> {
     #[cfg(target_arch = "x86_64")]
     return uuid_shape_sse2(raw);
     #[cfg(not(target_arch = "x86_64"))]
@@ -271,12 +275,10 @@ impl RowRules {
                 _ => 0,
             };
         }
-        // Whole rows that are UUIDs: not when a column is picked.
-        let uuid_fast = matches!(
+        let uuid_values = matches!(
             value.id_type,
             IdType::Uuid | IdType::Gaid | IdType::Idfa
-        ) && split.column.is_none()
-            && !value.double
+        ) && !value.double
             && value.max_value_len >= 36
             && b"0123456789abcdefABCDEF-"
                 .iter()
@@ -288,7 +290,8 @@ impl RowRules {
         };
         let zero_rejected = value.id_type != IdType::Uuid;
         let as_is = AsIs { letter, fold, zero_rejected };
-        RowRules { value, split, class, uuid_fast, as_is }
+        let uuid_fast = uuid_values && split.column.is_none();
+        RowRules { value, split, class, uuid_fast, uuid_values, as_is }
     }
 
     /// Whether steps 3 to 10 keep a 36-byte row exactly as it is: a UUID
@@ -372,6 +375,7 @@ impl RowRules {
     }
 
     /// Steps 3 to 5: the row's one field, or the picked one.
+    #[inline(never)]
     pub(crate) fn field<'a>(
         &self,
         raw: &'a [u8],
@@ -405,7 +409,7 @@ impl RowRules {
 
     /// Steps 7 to 10 on a value that steps 3 to 5 would keep as it is:
     /// `value` is made of plain bytes with these letters.
-    #[inline]
+    #[inline(always)]
     fn plain_value<'a>(
         &self,
         value: &'a [u8],
@@ -413,6 +417,9 @@ impl RowRules {
         scratch: &mut Scratch,
         fixes: &mut FixSet,
     ) -> Result<Value<'a>, Rejection> {
+        if self.value.keeps_plain(value, letters) {
+            return Ok(Value::Borrowed(value));
+        }
         Ok(
             match self.value.apply(
                 value,
@@ -429,32 +436,46 @@ impl RowRules {
 
     /// Runs steps 3 to 10 on a row without its terminator (and, for row
     /// 1, without the BOM). Fixes are added to `fixes`.
+    ///
+    /// Inlined, so that a plain row costs its caller no call; the rest
+    /// is in `process_other`.
+    #[inline]
     pub(crate) fn process<'a>(
         &self,
         raw: &'a [u8],
         scratch: &mut Scratch,
         fixes: &mut FixSet,
     ) -> Result<Value<'a>, Rejection> {
-        if self.uuid_fast {
-            if let Some(outcome) = self.uuid_row(raw, scratch, fixes) {
-                return outcome;
+        if !self.uuid_fast && self.split.column.is_none() {
+            if let Some(letters) = self.plain_letters(raw) {
+                // One unquoted field with nothing to trim: steps 3 to 5
+                // and 8 cannot change or reject it.
+                return self.plain_value(raw, letters, scratch, fixes);
             }
         }
-        match self.split.column {
-            None => {
-                if let Some(letters) = self.plain_letters(raw) {
-                    // One unquoted field with nothing to trim: steps 3 to
-                    // 5 and 8 cannot change or reject it.
-                    return self.plain_value(raw, letters, scratch, fixes);
+        self.process_other(raw, scratch, fixes)
+    }
+
+    /// `process` for the rows that are not plain, or with a column.
+    #[inline(never)]
+    fn process_other<'a>(
+        &self,
+        raw: &'a [u8],
+        scratch: &mut Scratch,
+        fixes: &mut FixSet,
+    ) -> Result<Value<'a>, Rejection> {
+        let plain = match self.split.column {
+            None => Some(raw),
+            Some(index) => self.plain_field(raw, index),
+        };
+        if let Some(field) = plain {
+            if self.uuid_values {
+                if let Some(outcome) = self.uuid_row(field, scratch, fixes) {
+                    return outcome;
                 }
             }
-            Some(index) => {
-                if let Some(field) = self.plain_field(raw, index) {
-                    if let Some(letters) = self.plain_letters(field) {
-                        return self
-                            .plain_value(field, letters, scratch, fixes);
-                    }
-                }
+            if let Some(letters) = self.plain_letters(field) {
+                return self.plain_value(field, letters, scratch, fixes);
             }
         }
         let field = self.field(raw)?;

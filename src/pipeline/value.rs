@@ -62,6 +62,23 @@ impl Letters {
 }
 
 impl ValueRules {
+    /// Whether steps 7 to 10 keep a plain `string` value as it is: what
+    /// [`ValueRules::apply`] says of it, in a few inlined tests rather
+    /// than a call.
+    #[inline]
+    pub(crate) fn keeps_plain(&self, value: &[u8], letters: Letters) -> bool {
+        let folds = match self.case {
+            Case::Keep => false,
+            Case::Lower => letters.upper,
+            Case::Upper => letters.lower,
+        };
+        self.id_type == IdType::String
+            && !self.double
+            && !folds
+            && value.len() <= self.max_value_len
+            && !maybe_scientific(value)
+    }
+
     /// Runs steps 7 to 10 on `value` (valid UTF-8, one field). A changed
     /// value is written to `scratch`.
     ///
@@ -81,7 +98,10 @@ impl ValueRules {
             matches!(self.id_type, IdType::Numeric | IdType::Phone);
         let scientific_rejected =
             !self.double && (numeric_like || self.id_type == IdType::String);
-        if scientific_rejected && is_scientific(value) {
+        if scientific_rejected
+            && maybe_scientific(value)
+            && is_scientific(value)
+        {
             return Err((Reject::ExcelScientific, Detail::ExcelScientific));
         }
         let cut = numeric_like.then(|| excel_decimal(value)).flatten();
@@ -222,8 +242,23 @@ impl ValueRules {
     }
 }
 
+/// Whether `v` can be `is_scientific`, from its first two bytes: most
+/// values are not, and this test costs next to nothing.
+#[inline]
+fn maybe_scientific(v: &[u8]) -> bool {
+    match v {
+        // `&`, not `&&`: no branch on the bytes of random ids.
+        [first, second, _, ..] => {
+            first.is_ascii_digit()
+                & ((*second == b'.') | (*second | 0x20 == b'e'))
+        }
+        _ => false,
+    }
+}
+
 /// A number as a spreadsheet writes a long one: one digit, optional
 /// `.digits`, `E` or `e`, optional sign, digits.
+#[inline(never)]
 pub(crate) fn is_scientific(v: &[u8]) -> bool {
     let digits =
         |v: &[u8]| v.iter().take_while(|b| b.is_ascii_digit()).count();
@@ -253,6 +288,7 @@ pub(crate) fn is_scientific(v: &[u8]) -> bool {
 
 /// The number without the `.0` a spreadsheet added: `+` optional,
 /// digits, a point and zeros only.
+#[inline(never)]
 pub(crate) fn excel_decimal(v: &[u8]) -> Option<&[u8]> {
     let point = memchr::memchr(b'.', v)?;
     let (number, zeros) = (&v[..point], &v[point + 1..]);
@@ -270,11 +306,9 @@ fn is_phone_punct(b: u8) -> bool {
 
 /// 8-4-4-4-12 hexadecimal digits, either case.
 pub(crate) fn is_uuid(v: &[u8]) -> bool {
-    v.len() == 36
-        && v.iter().enumerate().all(|(i, &b)| match i {
-            8 | 13 | 18 | 23 => b == b'-',
-            _ => b.is_ascii_hexdigit(),
-        })
+    // Sixteen bytes at a time: a byte loop mispredicts on random hex.
+    <&[u8; 36]>::try_from(v)
+        .is_ok_and(|v| crate::pipeline::row::uuid_shape(v).is_some())
 }
 
 pub(crate) fn is_email(v: &[u8]) -> bool {

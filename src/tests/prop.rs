@@ -378,7 +378,10 @@ fn uuid_options() -> impl Strategy<Value = Options> {
         Case::Upper,
         Case::Keep,
     ]));
-    (id_type, case).prop_map(|(id_type, case)| Options {
+    // Column 1 of one-field rows takes the picked-field path.
+    let column = prop::option::of(Just(Column::Number(1)));
+    (id_type, case, column).prop_map(|(id_type, case, column)| Options {
+        column,
         id_type,
         double: false,
         case,
