@@ -230,6 +230,27 @@ fixed {"quoted":1,"whitespace":1}
 "#,
         got
     );
+    // A fix's finding shows the whole row, not the picked field.
+    let dir = Dir::new("exports_tab_check");
+    dir.create("dump.tsv", input);
+    let out = dir
+        .cmd(&["check", "dump.tsv", "--delimiter", "tab", "--column", "2"])
+        .args(&["--format", "json"])
+        .run();
+    let fixes: Vec<String> = out.json()["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter(|d| d["kind"] == "fix")
+        .map(|d| format!("{} {} {}", d["line"], d["rule"], d["raw"]))
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            r#"5 "whitespace" "4\t \"c@example.com\" ""#,
+            r#"5 "quoted" "4\t \"c@example.com\" ""#,
+        ]
+    );
 }
 
 #[test]
