@@ -386,15 +386,18 @@ impl RowRules {
         }
     }
 
-    /// The picked field of a row that is ASCII with no quote, found with
-    /// no parsing; `None` leaves the row to the general path.
+    /// The picked field of a row that is UTF-8 with no quote, found with
+    /// no parsing (the other fields may hold any text: names with
+    /// accents); `None` leaves the row to the general path.
     #[inline]
     fn plain_field<'a>(
         &self,
         raw: &'a [u8],
         index: usize,
     ) -> Option<&'a [u8]> {
-        if !raw.is_ascii() || memchr::memchr(b'"', raw).is_some() {
+        let quoted = memchr::memchr(b'"', raw).is_some();
+        // ASCII first: cheaper than the UTF-8 check on short rows.
+        if quoted || !(raw.is_ascii() || std::str::from_utf8(raw).is_ok()) {
             return None;
         }
         let delimiter = self.split.delimiter;
