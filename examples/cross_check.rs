@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         deny_chars: String::new(),
         ascii_only: false,
         max_value_len: segprep::DEFAULT_MAX_VALUE_LEN,
+        ..NaiveOptions::default()
     };
     let want = reference::run(&input, &opts);
     for threads in [1, 2, 3] {

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 
 use crate::sinks::Collect;
 use crate::{
-    AttributeType, Case, FindingKind, HeaderMode, IdType, Input, Pipeline,
-    PipelineBuilder, Rule,
+    AttributeType, Case, Column, Delimiter, FindingKind, HeaderMode, IdType,
+    Input, Pipeline, PipelineBuilder, Rule,
 };
 
 /// Pipeline options in the library's types, as tests and fuzz targets
@@ -27,6 +27,9 @@ pub struct Options {
     pub deny: String,
     pub ascii_only: bool,
     pub max_value_len: usize,
+    pub delimiter: Delimiter,
+    pub column: Option<Column>,
+    pub default_region: Option<String>,
 }
 
 /// The command line's defaults.
@@ -42,6 +45,9 @@ impl Default for Options {
             deny: String::new(),
             ascii_only: false,
             max_value_len: crate::DEFAULT_MAX_VALUE_LEN,
+            delimiter: Delimiter::default(),
+            column: None,
+            default_region: None,
         }
     }
 }
@@ -64,6 +70,9 @@ impl Options {
             deny_chars: self.deny.clone(),
             ascii_only: self.ascii_only,
             max_value_len: self.max_value_len,
+            delimiter: self.delimiter.to_string(),
+            column: self.column.as_ref().map(Column::to_string),
+            default_region: self.default_region.clone(),
         }
     }
 }
@@ -83,6 +92,13 @@ pub struct NaiveOptions {
     pub deny_chars: String,
     pub ascii_only: bool,
     pub max_value_len: usize,
+    /// `,` (default) | `;` | `tab` | `|` | any one character | `auto`
+    pub delimiter: String,
+    /// None: one field per row; Some(digits): that field, from 1;
+    /// Some(name): the header field of that name.
+    pub column: Option<String>,
+    /// With id type phone: E.164 for this region.
+    pub default_region: Option<String>,
 }
 
 impl Default for NaiveOptions {
@@ -97,6 +113,9 @@ impl Default for NaiveOptions {
             deny_chars: String::new(),
             ascii_only: false,
             max_value_len: 256,
+            delimiter: ",".to_string(),
+            column: None,
+            default_region: None,
         }
     }
 }
@@ -121,7 +140,10 @@ impl NaiveOptions {
             .allow_chars(&self.allow_chars)
             .deny_chars(&self.deny_chars)
             .ascii_only(self.ascii_only)
-            .max_value_len(self.max_value_len);
+            .max_value_len(self.max_value_len)
+            .delimiter(parse(&self.delimiter))
+            .column(self.column.as_deref().map(parse::<Column>))
+            .default_region(self.default_region.as_deref());
         b
     }
 }
@@ -205,22 +227,40 @@ fn is_ws(c: char) -> bool {
         || c == '\u{FEFF}'
 }
 
+/// How rows are cut: the delimiter, and the field to pick (from 0).
+#[derive(Clone, Copy)]
+struct Cut {
+    delim: char,
+    column: Option<usize>,
+}
+
+impl Cut {
+    /// White space, but never the delimiter.
+    fn ws(&self, c: char) -> bool {
+        is_ws(c) && c != self.delim
+    }
+
+    fn trim<'a>(&self, s: &'a str) -> &'a str {
+        s.trim_matches(|c| self.ws(c))
+    }
+}
+
 struct Field {
     content: String,
     quoted: bool,
-    /// Unquoted: trimming changed it. Quoted: white space around the quotes.
+    /// White space around the field, or inside its quotes, was removed.
     ws: bool,
 }
 
 /// Reads the row as one CSV record. None means [bad-quoting].
-fn read_fields(row: &str) -> Option<Vec<Field>> {
+fn read_fields(row: &str, cut: Cut) -> Option<Vec<Field>> {
     let chars: Vec<char> = row.chars().collect();
     let n = chars.len();
     let mut fields = Vec::new();
     let mut i = 0;
     loop {
         let start = i;
-        while i < n && is_ws(chars[i]) {
+        while i < n && cut.ws(chars[i]) {
             i += 1;
         }
         if i < n && chars[i] == '"' {
@@ -245,28 +285,29 @@ fn read_fields(row: &str) -> Option<Vec<Field>> {
                 }
             }
             let after_quote = i;
-            while i < n && is_ws(chars[i]) {
+            while i < n && cut.ws(chars[i]) {
                 i += 1;
             }
+            let inner = cut.trim(&content).to_string();
             fields.push(Field {
-                content,
+                ws: ws_before || i > after_quote || inner != content,
+                content: inner,
                 quoted: true,
-                ws: ws_before || i > after_quote,
             });
             if i == n {
                 break;
             }
-            if chars[i] != ',' {
+            if chars[i] != cut.delim {
                 return None; // text after the closing quote
             }
             i += 1;
         } else {
             let mut j = start;
-            while j < n && chars[j] != ',' {
+            while j < n && chars[j] != cut.delim {
                 j += 1;
             }
             let raw: String = chars[start..j].iter().collect();
-            let trimmed = raw.trim_matches(is_ws).to_string();
+            let trimmed = cut.trim(&raw).to_string();
             let ws = trimmed.len() != raw.len();
             fields.push(Field { content: trimmed, quoted: false, ws });
             if j == n {
@@ -278,8 +319,8 @@ fn read_fields(row: &str) -> Option<Vec<Field>> {
     Some(fields)
 }
 
-/// Steps 1-5: the row's one value, or its reject.
-fn fields_step(row: &Row) -> Processed {
+/// Steps 1-5: the row's one value (or its picked field), or its reject.
+fn fields_step(row: &Row, cut: Cut) -> Processed {
     let mut fixes = Vec::new();
     if row.bom {
         fixes.push("bom");
@@ -291,9 +332,31 @@ fn fields_step(row: &Row) -> Processed {
         Ok(t) => t,
         Err(_) => return Err("invalid-utf8"),
     };
-    let trimmed = text.trim_matches(is_ws);
+    if let Some(column) = cut.column {
+        // The whole row is one record; only the picked field matters.
+        if cut.trim(text).is_empty() {
+            return Err("empty-row");
+        }
+        let Some(fields) = read_fields(text, cut) else {
+            return Err("bad-quoting");
+        };
+        let Some(field) = fields.get(column) else {
+            return Err("missing-column");
+        };
+        if field.content.is_empty() {
+            return Err("empty-row");
+        }
+        if field.ws {
+            fixes.push("whitespace");
+        }
+        if field.quoted {
+            fixes.push("quoted");
+        }
+        return Ok((field.content.clone(), fixes));
+    }
+    let trimmed = cut.trim(text);
     let step4_changed = trimmed.len() != text.len();
-    let mut fields = match read_fields(trimmed) {
+    let mut fields = match read_fields(trimmed, cut) {
         Some(f) => f,
         None => return Err("bad-quoting"),
     };
@@ -443,13 +506,86 @@ fn canonical_number(v: &str) -> Result<String, &'static str> {
     Ok(if text == "-0" { "0".to_string() } else { text })
 }
 
+/// `d(.d+)?[eE][+-]?d+`, d a digit: how a spreadsheet writes a long
+/// number.
+fn is_scientific(v: &str) -> bool {
+    let c: Vec<char> = v.chars().collect();
+    let digit = |i: usize| i < c.len() && c[i].is_ascii_digit();
+    if !digit(0) {
+        return false;
+    }
+    let mut i = 1;
+    if i < c.len() && c[i] == '.' {
+        i += 1;
+        if !digit(i) {
+            return false;
+        }
+        while digit(i) {
+            i += 1;
+        }
+    }
+    if !(i < c.len() && (c[i] == 'e' || c[i] == 'E')) {
+        return false;
+    }
+    i += 1;
+    if i < c.len() && (c[i] == '+' || c[i] == '-') {
+        i += 1;
+    }
+    if !digit(i) {
+        return false;
+    }
+    while digit(i) {
+        i += 1;
+    }
+    i == c.len()
+}
+
+/// `+?d+.0+`: the number before the point.
+fn excel_decimal(v: &str) -> Option<String> {
+    let (number, zeros) = v.split_once('.')?;
+    let digits = number.strip_prefix('+').unwrap_or(number);
+    let ok = all_digits(digits)
+        && !zeros.is_empty()
+        && zeros.chars().all(|c| c == '0');
+    ok.then(|| number.to_string())
+}
+
+/// libphonenumber's E.164 form, straight from the `phonenumber` crate;
+/// None when it does not parse a valid number (or panics).
+fn crate_e164(region: &str, v: &str) -> Option<String> {
+    let id: phonenumber::country::Id = region.to_uppercase().parse().ok()?;
+    let v = v.to_string();
+    std::panic::catch_unwind(move || {
+        let number = phonenumber::parse(Some(id), &v).ok()?;
+        if !phonenumber::is_valid(&number) {
+            return None;
+        }
+        Some(number.format().mode(phonenumber::Mode::E164).to_string())
+    })
+    .ok()
+    .flatten()
+}
+
 /// Steps 7-10 on the value that steps 1-5 produced.
 fn value_steps(
     value: String,
     mut fixes: Vec<&'static str>,
     opts: &NaiveOptions,
 ) -> Processed {
-    // 7. case, then phone formatting.
+    // 7. a spreadsheet's damage, case, then phone formatting.
+    let numeric_like = opts.id_type == "numeric" || opts.id_type == "phone";
+    let scientific =
+        !opts.attribute_double && (numeric_like || opts.id_type == "string");
+    if scientific && is_scientific(&value) {
+        return Err("excel-scientific");
+    }
+    let mut value = value;
+    if numeric_like {
+        if let Some(number) = excel_decimal(&value) {
+            fixes.push("excel-decimal");
+            value = number;
+        }
+    }
     let folded = match case_mode(opts) {
         "lower" => value.to_ascii_lowercase(),
         "upper" => value.to_ascii_uppercase(),
@@ -460,12 +596,14 @@ fn value_steps(
         fixes.push("case");
     }
     let mut value = folded;
+    let mut phone_format = false;
     if opts.id_type == "phone" {
-        let stripped: String =
+        let mut stripped: String =
             value.chars().filter(|c| !" -().".contains(*c)).collect();
-        if stripped != value {
-            fixes.push("phone-format");
+        if let Some(rest) = stripped.strip_prefix("00") {
+            stripped = format!("+{rest}");
         }
+        phone_format = stripped != value;
         value = stripped;
     }
     // 8. special characters.
@@ -482,11 +620,33 @@ fn value_steps(
         "numeric" => all_digits(&value),
         "uuid" | "gaid" | "idfa" => is_ad_id_format(&value),
         "email" => is_email(&value),
-        "phone" => is_phone(&value),
+        "phone" => match &opts.default_region {
+            None => is_phone(&value),
+            Some(_) => all_digits(value.strip_prefix('+').unwrap_or(&value)),
+        },
         other => panic!("unknown id type {:?}", other),
     };
     if !format_ok {
         return Err("bad-format");
+    }
+    if let (true, Some(region)) =
+        (opts.id_type == "phone", &opts.default_region)
+    {
+        match crate_e164(region, &value) {
+            Some(e164) => {
+                phone_format |= e164 != value;
+                value = e164;
+            }
+            None => return Err("bad-format"),
+        }
+    }
+    if phone_format {
+        // Named once, in step 7's place among the fixes.
+        let at = fixes
+            .iter()
+            .position(|f| *f == "number-format")
+            .unwrap_or(fixes.len());
+        fixes.insert(at, "phone-format");
     }
     let ad_id = opts.id_type == "gaid" || opts.id_type == "idfa";
     if ad_id && value.bytes().all(|b| b == b'0' || b == b'-') {
@@ -504,36 +664,167 @@ fn value_steps(
 }
 
 /// The whole pipeline for a row taken as data (steps 1-10, no header step).
-fn process(row: &Row, opts: &NaiveOptions) -> Processed {
-    let (value, fixes) = fields_step(row)?;
+fn process(row: &Row, cut: Cut, opts: &NaiveOptions) -> Processed {
+    let (value, fixes) = fields_step(row, cut)?;
     value_steps(value, fixes, opts)
+}
+
+// ---------------------------------------------------------------- columns
+
+fn delimiter_char(name: &str) -> Option<char> {
+    match name {
+        "auto" => None,
+        "tab" | "\\t" => Some('\t'),
+        "comma" => Some(','),
+        "semicolon" => Some(';'),
+        "pipe" => Some('|'),
+        "space" => Some(' '),
+        other => Some(other.chars().next().expect("one character")),
+    }
+}
+
+/// `auto`: the candidate with the most of the first 100 rows at one field
+/// count above 1; on a tie the larger count, then the earlier candidate;
+/// a comma when none.
+fn detect_delimiter(rows: &[Row]) -> char {
+    let mut best = ((0, 0), ',');
+    for delim in [',', ';', '\t', '|'] {
+        let cut = Cut { delim, column: None };
+        let mut counts: Vec<usize> = Vec::new();
+        for row in rows.iter().take(100) {
+            let Ok(text) = std::str::from_utf8(&row.raw) else {
+                continue;
+            };
+            if cut.trim(text).is_empty() {
+                continue;
+            }
+            if let Some(fields) = read_fields(text, cut) {
+                if fields.len() > 1 {
+                    counts.push(fields.len());
+                }
+            }
+        }
+        let mut score = (0, 0);
+        for &n in &counts {
+            let rows = counts.iter().filter(|&&m| m == n).count();
+            if rows > score.0 || (rows == score.0 && n > score.1) {
+                score = (rows, n);
+            }
+        }
+        if score.0 > best.0 .0 || (score.0 == best.0 .0 && score.1 > best.0 .1)
+        {
+            best = (score, delim);
+        }
+    }
+    best.1
+}
+
+/// The delimiter and the picked field for these rows; a name that row 1
+/// lacks picks no field of any row.
+fn cut_for(rows: &[Row], opts: &NaiveOptions) -> Cut {
+    let delim = delimiter_char(&opts.delimiter)
+        .unwrap_or_else(|| detect_delimiter(rows));
+    let column = match &opts.column {
+        None => None,
+        Some(c) if c.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(c.parse::<usize>().unwrap() - 1)
+        }
+        Some(name) => {
+            let row1 = rows.first().map_or(&b""[..], |r| &r.raw[..]);
+            let text = String::from_utf8_lossy(row1);
+            let names: Vec<String> =
+                match read_fields(&text, Cut { delim, column: None }) {
+                    Some(fields) => {
+                        fields.into_iter().map(|f| f.content).collect()
+                    }
+                    None => text
+                        .split(delim)
+                        .map(|f| {
+                            f.trim_matches(|c| is_ws(c) && c != delim)
+                                .to_string()
+                        })
+                        .collect(),
+                };
+            Some(
+                names
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(name))
+                    .unwrap_or(usize::MAX),
+            )
+        }
+    };
+    Cut { delim, column }
 }
 
 // ---------------------------------------------------------------- header
 
-fn row1_is_header(rows: &[Row], opts: &NaiveOptions) -> bool {
+/// Rule (c): names of an id column.
+const HEADER_WORDS: [&str; 26] = [
+    "id",
+    "uid",
+    "userid",
+    "user",
+    "customerid",
+    "customer",
+    "clientid",
+    "memberid",
+    "accountid",
+    "moeuserid",
+    "externalid",
+    "email",
+    "emailaddress",
+    "mail",
+    "phone",
+    "phonenumber",
+    "mobile",
+    "mobilenumber",
+    "msisdn",
+    "gaid",
+    "idfa",
+    "adid",
+    "advertisingid",
+    "deviceid",
+    "value",
+    "values",
+];
+
+fn row1_is_header(rows: &[Row], cut: Cut, opts: &NaiveOptions) -> bool {
     if rows.is_empty() {
         return false;
     }
+    let named = opts
+        .column
+        .as_ref()
+        .is_some_and(|c| !c.bytes().all(|b| b.is_ascii_digit()));
     match opts.header.as_str() {
         "yes" => true,
         "no" => false,
+        "auto" if named => true,
         "auto" => {
-            if let Some(name) = &opts.attribute_name {
-                if let Ok((value, _)) = fields_step(&rows[0]) {
+            if let Ok((value, _)) = fields_step(&rows[0], cut) {
+                if let Some(name) = &opts.attribute_name {
                     if value.eq_ignore_ascii_case(name) {
                         return true;
                     }
+                }
+                let key: String = value
+                    .to_ascii_lowercase()
+                    .chars()
+                    .filter(|c| !"_-. ".contains(*c))
+                    .collect();
+                if HEADER_WORDS.contains(&key.as_str()) || key == opts.id_type
+                {
+                    return true;
                 }
             }
             if opts.id_type == "string" && !opts.attribute_double {
                 return false;
             }
             let row1_bad = matches!(
-                process(&rows[0], opts),
+                process(&rows[0], cut, opts),
                 Err("special-char") | Err("bad-format") | Err("not-a-number")
             );
-            row1_bad && rows.len() >= 2 && process(&rows[1], opts).is_ok()
+            row1_bad && rows.len() >= 2 && process(&rows[1], cut, opts).is_ok()
         }
         other => panic!("unknown header mode {:?}", other),
     }
@@ -558,7 +849,8 @@ fn drop_row(
 
 pub fn run(input: &[u8], opts: &NaiveOptions) -> NaiveOutcome {
     let rows = split_rows(input);
-    let header = row1_is_header(&rows, opts);
+    let cut = cut_for(&rows, opts);
+    let header = row1_is_header(&rows, cut, opts);
     let mut out =
         NaiveOutcome { values_found: rows.len() as u64, ..Default::default() };
     // Kept value -> line of its first occurrence.
@@ -569,7 +861,7 @@ pub fn run(input: &[u8], opts: &NaiveOptions) -> NaiveOutcome {
             drop_row(&mut out, row, "header", None);
             continue;
         }
-        match process(row, opts) {
+        match process(row, cut, opts) {
             Err(rule) => {
                 *out.rejected.entry(rule.to_string()).or_insert(0) += 1;
                 drop_row(&mut out, row, rule, None);
@@ -737,8 +1029,10 @@ mod tests {
                 (" \t ", "empty-row"),
                 (",,", "empty-row"),
                 ("\"\"", "empty-row"),
-                ("\" \"", "special-char"), // quoted content is not trimmed
-                ("a\"b", "special-char"),  // a quote in an unquoted field
+                ("\" \"", "empty-row"), // quoted content is trimmed too
+                ("\" ab\t\"", "= ab [whitespace quoted]"),
+                ("abc,\" \"", "= abc [trailing-comma]"),
+                ("a\"b", "special-char"), // a quote in an unquoted field
                 ("\"a\"\"b\"", "special-char"),
                 ("a#bc", "special-char"),
                 ("ab c", "special-char"),
@@ -962,22 +1256,22 @@ mod tests {
             h(b" \"user_id\", \nabc", &named).as_deref(),
             Some(" \"user_id\", ")
         );
-        assert_eq!(h(b"userid\nabc", &named), None);
+        assert_eq!(h(b"user_key\nabc", &named), None);
         // auto (b): a typed id or double, row 1 rejected, row 2 kept.
         let num = opts("numeric", false);
-        assert_eq!(h(b"id\n123", &num).as_deref(), Some("id"));
-        assert_eq!(h(b"id\nabc", &num), None); // row 2 not kept
-        assert_eq!(h(b"id", &num), None); // no row 2
-        assert_eq!(h(b"user id\n123", &num).as_deref(), Some("user id"));
-        assert_eq!(h(b"id,x\n123", &num), None); // multi-column is no reason
-        assert_eq!(h(b"id\n123", &NaiveOptions::default()), None);
+        assert_eq!(h(b"key\n123", &num).as_deref(), Some("key"));
+        assert_eq!(h(b"key\nabc", &num), None); // row 2 not kept
+        assert_eq!(h(b"key", &num), None); // no row 2
+        assert_eq!(h(b"user key\n123", &num).as_deref(), Some("user key"));
+        assert_eq!(h(b"key,x\n123", &num), None); // multi-column is no reason
+        assert_eq!(h(b"key\n123", &NaiveOptions::default()), None);
         assert_eq!(
-            h(b"value\n1.5", &opts("string", true)).as_deref(),
-            Some("value")
+            h(b"amount\n1.5", &opts("string", true)).as_deref(),
+            Some("amount")
         );
         assert_eq!(
             h(
-                b"id\n123",
+                b"key\n123",
                 &NaiveOptions { header: "no".into(), ..num.clone() }
             ),
             None
@@ -985,6 +1279,148 @@ mod tests {
         // Row 1 is kept data here: no header, and row 2 is its duplicate.
         let out = run(b"123\n123", &num);
         assert_eq!((out.header, out.duplicates), (None, 1));
+        // auto (c): a name of an id column, for every id type, no row 2
+        // needed.
+        let s = NaiveOptions::default();
+        for name in
+            ["id", "User_ID", "e-mail", "Phone Number", "\"gaid\"", "string"]
+        {
+            assert_eq!(h(name.as_bytes(), &s).as_deref(), Some(name));
+        }
+        assert_eq!(
+            h(b"uuid\nx", &opts("uuid", false)).as_deref(),
+            Some("uuid")
+        );
+        assert_eq!(h(b"uuid\nx", &s), None);
+        assert_eq!(h(b"ids\nx", &s), None);
+        assert_eq!(h(b"id,name\nx", &s), None);
+    }
+
+    #[test]
+    fn columns_and_delimiters() {
+        let semi = |column: Option<&str>| NaiveOptions {
+            delimiter: ";".into(),
+            column: column.map(str::to_string),
+            header: "no".into(),
+            ..Default::default()
+        };
+        check(
+            &semi(None),
+            &[
+                ("a;b", "multi-column"),
+                ("a,b", "special-char"),
+                ("ab;", "= ab [trailing-comma]"),
+            ],
+        );
+        check(
+            &semi(Some("2")),
+            &[
+                ("1;ab;x", "= ab []"),
+                ("1; \"a b \" ;x", "special-char"),
+                ("1; \"ab \" ;x", "= ab [whitespace quoted]"),
+                ("1", "missing-column"),
+                ("1;;x", "empty-row"),
+                ("", "empty-row"),
+                ("1;ab;\"x", "bad-quoting"),
+            ],
+        );
+        // A named column makes row 1 the header; raw is the whole row.
+        let named =
+            NaiveOptions { header: "auto".into(), ..semi(Some("USER_ID")) };
+        let out = run(b"name;user_id\nx;u1\ny;u1\nz\n", &named);
+        assert_eq!(out.header.as_deref(), Some(&b"name;user_id"[..]));
+        assert_eq!(out.kept[0].value, b"u1");
+        assert_eq!(dropped(&out, 1), (3, "duplicate", &b"y;u1"[..], Some(2)));
+        assert_eq!(dropped(&out, 2), (4, "missing-column", &b"z"[..], None));
+        // A name the header lacks picks nothing.
+        let out = run(b"name;id\nx;u1\n", &named);
+        assert_eq!(
+            dropped(&out, 1),
+            (2, "missing-column", &b"x;u1"[..], None)
+        );
+        // auto: the most consistent field count above 1.
+        let auto = NaiveOptions {
+            delimiter: "auto".into(),
+            column: Some("2".into()),
+            header: "no".into(),
+            ..Default::default()
+        };
+        assert_eq!(run(b"a\tb\nc\td\n", &auto).kept[1].value, b"d");
+        let out = run(b"a;b,c\nd;e\n", &auto);
+        assert_eq!(dropped(&out, 0).1, "special-char"); // `b,c`
+        assert_eq!(out.kept[0].value, b"e");
+    }
+
+    #[test]
+    fn spreadsheet_numbers() {
+        let cases = [
+            ("4.41E+11", "excel-scientific"),
+            ("1.23457e+17", "excel-scientific"),
+            ("1E5", "excel-scientific"),
+            ("12.5E3", "= 12.5E3 []"), // two digits: not a spreadsheet's
+            ("+1E5", "= +1E5 []"),     // a sign: not a spreadsheet's
+        ];
+        check(&NaiveOptions::default(), &cases);
+        check(
+            &opts("numeric", false),
+            &[
+                ("4.41E+11", "excel-scientific"),
+                ("12345.0", "= 12345 [excel-decimal]"),
+                ("12345.00", "= 12345 [excel-decimal]"),
+                ("12345.01", "bad-format"),
+                (".0", "bad-format"),
+            ],
+        );
+        check(
+            &opts("string", true),
+            &[
+                ("4.41E+11", "= 441000000000 [number-format]"),
+                ("12345.0", "= 12345 [number-format]"),
+            ],
+        );
+        check(&opts("string", false), &[("12345.0", "= 12345.0 []")]);
+        check(&opts("email", false), &[("1e5@x.com", "= 1e5@x.com []")]);
+        check(
+            &opts("phone", false),
+            &[
+                ("5551234567.0", "= 5551234567 [excel-decimal]"),
+                ("+15551234567.0", "= +15551234567 [excel-decimal]"),
+                ("5.55123E+9", "excel-scientific"),
+            ],
+        );
+    }
+
+    #[test]
+    fn phone_regions() {
+        let phone = opts("phone", false);
+        check(
+            &phone,
+            &[
+                ("00 1 650 253 0000", "= +16502530000 [phone-format]"),
+                ("0016502530000", "= +16502530000 [phone-format]"),
+            ],
+        );
+        let us = NaiveOptions { default_region: Some("US".into()), ..phone };
+        for spelling in [
+            "+1 (650) 253-0000",
+            "650.253.0000",
+            "1 650 253 0000",
+            "00 1 650 253 0000",
+            "(650) 253-0000",
+            "6502530000.0",
+        ] {
+            let got = show(spelling, &us);
+            assert!(got.starts_with("= +16502530000 ["), "{spelling}: {got}");
+        }
+        check(
+            &us,
+            &[
+                ("+16502530000", "= +16502530000 []"),
+                ("650 253 000", "bad-format"),
+                ("650-CALL-NOW", "bad-format"),
+                ("+44 20 7031 3000", "= +442070313000 [phone-format]"),
+            ],
+        );
     }
 
     /// A tiny deterministic generator: the counting identity, every line

@@ -25,9 +25,12 @@ pub enum Fix {
     TrailingComma,
     /// The value's quotes were removed.
     Quoted,
+    /// A spreadsheet's trailing `.0` was removed from a number.
+    ExcelDecimal,
     /// ASCII letters were folded to the id type's case.
     Case,
-    /// Phone formatting (space, `-`, `(`, `)`, `.`) was removed.
+    /// A phone number was written as digits with an optional leading
+    /// `+`, or in E.164 with a default region.
     PhoneFormat,
     /// A number was rewritten in canonical form.
     NumberFormat,
@@ -35,13 +38,14 @@ pub enum Fix {
 
 impl Fix {
     /// Every fix, in pipeline order.
-    pub const ALL: [Fix; 9] = [
+    pub const ALL: [Fix; 10] = [
         Fix::Encoding,
         Fix::Bom,
         Fix::Crlf,
         Fix::Whitespace,
         Fix::TrailingComma,
         Fix::Quoted,
+        Fix::ExcelDecimal,
         Fix::Case,
         Fix::PhoneFormat,
         Fix::NumberFormat,
@@ -56,6 +60,7 @@ impl Fix {
             Fix::Whitespace => "whitespace",
             Fix::TrailingComma => "trailing-comma",
             Fix::Quoted => "quoted",
+            Fix::ExcelDecimal => "excel-decimal",
             Fix::Case => "case",
             Fix::PhoneFormat => "phone-format",
             Fix::NumberFormat => "number-format",
@@ -71,8 +76,9 @@ impl Fix {
             Fix::Whitespace => "white space around the value removed",
             Fix::TrailingComma => "trailing empty fields removed",
             Fix::Quoted => "quotes removed",
+            Fix::ExcelDecimal => "a spreadsheet's trailing .0 removed",
             Fix::Case => "letters folded to the id type's case",
-            Fix::PhoneFormat => "phone formatting removed",
+            Fix::PhoneFormat => "phone number written as + and digits",
             Fix::NumberFormat => "number rewritten in canonical form",
         }
     }
@@ -102,6 +108,11 @@ pub enum Reject {
     EmptyRow,
     /// More than one field is left.
     MultiColumn,
+    /// The row has fewer fields than the column to pick.
+    MissingColumn,
+    /// A number in scientific notation, as a spreadsheet writes a long
+    /// one: its digits are lost.
+    ExcelScientific,
     /// The value holds a character the platform does not take.
     SpecialChar,
     /// The value is longer than `--max-value-len` bytes.
@@ -119,11 +130,13 @@ pub enum Reject {
 
 impl Reject {
     /// Every reject, in pipeline order.
-    pub const ALL: [Reject; 10] = [
+    pub const ALL: [Reject; 12] = [
         Reject::InvalidUtf8,
         Reject::BadQuoting,
         Reject::EmptyRow,
         Reject::MultiColumn,
+        Reject::MissingColumn,
+        Reject::ExcelScientific,
         Reject::SpecialChar,
         Reject::TooLong,
         Reject::BadFormat,
@@ -139,6 +152,8 @@ impl Reject {
             Reject::BadQuoting => "bad-quoting",
             Reject::EmptyRow => "empty-row",
             Reject::MultiColumn => "multi-column",
+            Reject::MissingColumn => "missing-column",
+            Reject::ExcelScientific => "excel-scientific",
             Reject::SpecialChar => "special-char",
             Reject::TooLong => "too-long",
             Reject::BadFormat => "bad-format",
@@ -285,6 +300,14 @@ impl FixSet {
     }
 }
 
+impl std::ops::BitOr for FixSet {
+    type Output = FixSet;
+
+    fn bitor(self, other: FixSet) -> FixSet {
+        FixSet(self.0 | other.0)
+    }
+}
+
 impl FromIterator<Fix> for FixSet {
     fn from_iter<I: IntoIterator<Item = Fix>>(iter: I) -> FixSet {
         let mut set = FixSet::EMPTY;
@@ -312,6 +335,16 @@ pub enum Detail {
     Empty,
     /// The number of fields left in the row.
     Columns(usize),
+    /// The row has fewer fields than the column to pick.
+    MissingColumn {
+        /// The row's fields.
+        fields: usize,
+        /// The column to pick, from 1; `usize::MAX` for a named column
+        /// that the header lacks.
+        column: usize,
+    },
+    /// A number in scientific notation.
+    ExcelScientific,
     /// The first character that is not allowed.
     Char(char),
     /// The value's length and the limit, in bytes.
@@ -323,6 +356,9 @@ pub enum Detail {
     },
     /// The format the id type expects.
     Format(IdType),
+    /// Not a valid phone number of its country, by libphonenumber's
+    /// metadata.
+    InvalidPhone,
     /// An advertising id of all zeros.
     ZeroAdId,
     /// Not a decimal number.
@@ -345,11 +381,25 @@ impl fmt::Display for Detail {
             }
             Detail::Empty => f.write_str("no value in the row"),
             Detail::Columns(n) => write!(f, "{n} fields where 1 is allowed"),
+            // `usize::MAX`: a named column that the header lacks.
+            Detail::MissingColumn { fields, column: usize::MAX } => {
+                write!(f, "{fields} fields; the header has no such column")
+            }
+            Detail::MissingColumn { fields, column } => {
+                write!(f, "{fields} fields, no column {column}")
+            }
+            Detail::ExcelScientific => f.write_str(
+                "scientific notation from a spreadsheet: the digits are \
+                 lost; export the column as text",
+            ),
             Detail::Char(c) => write!(f, "value has {c:?}"),
             Detail::Length { len, limit } => {
                 write!(f, "{len} bytes, over the limit of {limit}")
             }
             Detail::Format(id_type) => f.write_str(id_type.format_hint()),
+            Detail::InvalidPhone => {
+                f.write_str("not a valid phone number of its country")
+            }
             Detail::ZeroAdId => f.write_str("all-zero advertising id"),
             Detail::NotDecimal => f.write_str("not a decimal number"),
             Detail::Overflow => f.write_str("number overflows a double"),

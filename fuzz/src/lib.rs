@@ -69,6 +69,7 @@ pub fn decode(data: &[u8]) -> (Options, usize, &[u8]) {
         },
         allow: mask(4),
         deny: mask(6),
+        ..Options::default()
     };
     let chunk = 1 + usize::from(b(8) & 15);
     (opts, chunk, data.get(OPTION_BYTES..).unwrap_or(&[]))

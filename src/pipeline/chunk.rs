@@ -447,7 +447,8 @@ impl Chunk {
                         continue;
                     }
                 };
-            if !fixes.is_empty() {
+            // A picked column's value is not its row either.
+            if !fixes.is_empty() || rules.split.column.is_some() {
                 chunk.changed_raws.push((
                     chunk.kept_len,
                     (raw_start - base) as u32,
@@ -522,7 +523,7 @@ impl Chunk {
         })
         .peekable();
         let mut dropped = self.dropped.iter().peekable();
-        let mut changed = self.changed_raws.iter();
+        let mut changed = self.changed_raws.iter().peekable();
         let mut dups = self.duplicates.iter().peekable();
         std::iter::from_fn(move || {
             let take_kept = match (kept.peek(), dropped.peek()) {
@@ -537,13 +538,11 @@ impl Chunk {
             }
             let (index, row) = kept.next().expect("peeked");
             let value = self.value(input, &row);
-            let raw = if row.fixes().is_empty() {
-                value
-            } else {
-                let &(at, start, len) =
-                    changed.next().expect("one per fixed row");
-                debug_assert_eq!(at, index);
-                &input[self.base + start as usize..][..len as usize]
+            let raw = match changed.next_if(|c| c.0 == index) {
+                Some(&(_, start, len)) => {
+                    &input[self.base + start as usize..][..len as usize]
+                }
+                None => value,
             };
             let first = dups.next_if(|d| d.0 == index).map(|d| d.1);
             Some(ChunkRow::Kept { row, value, raw, first })
@@ -573,19 +572,22 @@ mod tests {
     use super::*;
     use crate::options::{Case, IdType};
     use crate::pipeline::dedupe::ValueHash;
+    use crate::pipeline::row::Split;
     use crate::pipeline::rows::bounds;
     use crate::pipeline::special::SpecialChars;
     use crate::pipeline::value::ValueRules;
     use crate::pipeline::BOM;
 
     fn rules(id_type: IdType, case: Case, max_value_len: usize) -> RowRules {
-        RowRules::new(ValueRules {
+        let value = ValueRules {
             id_type,
             double: false,
             case,
             special: SpecialChars::new("", "", false),
             max_value_len,
-        })
+            phone_region: None,
+        };
+        RowRules::new(value, Split { delimiter: b',', column: None })
     }
 
     /// The hash the chunks are run with.

@@ -381,19 +381,21 @@ mod tests {
     use super::*;
     use crate::options::{Case, IdType};
     use crate::pipeline::chunk::Chunk;
-    use crate::pipeline::row::RowRules;
+    use crate::pipeline::row::{RowRules, Split};
     use crate::pipeline::rows::bounds;
     use crate::pipeline::special::SpecialChars;
     use crate::pipeline::value::ValueRules;
 
     fn string_rules() -> RowRules {
-        RowRules::new(ValueRules {
+        let value = ValueRules {
             id_type: IdType::String,
             double: false,
             case: Case::Keep,
             special: SpecialChars::new("", "", false),
             max_value_len: 256,
-        })
+            phone_region: None,
+        };
+        RowRules::new(value, Split { delimiter: b',', column: None })
     }
 
     /// The chunks of `input`, cut about every `chunk_bytes`, with their

@@ -1,4 +1,5 @@
-//! Steps 3 to 5: one row read as one RFC 4180 record.
+//! Steps 3 to 5: one row read as one RFC 4180 record, or one field
+//! picked from it.
 //!
 //! This is the general path, taken by every row that holds anything
 //! besides plain ASCII value characters; `row.rs` has the fast path.
@@ -13,6 +14,12 @@ pub(crate) fn is_white(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\u{a0}' | '\u{200b}' | '\u{feff}')
 }
 
+/// White space that is not the delimiter: a tab that separates fields is
+/// never trimmed away.
+fn white_but(delimiter: u8) -> impl Fn(char) -> bool + Copy {
+    move |c| is_white(c) && c != char::from(delimiter)
+}
+
 /// The single field a row holds after step 5.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Field<'a> {
@@ -24,6 +31,7 @@ pub(crate) struct Field<'a> {
 struct RawField<'a> {
     value: Cow<'a, str>,
     quoted: bool,
+    /// White space around the field or inside its quotes was removed.
     trimmed: bool,
 }
 
@@ -32,22 +40,29 @@ struct RawField<'a> {
 /// space at either end or a final CR.
 pub(crate) fn reads_back(value: &[u8]) -> bool {
     !value.ends_with(b"\r")
-        && read_row(value).is_ok_and(|field| {
+        && read_row(value, b',').is_ok_and(|field| {
             field.fixes.is_empty() && field.value.as_bytes() == value
         })
 }
 
-/// Steps 3 to 5 on a row without its terminator.
-pub(crate) fn read_row(row: &[u8]) -> Result<Field<'_>, Rejection> {
-    let text = std::str::from_utf8(row).map_err(|e| {
+fn utf8(row: &[u8]) -> Result<&str, Rejection> {
+    std::str::from_utf8(row).map_err(|e| {
         (Reject::InvalidUtf8, Detail::InvalidUtf8 { at: e.valid_up_to() })
-    })?;
-    let trimmed = text.trim_matches(is_white);
+    })
+}
+
+/// Steps 3 to 5 on a row without its terminator.
+pub(crate) fn read_row(
+    row: &[u8],
+    delimiter: u8,
+) -> Result<Field<'_>, Rejection> {
+    let text = utf8(row)?;
+    let trimmed = text.trim_matches(white_but(delimiter));
     let mut fixes = FixSet::EMPTY;
     if trimmed.len() != text.len() {
         fixes.insert(Fix::Whitespace);
     }
-    let mut fields = split_fields(trimmed)?;
+    let mut fields = split_fields(trimmed, delimiter)?;
     while fields.last().is_some_and(|f| f.value.is_empty()) {
         fields.pop();
         fixes.insert(Fix::TrailingComma);
@@ -56,30 +71,96 @@ pub(crate) fn read_row(row: &[u8]) -> Result<Field<'_>, Rejection> {
         0 => Err((Reject::EmptyRow, Detail::Empty)),
         1 => {
             let field = fields.pop().expect("one field");
-            if field.quoted {
-                fixes.insert(Fix::Quoted);
-            }
-            if field.trimmed {
-                fixes.insert(Fix::Whitespace);
-            }
+            let fixes = fixes | field.fixes();
             Ok(Field { value: field.value, fixes })
         }
         n => Err((Reject::MultiColumn, Detail::Columns(n))),
     }
 }
 
+/// Steps 3 to 5 with a column to pick: the row is one record, and field
+/// `index` (from 0) is the value. A blank row is `empty-row`, whatever
+/// the column.
+pub(crate) fn read_column(
+    row: &[u8],
+    delimiter: u8,
+    index: usize,
+) -> Result<Field<'_>, Rejection> {
+    let text = utf8(row)?;
+    if text.trim_matches(white_but(delimiter)).is_empty() {
+        return Err((Reject::EmptyRow, Detail::Empty));
+    }
+    let fields = split_fields(text, delimiter)?;
+    let count = fields.len();
+    let Some(field) = fields.into_iter().nth(index) else {
+        let detail = Detail::MissingColumn {
+            fields: count,
+            column: index.saturating_add(1),
+        };
+        return Err((Reject::MissingColumn, detail));
+    };
+    if field.value.is_empty() {
+        return Err((Reject::EmptyRow, Detail::Empty));
+    }
+    let fixes = field.fixes();
+    Ok(Field { value: field.value, fixes })
+}
+
+/// The number of fields of a row that is not blank and reads as a
+/// record, for choosing a delimiter.
+pub(crate) fn count_fields(row: &[u8], delimiter: u8) -> Option<usize> {
+    let text = std::str::from_utf8(row).ok()?;
+    if text.trim_matches(white_but(delimiter)).is_empty() {
+        return None;
+    }
+    split_fields(text, delimiter).ok().map(|fields| fields.len())
+}
+
+/// The fields of a header row, unquoted and trimmed; a row that does not
+/// read as a record is cut at each delimiter.
+pub(crate) fn header_fields(row: &[u8], delimiter: u8) -> Vec<String> {
+    let text = String::from_utf8_lossy(row);
+    match split_fields(&text, delimiter) {
+        Ok(fields) => fields.into_iter().map(|f| f.value.into()).collect(),
+        Err(_) => text
+            .split(char::from(delimiter))
+            .map(|f| f.trim_matches(white_but(delimiter)).to_string())
+            .collect(),
+    }
+}
+
+impl RawField<'_> {
+    fn fixes(&self) -> FixSet {
+        let mut fixes = FixSet::EMPTY;
+        if self.quoted {
+            fixes.insert(Fix::Quoted);
+        }
+        if self.trimmed {
+            fixes.insert(Fix::Whitespace);
+        }
+        fixes
+    }
+}
+
 /// Splits a record into fields, unquoting and trimming each.
-fn split_fields(mut rest: &str) -> Result<Vec<RawField<'_>>, Rejection> {
+fn split_fields(
+    mut rest: &str,
+    delimiter: u8,
+) -> Result<Vec<RawField<'_>>, Rejection> {
+    let white = white_but(delimiter);
+    let delimiter = char::from(delimiter);
     let mut fields = Vec::new();
     loop {
-        let start = rest.trim_start_matches(is_white);
+        let start = rest.trim_start_matches(white);
         if let Some(body) = start.strip_prefix('"') {
             let (value, after) = unquote(body)?;
-            let after_white = after.trim_start_matches(is_white);
-            let trimmed =
-                start.len() != rest.len() || after_white.len() != after.len();
-            fields.push(RawField { value, quoted: true, trimmed });
-            match after_white.strip_prefix(',') {
+            let after_white = after.trim_start_matches(white);
+            let inner = trim_cow(value, white);
+            let trimmed = start.len() != rest.len()
+                || after_white.len() != after.len()
+                || inner.1;
+            fields.push(RawField { value: inner.0, quoted: true, trimmed });
+            match after_white.strip_prefix(delimiter) {
                 Some(next) => rest = next,
                 None if after_white.is_empty() => return Ok(fields),
                 None => {
@@ -87,11 +168,11 @@ fn split_fields(mut rest: &str) -> Result<Vec<RawField<'_>>, Rejection> {
                 }
             }
         } else {
-            let (raw, next) = match rest.find(',') {
+            let (raw, next) = match rest.find(delimiter) {
                 Some(i) => (&rest[..i], Some(&rest[i + 1..])),
                 None => (rest, None),
             };
-            let value = raw.trim_matches(is_white);
+            let value = raw.trim_matches(white);
             let trimmed = value.len() != raw.len();
             fields.push(RawField {
                 value: Cow::Borrowed(value),
@@ -101,6 +182,28 @@ fn split_fields(mut rest: &str) -> Result<Vec<RawField<'_>>, Rejection> {
             match next {
                 Some(next) => rest = next,
                 None => return Ok(fields),
+            }
+        }
+    }
+}
+
+/// Trims white space off a quoted field's content; says whether that
+/// changed it.
+fn trim_cow(
+    value: Cow<'_, str>,
+    white: impl Fn(char) -> bool + Copy,
+) -> (Cow<'_, str>, bool) {
+    match value {
+        Cow::Borrowed(text) => {
+            let trimmed = text.trim_matches(white);
+            (Cow::Borrowed(trimmed), trimmed.len() != text.len())
+        }
+        Cow::Owned(text) => {
+            let trimmed = text.trim_matches(white);
+            if trimmed.len() == text.len() {
+                (Cow::Owned(text), false)
+            } else {
+                (Cow::Owned(trimmed.to_string()), true)
             }
         }
     }
@@ -142,7 +245,11 @@ mod tests {
 
     /// Renders the outcome as `value [fixes]` or `[reject]`.
     fn read(row: &[u8]) -> String {
-        match read_row(row) {
+        show(read_row(row, b','))
+    }
+
+    fn show(outcome: Result<Field<'_>, Rejection>) -> String {
+        match outcome {
             Ok(field) => {
                 let names: Vec<&str> =
                     field.fixes.iter().map(|f| f.name()).collect();
@@ -169,7 +276,10 @@ mod tests {
         trailing_commas_and_space: b"abcd, ,\"\"" => r#"abcd ["trailing-comma"]"#;
         quoted: b"\"abcd\"" => r#"abcd ["quoted"]"#;
         quoted_space_before_comma: b"\"ab\" ," => r#"ab ["whitespace", "trailing-comma", "quoted"]"#;
-        quoted_keeps_inner_space: b"\" ab \"" => r#" ab  ["quoted"]"#;
+        quoted_inner_space: b"\" ab\t\"" => r#"ab ["whitespace", "quoted"]"#;
+        quoted_inner_space_only: b"\" \"" => "[empty-row]";
+        quoted_inner_space_trailing: b"abc,\" \"" => r#"abc ["trailing-comma"]"#;
+        quoted_inner_nbsp_after_doubled_quote: b"\"a\"\"\xc2\xa0\"" => r#"a" ["whitespace", "quoted"]"#;
         doubled_quote: b"\"a\"\"b\"" => r#"a"b ["quoted"]"#;
         row_whitespace: b" \tabcd\xc2\xa0" => r#"abcd ["whitespace"]"#;
         field_whitespace: b"abcd ," => r#"abcd ["whitespace", "trailing-comma"]"#;
@@ -190,8 +300,49 @@ mod tests {
     }
 
     #[test]
+    fn other_delimiters_split_rows() {
+        assert_eq!(show(read_row(b"a;b", b';')), "[multi-column]");
+        assert_eq!(show(read_row(b"abc;", b';')), r#"abc ["trailing-comma"]"#);
+        assert_eq!(show(read_row(b"a,b", b';')), r#"a,b []"#);
+        // A tab that separates fields is not trimmed as white space.
+        assert_eq!(show(read_row(b"\tabc", b'\t')), "[multi-column]");
+        assert_eq!(
+            show(read_row(b"abc\t \t", b'\t')),
+            r#"abc ["trailing-comma"]"#
+        );
+    }
+
+    #[test]
+    fn picks_a_column() {
+        let pick = |row: &[u8], d: u8, i: usize| show(read_column(row, d, i));
+        assert_eq!(pick(b"1;ab;x", b';', 1), r#"ab []"#);
+        assert_eq!(
+            pick(b"1; \"ab\" ;x", b';', 1),
+            r#"ab ["whitespace", "quoted"]"#
+        );
+        assert_eq!(pick(b"1;\"a;b\";x", b';', 1), r#"a;b ["quoted"]"#);
+        assert_eq!(pick(b"1;ab", b';', 2), "[missing-column]");
+        assert_eq!(pick(b"1;;x", b';', 1), "[empty-row]");
+        assert_eq!(pick(b"  ", b';', 2), "[empty-row]");
+        assert_eq!(pick(b"1;ab;\"x", b';', 1), "[bad-quoting]");
+        assert_eq!(pick(b"\xff;ab", b';', 1), "[invalid-utf8]");
+        assert_eq!(pick(b"\t\tab", b'\t', 2), r#"ab []"#);
+        let err = read_column(b"1;ab", b';', 2).unwrap_err();
+        assert_eq!(err.1, Detail::MissingColumn { fields: 2, column: 3 });
+    }
+
+    #[test]
+    fn counts_fields_and_reads_headers() {
+        assert_eq!(count_fields(b"a;\"b;c\"", b';'), Some(2));
+        assert_eq!(count_fields(b" ", b';'), None);
+        assert_eq!(count_fields(b"\"a", b';'), None);
+        assert_eq!(header_fields(b"id; \"User ID\"", b';'), ["id", "User ID"]);
+        assert_eq!(header_fields(b"id;\"x", b';'), ["id", "\"x"]);
+    }
+
+    #[test]
     fn invalid_utf8_offset() {
-        let err = read_row(b"ab\xffcd").unwrap_err();
+        let err = read_row(b"ab\xffcd", b',').unwrap_err();
         assert_eq!(err.1, Detail::InvalidUtf8 { at: 2 });
     }
 }

@@ -9,10 +9,12 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 mod chunk;
+mod column;
 mod dedupe;
 pub(crate) mod field;
 mod normalize;
 mod ordered;
+mod phone;
 pub(crate) mod row;
 pub(crate) mod rows;
 pub(crate) mod run;
@@ -20,8 +22,10 @@ mod special;
 pub(crate) mod value;
 
 use self::chunk::{Chunk, FirstRow};
+pub use self::column::{Column, Delimiter};
 use self::dedupe::ValueHash;
-use self::row::{RowRules, Scratch};
+use self::phone::PhoneRegion;
+use self::row::{RowRules, Scratch, Split};
 use self::rows::Rows;
 pub use self::run::Run;
 use self::special::SpecialChars;
@@ -72,6 +76,51 @@ pub struct PipelineBuilder {
     dedupe_table_rows: usize,
     hash_seed: Option<u64>,
     progress: Option<Progress>,
+    delimiter: Delimiter,
+    column: Option<Column>,
+    default_region: Option<String>,
+}
+
+/// Rule (c) of the header decision: row 1 is a header when its field,
+/// lower-cased and without `_`, `-`, `.` and spaces, is one of these (or
+/// the id type's name).
+const HEADER_WORDS: &[&str] = &[
+    "id",
+    "uid",
+    "userid",
+    "user",
+    "customerid",
+    "customer",
+    "clientid",
+    "memberid",
+    "accountid",
+    "moeuserid",
+    "externalid",
+    "email",
+    "emailaddress",
+    "mail",
+    "phone",
+    "phonenumber",
+    "mobile",
+    "mobilenumber",
+    "msisdn",
+    "gaid",
+    "idfa",
+    "adid",
+    "advertisingid",
+    "deviceid",
+    "value",
+    "values",
+];
+
+/// Whether a row 1 field names an id column (rule (c)).
+fn is_header_word(field: &str, id_type: IdType) -> bool {
+    let key: String = field
+        .chars()
+        .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    HEADER_WORDS.contains(&key.as_str()) || key == id_type.name()
 }
 
 /// A callback that hears how many input bytes are done.
@@ -110,6 +159,9 @@ impl PipelineBuilder {
             dedupe_table_rows: dedupe::TABLE_ROWS,
             hash_seed: None,
             progress: None,
+            delimiter: Delimiter::default(),
+            column: None,
+            default_region: None,
         }
     }
 
@@ -179,6 +231,27 @@ impl PipelineBuilder {
         self
     }
 
+    /// What separates fields: a comma by default.
+    pub fn delimiter(&mut self, delimiter: Delimiter) -> &mut Self {
+        self.delimiter = delimiter;
+        self
+    }
+
+    /// The column whose field is each row's value; `None`: each row must
+    /// hold one field. A [`Column::Name`] makes row 1 the header.
+    pub fn column(&mut self, column: Option<Column>) -> &mut Self {
+        self.column = column;
+        self
+    }
+
+    /// With id type `phone`: the region (ISO 3166 alpha-2, such as `US`)
+    /// whose national numbers these are; every valid number is then
+    /// written in E.164 by libphonenumber's rules.
+    pub fn default_region(&mut self, region: Option<&str>) -> &mut Self {
+        self.default_region = region.map(str::to_string);
+        self
+    }
+
     /// Cuts the input into chunks of about `bytes` bytes instead of the
     /// size chosen from the thread count. For tests: small chunks put
     /// chunk edges where tiny inputs can reach them.
@@ -220,8 +293,43 @@ impl PipelineBuilder {
     /// # Errors
     ///
     /// Attribute type `double` with an id type other than `string` or
-    /// `numeric`, or a thread pool that cannot be started.
+    /// `numeric`; a delimiter that is not one ASCII character or is a
+    /// quote or line end; column 0 or an empty column name; a column name
+    /// with header mode `no`; a default region without id type `phone`,
+    /// or one without phone metadata; a thread pool that cannot be
+    /// started.
     pub fn build(&self) -> Result<Pipeline, Error> {
+        self.delimiter.check()?;
+        let column = match &self.column {
+            None => None,
+            Some(Column::Number(0)) => {
+                return Err(Error::config("columns are numbered from 1"))
+            }
+            Some(Column::Number(n)) => Some(n - 1),
+            Some(Column::Name(name)) if name.is_empty() => {
+                return Err(Error::config("the column name is empty"))
+            }
+            Some(Column::Name(_)) if self.header == HeaderMode::No => {
+                return Err(Error::config(
+                    "a column name needs row 1 as the header, not header \
+                     mode no",
+                ))
+            }
+            // Found in row 1 of each input.
+            Some(Column::Name(_)) => None,
+        };
+        let phone_region = match &self.default_region {
+            None => None,
+            Some(region) if self.id_type == IdType::Phone => {
+                Some(PhoneRegion::new(region)?)
+            }
+            Some(_) => {
+                return Err(Error::config(format!(
+                    "a default region needs id type phone, not {}",
+                    self.id_type
+                )))
+            }
+        };
         let double = self.attribute_type == AttributeType::Double;
         if double && !matches!(self.id_type, IdType::String | IdType::Numeric)
         {
@@ -265,9 +373,14 @@ impl PipelineBuilder {
                 self.ascii_only,
             ),
             max_value_len: self.max_value_len,
+            phone_region,
         };
+        let split =
+            Split { delimiter: self.delimiter.byte().unwrap_or(b','), column };
         Ok(Pipeline {
-            rules: Arc::new(RowRules::new(value)),
+            rules: Arc::new(RowRules::new(value, split)),
+            delimiter: self.delimiter,
+            column: self.column.clone(),
             header: self.header,
             attribute_name: self.attribute_name.clone(),
             max_bytes: self.max_bytes,
@@ -284,7 +397,11 @@ impl PipelineBuilder {
 /// The compiled rules. Immutable and reusable; `Send + Sync`.
 #[derive(Debug)]
 pub struct Pipeline {
+    /// The rules for an input whose delimiter and column need no
+    /// looking at: cloned with those when they do.
     rules: Arc<RowRules>,
+    delimiter: Delimiter,
+    column: Option<Column>,
     header: HeaderMode,
     attribute_name: Option<String>,
     max_bytes: u64,
@@ -320,13 +437,77 @@ impl Pipeline {
     /// assert_eq!(clean, b"u1\nu2\n");
     /// # Ok::<(), segprep::Error>(())
     /// ```
+    ///
+    /// With a [`Column::Name`] that row 1 lacks, every row but the header
+    /// is `missing-column`; [`Pipeline::try_process`] returns an error
+    /// instead.
     pub fn process(&self, input: impl Into<Arc<Input>>) -> Run {
         let input: Arc<Input> = input.into();
+        let rules = self.rules_for(&input).unwrap_or_else(|_| {
+            let split =
+                Split { column: Some(usize::MAX), ..self.split(&input) };
+            Arc::new(RowRules::new(self.rules.value.clone(), split))
+        });
+        self.process_with(input, rules)
+    }
+
+    /// Like [`Pipeline::process`], for inputs whose header must name the
+    /// column to pick.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when row 1 lacks
+    /// the [`Column::Name`], listing the fields it has.
+    pub fn try_process(
+        &self,
+        input: impl Into<Arc<Input>>,
+    ) -> Result<Run, Error> {
+        let input: Arc<Input> = input.into();
+        let rules = self.rules_for(&input)?;
+        Ok(self.process_with(input, rules))
+    }
+
+    /// The input after its BOM.
+    fn content(input: &Input) -> &[u8] {
+        let bytes = input.as_bytes();
+        bytes.strip_prefix(BOM).unwrap_or(bytes)
+    }
+
+    /// The delimiter for `input`, and the column when it has a number.
+    fn split(&self, input: &Input) -> Split {
+        Split {
+            delimiter: self.delimiter.resolve(Self::content(input)),
+            ..self.rules.split
+        }
+    }
+
+    /// The rules for `input`: its delimiter, and its column when named.
+    fn rules_for(&self, input: &Input) -> Result<Arc<RowRules>, Error> {
+        let mut split = self.split(input);
+        if let Some(Column::Name(name)) = &self.column {
+            let content = Self::content(input);
+            // An input of no rows has no header to look in.
+            if !content.is_empty() || input.as_bytes().starts_with(BOM) {
+                split.column = Some(column::find_name(
+                    input.name(),
+                    content,
+                    split.delimiter,
+                    name,
+                )?);
+            }
+        }
+        if split == self.rules.split {
+            return Ok(Arc::clone(&self.rules));
+        }
+        Ok(Arc::new(RowRules::new(self.rules.value.clone(), split)))
+    }
+
+    fn process_with(&self, input: Arc<Input>, rules: Arc<RowRules>) -> Run {
         let bytes = input.as_bytes();
         let bom = bytes.starts_with(BOM);
         let start = if bom { BOM.len() } else { 0 };
-        let first =
-            FirstRow { header: self.is_header(&bytes[start..], bom), bom };
+        let header = self.is_header(&rules, &bytes[start..], bom);
+        let first = FirstRow { header, bom };
         let size = self.chunk_bytes.unwrap_or_else(|| {
             ((bytes.len() - start) / (self.threads * CHUNKS_PER_THREAD))
                 .clamp(MIN_CHUNK, MAX_CHUNK)
@@ -340,7 +521,7 @@ impl Pipeline {
         let work = |(i, range): (usize, &Range<usize>)| {
             let first = if i == 0 { Some(first) } else { None };
             let chunk =
-                Chunk::run(&self.rules, &hasher, bytes, range.clone(), first);
+                Chunk::run(&rules, &hasher, bytes, range.clone(), first);
             if let Some(Progress(report)) = &self.progress {
                 let len = range.len() as u64;
                 report(done.fetch_add(len, Ordering::Relaxed) + len);
@@ -364,6 +545,9 @@ impl Pipeline {
             self.pool.as_deref(),
         );
         let mut stats = self.count(bytes, input.name(), bom, &chunks);
+        if let Some(warning) = no_country_code(&rules, bytes, &chunks) {
+            stats.warnings.push(warning);
+        }
         // A compressed input's size is the file's; the rows come from
         // the decompressed bytes.
         if let Some(compressed) = input.compressed_len() {
@@ -379,7 +563,7 @@ impl Pipeline {
             Arc::clone(&input),
             chunks,
             stats,
-            Arc::clone(&self.rules),
+            rules,
             self.pool.clone(),
             self.max_bytes,
         )
@@ -387,26 +571,31 @@ impl Pipeline {
 
     /// Decides whether row 1 is the header. `content` is the input
     /// without its BOM.
-    fn is_header(&self, content: &[u8], bom: bool) -> bool {
+    fn is_header(&self, rules: &RowRules, content: &[u8], bom: bool) -> bool {
         let has_row = bom || !content.is_empty();
         let mut rows = Rows::new(content);
+        let named = matches!(self.column, Some(Column::Name(_)));
         match self.header {
             HeaderMode::No => false,
             HeaderMode::Yes => has_row,
+            HeaderMode::Auto if named => has_row,
             HeaderMode::Auto => {
                 let Some((row1, _)) =
                     rows.next().or(has_row.then_some((&[][..], false)))
                 else {
                     return false;
                 };
-                if let Some(name) = &self.attribute_name {
-                    if let Ok(field) = crate::pipeline::field::read_row(row1) {
-                        if field.value.eq_ignore_ascii_case(name) {
-                            return true;
-                        }
+                let v = &rules.value;
+                if let Ok(field) = rules.field(row1) {
+                    // (a) the attribute name; (c) a name of an id column.
+                    let attribute = self.attribute_name.as_deref();
+                    if attribute
+                        .is_some_and(|a| field.value.eq_ignore_ascii_case(a))
+                        || is_header_word(&field.value, v.id_type)
+                    {
+                        return true;
                     }
                 }
-                let v = &self.rules.value;
                 if v.id_type == IdType::String && !v.double {
                     return false;
                 }
@@ -418,7 +607,7 @@ impl Pipeline {
                 let mut scratch = Scratch::default();
                 let mut fixes = FixSet::EMPTY;
                 let row1_rejected = matches!(
-                    self.rules.process(row1, &mut scratch, &mut fixes),
+                    rules.process(row1, &mut scratch, &mut fixes),
                     Err((
                         Reject::SpecialChar
                             | Reject::BadFormat
@@ -427,10 +616,7 @@ impl Pipeline {
                     ))
                 );
                 row1_rejected
-                    && self
-                        .rules
-                        .process(row2, &mut scratch, &mut fixes)
-                        .is_ok()
+                    && rules.process(row2, &mut scratch, &mut fixes).is_ok()
             }
         }
     }
@@ -524,4 +710,34 @@ impl Pipeline {
         }
         stats
     }
+}
+
+/// Without a default region, a warning counting the kept phone numbers
+/// that have no country code: the platform may not match them.
+fn no_country_code(
+    rules: &RowRules,
+    input: &[u8],
+    chunks: &[Chunk],
+) -> Option<String> {
+    let value = &rules.value;
+    if value.id_type != IdType::Phone || value.phone_region.is_some() {
+        return None;
+    }
+    let count = chunks
+        .iter()
+        .flat_map(|chunk| {
+            chunk.unique_rows().map(|row| chunk.value(input, &row))
+        })
+        .filter(|value| !value.starts_with(b"+"))
+        .count();
+    let (noun, verb, them) = match count {
+        0 => return None,
+        1 => ("phone number", "has", "it"),
+        _ => ("phone numbers", "have", "them"),
+    };
+    Some(format!(
+        "{count} {noun} {verb} no country code (no leading +), so the \
+         platform may not match {them}; a default region writes {them} in \
+         E.164"
+    ))
 }

@@ -1,8 +1,10 @@
 //! Steps 2 to 10 for one row: a fast path for rows of plain ASCII value
 //! characters, and the general path for everything else.
 
+use std::borrow::Cow;
+
 use crate::options::{Case, IdType};
-use crate::pipeline::field::read_row;
+use crate::pipeline::field::{read_column, read_row, Field};
 use crate::pipeline::value::{Letters, Normalized, ValueRules};
 use crate::rule::{Detail, Fix, FixSet, Reject, Rejection};
 
@@ -21,17 +23,31 @@ pub(crate) enum Value<'a> {
     Scratch,
 }
 
+/// How a row is cut into fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Split {
+    pub(crate) delimiter: u8,
+    /// The field that is the value, from 0; `None`: the row must hold
+    /// one field.
+    pub(crate) column: Option<usize>,
+}
+
 /// The compiled per-row rules.
 #[derive(Clone, Debug)]
 pub(crate) struct RowRules {
     pub(crate) value: ValueRules,
+    pub(crate) split: Split,
     /// Per byte: `NOT_PLAIN` unless steps 3 to 8 leave it alone in any
-    /// row made only of such bytes (ASCII, not white space, not `"` or
-    /// `,`, and allowed by step 8 in either case); `UPPER` and `LOWER` for
-    /// ASCII letters.
+    /// row (or picked field) made only of such bytes (ASCII, not white
+    /// space, not `"` or the delimiter, and allowed by step 8 in either
+    /// case); `UPPER` and `LOWER` for ASCII letters.
     class: [u8; 256],
-    /// Whether UUID-shaped rows may take `uuid_row`.
+    /// Whether UUID-shaped rows may take `uuid_row`, and runs of them
+    /// `Chunk::keep_uuid_run`: not when a column is picked.
     pub(crate) uuid_fast: bool,
+    /// Whether UUID-shaped values, rows or picked fields, may take
+    /// `uuid_row`.
+    uuid_values: bool,
     /// What `uuid_as_is` accepts.
     as_is: AsIs,
 }
@@ -53,7 +69,7 @@ struct AsIs {
 const ZERO_UUID: &[u8; 36] = b"00000000-0000-0000-0000-000000000000";
 
 /// What `uuid_shape` learned of a UUID.
-struct UuidShape {
+pub(crate) struct UuidShape {
     upper: bool,
     lower: bool,
     nonzero: bool,
@@ -114,7 +130,7 @@ const UUID_DASHES: [u64; 5] = {
 
 /// Checks the 8-4-4-4-12 shape; `None` when `raw` is not a UUID.
 #[inline]
-fn uuid_shape(raw: &[u8; 36]) -> Option<UuidShape> {
+pub(crate) fn uuid_shape(raw: &[u8; 36]) -> Option<UuidShape> {
     #[cfg(target_arch = "x86_64")]
     return uuid_shape_sse2(raw);
     #[cfg(not(target_arch = "x86_64"))]
@@ -244,10 +260,11 @@ fn uuid_shape_words(raw: &[u8; 36]) -> Option<UuidShape> {
 }
 
 impl RowRules {
-    pub(crate) fn new(value: ValueRules) -> RowRules {
+    pub(crate) fn new(value: ValueRules, split: Split) -> RowRules {
         let mut class = [NOT_PLAIN; 256];
         for b in 0u8..0x80 {
-            let structural = matches!(b, b' ' | b'\t' | b'"' | b',');
+            let structural =
+                matches!(b, b' ' | b'\t' | b'"') || b == split.delimiter;
             let denied = value.special.denies_ascii(b)
                 || value.special.denies_ascii(b.to_ascii_lowercase())
                 || value.special.denies_ascii(b.to_ascii_uppercase());
@@ -258,7 +275,7 @@ impl RowRules {
                 _ => 0,
             };
         }
-        let uuid_fast = matches!(
+        let uuid_values = matches!(
             value.id_type,
             IdType::Uuid | IdType::Gaid | IdType::Idfa
         ) && !value.double
@@ -273,7 +290,8 @@ impl RowRules {
         };
         let zero_rejected = value.id_type != IdType::Uuid;
         let as_is = AsIs { letter, fold, zero_rejected };
-        RowRules { value, class, uuid_fast, as_is }
+        let uuid_fast = uuid_values && split.column.is_none();
+        RowRules { value, split, class, uuid_fast, uuid_values, as_is }
     }
 
     /// Whether steps 3 to 10 keep a 36-byte row exactly as it is: a UUID
@@ -356,49 +374,131 @@ impl RowRules {
         Some(Letters { upper: seen & UPPER != 0, lower: seen & LOWER != 0 })
     }
 
+    /// Steps 3 to 5: the row's one field, or the picked one.
+    #[inline(never)]
+    pub(crate) fn field<'a>(
+        &self,
+        raw: &'a [u8],
+    ) -> Result<Field<'a>, Rejection> {
+        match self.split.column {
+            Some(index) => read_column(raw, self.split.delimiter, index),
+            None => read_row(raw, self.split.delimiter),
+        }
+    }
+
+    /// The picked field of a row that is UTF-8 with no quote, found with
+    /// no parsing (the other fields may hold any text: names with
+    /// accents); `None` leaves the row to the general path.
+    #[inline]
+    fn plain_field<'a>(
+        &self,
+        raw: &'a [u8],
+        index: usize,
+    ) -> Option<&'a [u8]> {
+        let quoted = memchr::memchr(b'"', raw).is_some();
+        // ASCII first: cheaper than the UTF-8 check on short rows.
+        if quoted || !(raw.is_ascii() || std::str::from_utf8(raw).is_ok()) {
+            return None;
+        }
+        let delimiter = self.split.delimiter;
+        let mut start = 0;
+        for _ in 0..index {
+            start += memchr::memchr(delimiter, &raw[start..])? + 1;
+        }
+        let end = memchr::memchr(delimiter, &raw[start..])
+            .map_or(raw.len(), |i| start + i);
+        Some(&raw[start..end])
+    }
+
+    /// Steps 7 to 10 on a value that steps 3 to 5 would keep as it is:
+    /// `value` is made of plain bytes with these letters.
+    #[inline(always)]
+    fn plain_value<'a>(
+        &self,
+        value: &'a [u8],
+        letters: Letters,
+        scratch: &mut Scratch,
+        fixes: &mut FixSet,
+    ) -> Result<Value<'a>, Rejection> {
+        if self.value.keeps_plain(value, letters) {
+            return Ok(Value::Borrowed(value));
+        }
+        Ok(
+            match self.value.apply(
+                value,
+                Some(letters),
+                &mut scratch.value,
+                fixes,
+            )? {
+                Normalized::Same => Value::Borrowed(value),
+                Normalized::Prefix(len) => Value::Borrowed(&value[..len]),
+                Normalized::Changed => Value::Scratch,
+            },
+        )
+    }
+
     /// Runs steps 3 to 10 on a row without its terminator (and, for row
     /// 1, without the BOM). Fixes are added to `fixes`.
+    ///
+    /// Inlined, so that a plain row costs its caller no call; the rest
+    /// is in `process_other`.
+    #[inline]
     pub(crate) fn process<'a>(
         &self,
         raw: &'a [u8],
         scratch: &mut Scratch,
         fixes: &mut FixSet,
     ) -> Result<Value<'a>, Rejection> {
-        if self.uuid_fast {
-            if let Some(outcome) = self.uuid_row(raw, scratch, fixes) {
-                return outcome;
+        if !self.uuid_fast && self.split.column.is_none() {
+            if let Some(letters) = self.plain_letters(raw) {
+                // One unquoted field with nothing to trim: steps 3 to 5
+                // and 8 cannot change or reject it.
+                return self.plain_value(raw, letters, scratch, fixes);
             }
         }
-        if let Some(letters) = self.plain_letters(raw) {
-            // One unquoted field with nothing to trim: steps 3 to 5 and 8
-            // cannot change or reject it.
-            let value = &self.value;
-            return Ok(
-                match value.apply(
-                    raw,
-                    Some(letters),
-                    &mut scratch.value,
-                    fixes,
-                )? {
-                    Normalized::Same => Value::Borrowed(raw),
-                    Normalized::Changed => Value::Scratch,
-                },
-            );
+        self.process_other(raw, scratch, fixes)
+    }
+
+    /// `process` for the rows that are not plain, or with a column.
+    #[inline(never)]
+    fn process_other<'a>(
+        &self,
+        raw: &'a [u8],
+        scratch: &mut Scratch,
+        fixes: &mut FixSet,
+    ) -> Result<Value<'a>, Rejection> {
+        let plain = match self.split.column {
+            None => Some(raw),
+            Some(index) => self.plain_field(raw, index),
+        };
+        if let Some(field) = plain {
+            if self.uuid_values {
+                if let Some(outcome) = self.uuid_row(field, scratch, fixes) {
+                    return outcome;
+                }
+            }
+            if let Some(letters) = self.plain_letters(field) {
+                return self.plain_value(field, letters, scratch, fixes);
+            }
         }
-        let field = read_row(raw)?;
-        *fixes = field.fixes.iter().chain(fixes.iter()).collect();
+        let field = self.field(raw)?;
+        *fixes = field.fixes | *fixes;
         let bytes = field.value.as_bytes();
-        match self.value.apply(bytes, None, &mut scratch.value, fixes)? {
-            Normalized::Changed => Ok(Value::Scratch),
-            Normalized::Same => match field.value {
-                std::borrow::Cow::Borrowed(value) => {
-                    Ok(Value::Borrowed(value.as_bytes()))
-                }
-                std::borrow::Cow::Owned(value) => {
-                    scratch.value = value.into_bytes();
-                    Ok(Value::Scratch)
-                }
-            },
+        let len =
+            match self.value.apply(bytes, None, &mut scratch.value, fixes)? {
+                Normalized::Changed => return Ok(Value::Scratch),
+                Normalized::Same => bytes.len(),
+                Normalized::Prefix(len) => len,
+            };
+        match field.value {
+            Cow::Borrowed(value) => {
+                Ok(Value::Borrowed(&value.as_bytes()[..len]))
+            }
+            Cow::Owned(mut value) => {
+                value.truncate(len);
+                scratch.value = value.into_bytes();
+                Ok(Value::Scratch)
+            }
         }
     }
 }
@@ -458,13 +558,16 @@ mod tests {
         ];
         for id_type in [IdType::Uuid, IdType::Gaid, IdType::Idfa] {
             for case in [Case::Lower, Case::Upper, Case::Keep] {
-                let rules = RowRules::new(ValueRules {
+                let value = ValueRules {
                     id_type,
                     double: false,
                     case,
                     special: SpecialChars::new("", "", false),
                     max_value_len: 256,
-                });
+                    phone_region: None,
+                };
+                let split = Split { delimiter: b',', column: None };
+                let rules = RowRules::new(value, split);
                 for start in starts {
                     for at in 0..36 {
                         for b in 0..=255u8 {

@@ -4,7 +4,9 @@
 use proptest::prelude::*;
 
 use crate::reference::{self as naive, NaiveOutcome, Options};
-use crate::{Case, HeaderMode, IdType, Input, Order, Pipeline};
+use crate::{
+    Case, Column, Delimiter, HeaderMode, IdType, Input, Order, Pipeline,
+};
 
 /// Runs the engine and renders its result in the reference's shape.
 fn engine(pipeline: &Pipeline, input: &[u8]) -> NaiveOutcome {
@@ -24,11 +26,17 @@ fn row_piece() -> impl Strategy<Value = Vec<u8>> {
             "38400000-8cf0-11bd-b23e-10b96e40000d",
             "38400000-8CF0-11BD-B23E-10B96E40000D",
             "00000000-0000-0000-0000-000000000000",
+            // Spreadsheet damage, phone spellings, header words.
+            "4.41E+11", "1.23457e+17", "12345.0", "+1555.00", "5551234567.0",
+            "+1 (650) 253-0000", "650.253.0000", "1 650 253 0000",
+            "00 1 650 253 0000", "011 44 20 7031 3000", "user_id", "E-Mail",
+            "Phone Number", "phone",
         ])
         .prop_map(|s| s.as_bytes().to_vec()),
         3 => prop::sample::select(vec![
             " ", "\t", "\"", "\"\"", ",", "#", "\r", "\u{a0}", "\u{200b}",
-            "\u{feff}", "'", ";", "é", "x", "1", "-", ".", "E",
+            "\u{feff}", "'", ";", "é", "x", "1", "-", ".", "E", "|", "\" ",
+            "0",
         ])
         .prop_map(|s| s.as_bytes().to_vec()),
         1 => prop::sample::select(vec![
@@ -92,42 +100,65 @@ fn options() -> impl Strategy<Value = Options> {
         HeaderMode::No,
     ]);
     let chars = prop::sample::select(vec![
-        "", "#", "\u{a0}", " ", "é", "a", ",\"", "#x",
+        "", "#", "\u{a0}", " ", "é", "a", ",\"", "#x", ";|",
     ]);
+    let delimiter = prop_oneof![
+        4 => Just(Delimiter::default()),
+        1 => prop::sample::select(vec![b';', b'\t', b'|', b'x'])
+            .prop_map(Delimiter::Char),
+        1 => Just(Delimiter::Auto),
+    ];
+    let column = prop_oneof![
+        3 => Just(None),
+        1 => (1usize..4).prop_map(|n| Some(Column::Number(n))),
+        1 => prop::sample::select(vec!["user_id", "x", "phone"])
+            .prop_map(|n| Some(Column::Name(n.to_string()))),
+    ];
     (
-        id_type,
-        any::<bool>(),
-        case,
-        header,
-        prop::option::of(prop::sample::select(vec!["id", "ID", "user"])),
-        chars.clone(),
-        chars,
-        any::<bool>(),
-        prop::sample::select(vec![3usize, 8, 256]),
+        (
+            id_type,
+            any::<bool>(),
+            case,
+            header,
+            prop::option::of(prop::sample::select(vec!["id", "ID", "user"])),
+            chars.clone(),
+            chars,
+            any::<bool>(),
+            prop::sample::select(vec![3usize, 8, 256]),
+        ),
+        (
+            delimiter,
+            column,
+            prop::option::of(prop::sample::select(vec!["US", "gb"])),
+        ),
     )
         .prop_map(
             |(
-                id_type,
-                double,
-                case,
-                header,
-                name,
-                allow,
-                deny,
-                ascii,
-                max,
+                (id_type, double, case, header, name, allow, deny, ascii, max),
+                (delimiter, column, region),
             )| {
+                let named = matches!(column, Some(Column::Name(_)));
                 Options {
                     id_type,
                     double: double
                         && matches!(id_type, IdType::String | IdType::Numeric),
                     case,
-                    header,
+                    // A column name needs row 1 as the header.
+                    header: if named && header == HeaderMode::No {
+                        HeaderMode::Auto
+                    } else {
+                        header
+                    },
                     attribute_name: name.map(str::to_string),
                     allow: allow.to_string(),
                     deny: deny.to_string(),
                     ascii_only: ascii,
                     max_value_len: max,
+                    delimiter,
+                    column,
+                    default_region: region
+                        .filter(|_| id_type == IdType::Phone)
+                        .map(str::to_string),
                 }
             },
         )
@@ -174,7 +205,16 @@ proptest! {
 
     #[test]
     fn clean_is_idempotent_and_conforms(input in input(), opts in options()) {
+        // A clean file is one column: the second run reads it as such.
+        let mut opts = opts;
+        if let Some(Column::Name(_)) = opts.column {
+            opts.column = Some(Column::Number(1));
+        }
         let pipeline = opts.builder().header(HeaderMode::No).build().unwrap();
+        let mut plain = opts.clone();
+        plain.column = None;
+        plain.delimiter = Delimiter::default();
+        let plain = plain.builder().header(HeaderMode::No).build().unwrap();
         let mut first = Vec::new();
         let run = pipeline.process(Input::from_bytes(input.to_vec(), "x"));
         run.write_clean(&mut first, Order::FirstSeen).unwrap();
@@ -192,7 +232,7 @@ proptest! {
             opts.double && (v.len() > opts.max_value_len || big_integer(v))
         };
         let mut second = Vec::new();
-        let again = pipeline.process(Input::from_bytes(first.to_vec(), "x"));
+        let again = plain.process(Input::from_bytes(first.to_vec(), "x"));
         again.write_clean(&mut second, Order::FirstSeen).unwrap();
         // A third: --allow-chars can let through a value that reads back as
         // another (`a,b`, `"x`). Clean warns exactly then.
@@ -348,7 +388,10 @@ fn uuid_options() -> impl Strategy<Value = Options> {
         Case::Upper,
         Case::Keep,
     ]));
-    (id_type, case).prop_map(|(id_type, case)| Options {
+    // Column 1 of one-field rows takes the picked-field path.
+    let column = prop::option::of(Just(Column::Number(1)));
+    (id_type, case, column).prop_map(|(id_type, case, column)| Options {
+        column,
         id_type,
         double: false,
         case,
@@ -358,6 +401,7 @@ fn uuid_options() -> impl Strategy<Value = Options> {
         deny: String::new(),
         ascii_only: false,
         max_value_len: 256,
+        ..Options::default()
     })
 }
 

@@ -72,7 +72,7 @@ in.csv: 13 rows (values_found), 4 values to upload (values_processed)
   quoted                    1          4  clean removes the quotes
   bad-quoting               2          7  broken quotes: fix them in the source
   empty-row                 1          5  clean drops empty rows
-  multi-column              1          6  more than one column: export the id column alone
+  multi-column              1          6  more than one column: pick one with --column N|NAME
   special-char              2          9  characters the platform refuses (--allow-chars to keep)
   too-long                  1         12  longer than --max-value-len: not an id
   duplicate                 1         11  clean keeps the first occurrence
@@ -161,11 +161,11 @@ fn a_fix_alone_does_not_conform() {
         r#"
 exit_code: 1
 --- stdout
-p.csv:1: phone-format phone formatting removed: "+1 (555) 123-4567"
+p.csv:1: phone-format phone number written as + and digits: "+1 (555) 123-4567"
 
 p.csv: 1 rows (values_found), 1 values to upload (values_processed)
   rule                   rows first line  what to do
-  phone-format              1          1  clean removes phone punctuation
+  phone-format              1          1  clean writes + and digits (E.164 with --default-region)
 not ready to upload: values need fixing; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 "#,

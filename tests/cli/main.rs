@@ -4,6 +4,7 @@ mod check;
 mod clean;
 mod decoding;
 mod errors;
+mod exports;
 mod hostile;
 mod options;
 mod pipelines;

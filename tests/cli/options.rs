@@ -152,6 +152,7 @@ exit_code: 0
 5551234567
 15551234567
 --- stderr
+segprep: warning: 2 phone numbers have no country code (no leading +), so the platform may not match them; a default region writes them in E.164
 --- rejects
 line,rule,detail,raw
 4,duplicate,same value as line 1,+15551234567
@@ -203,8 +204,10 @@ abcdef0123456789abcdef0123456789
 fn header_yes_no_auto() {
     // (input, args, clean file, header line of the rejects file)
     let cases: &[(&str, &[&str], &str, &str)] = &[
-        // A string id type has no automatic header.
-        ("user_id\nabc\n", &[], "user_id\nabc\n", ""),
+        // A string id type has no automatic header, but for a name of
+        // an id column (rule (c)).
+        ("user_key\nabc\n", &[], "user_key\nabc\n", ""),
+        ("user_id\nabc\n", &[], "abc\n", "user_id"),
         ("user_id\nabc\n", &["--header", "yes"], "abc\n", "user_id"),
         (
             "123\n456\n",
@@ -221,9 +224,9 @@ fn header_yes_no_auto() {
         ),
         ("amount\n1.5\n", &["--attribute-type", "double"], "1.5\n", "amount"),
         (
-            "Phone\r\n555 123 4567\r\n",
+            "Phone\r\n+1 555 123 4567\r\n",
             &["--id-type", "phone"],
-            "5551234567\n",
+            "+15551234567\n",
             "Phone",
         ),
     ];
@@ -263,7 +266,7 @@ line,rule,detail,raw
 fn header_auto_needs_a_kept_row_2() {
     // Row 2 is rejected too, so row 1 is data.
     let args = ["--id-type", "numeric"];
-    let got = clean("opt_header_auto_row2", b"id\nabc\n", &args);
+    let got = clean("opt_header_auto_row2", b"key\nabc\n", &args);
     eqnice!(
         "
 exit_code: 0
@@ -271,13 +274,13 @@ exit_code: 0
 --- stderr
 --- rejects
 line,rule,detail,raw
-1,bad-format,not numeric: ASCII digits only,id
+1,bad-format,not numeric: ASCII digits only,key
 2,bad-format,not numeric: ASCII digits only,abc
 ",
         got
     );
     // No row 2 at all.
-    let got = clean("opt_header_auto_no_row2", b"id\n", &args);
+    let got = clean("opt_header_auto_no_row2", b"key\n", &args);
     eqnice!(
         "
 exit_code: 0
@@ -285,7 +288,7 @@ exit_code: 0
 --- stderr
 --- rejects
 line,rule,detail,raw
-1,bad-format,not numeric: ASCII digits only,id
+1,bad-format,not numeric: ASCII digits only,key
 ",
         got
     );

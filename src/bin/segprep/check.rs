@@ -119,7 +119,7 @@ fn check_file(
     let input = open_input(file, &args.common)?;
     let bar = progress_bar(input.as_bytes().len() as u64, quiet, "checking");
     let pipeline = build_pipeline(&args.common, &bar)?;
-    let run = pipeline.process(input);
+    let run = pipeline.try_process(input)?;
     bar.finish_and_clear();
     let stats = run.stats();
     let failed = match args.fail_on {

@@ -241,7 +241,7 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
     let input = open_input(&args.file, &args.common)?;
     let bar = progress_bar(input.as_bytes().len() as u64, quiet, "cleaning");
     let pipeline = build_pipeline(&args.common, &bar)?;
-    let run = pipeline.process(input);
+    let run = pipeline.try_process(input)?;
     bar.finish_and_clear();
     let limit = args.common.max_bytes;
     let splitting = args.split_bytes.is_some() || args.split_values.is_some();

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use segprep::{
-    AttributeType, Case, Encoding, HeaderMode, IdType, InputBuilder,
-    PipelineBuilder, DEFAULT_MAX_BYTES, DEFAULT_MAX_INPUT_BYTES,
+    AttributeType, Case, Column, Delimiter, Encoding, HeaderMode, IdType,
+    InputBuilder, PipelineBuilder, DEFAULT_MAX_BYTES, DEFAULT_MAX_INPUT_BYTES,
     DEFAULT_MAX_VALUE_LEN,
 };
 
@@ -22,6 +22,8 @@ use segprep::{
   segprep check users.csv --id-type gaid
   segprep clean users.csv --id-type gaid -o clean.csv --rejects rejects.csv \\
       --stats stats.json
+  segprep clean export.csv --column user_id --delimiter auto -o clean.csv
+  segprep clean phones.csv --id-type phone --default-region US -o clean.csv
   segprep clean users.csv -o clean.csv --split-bytes 150000000
   segprep diff old.csv new.csv --added add.csv --removed remove.csv
   segprep request create --name Churned --attribute-name gaid \\
@@ -278,6 +280,25 @@ pub struct CommonArgs {
     #[arg(long, value_name = "NAME")]
     pub attribute_name: Option<String>,
 
+    /// Take the values from this column of each row: a number from 1,
+    /// or a name from the header in row 1 (ignoring case).
+    #[arg(long, value_name = "N|NAME",
+          value_parser = |s: &str| s.parse::<Column>())]
+    pub column: Option<Column>,
+
+    /// What separates fields: one ASCII character (`,` `;` `|`), `tab`,
+    /// or `auto` (the one of , ; tab | that splits the first 100 rows
+    /// most consistently).
+    #[arg(long, value_name = "C", default_value = ",",
+          value_parser = |s: &str| s.parse::<Delimiter>())]
+    pub delimiter: Delimiter,
+
+    /// With --id-type phone: the country of numbers written without a
+    /// country code (ISO 3166 alpha-2, such as US, IN, GB); every valid
+    /// number is then written in E.164 (+15551234567).
+    #[arg(long, value_name = "CC")]
+    pub default_region: Option<String>,
+
     /// Characters to allow although they are special (each taken
     /// literally).
     #[arg(long, value_name = "CHARS", default_value = "")]
@@ -340,6 +361,9 @@ impl CommonArgs {
             .case(self.case)
             .header(self.header)
             .attribute_name(self.attribute_name.clone())
+            .column(self.column.clone())
+            .delimiter(self.delimiter)
+            .default_region(self.default_region.as_deref())
             .allow_chars(&self.allow_chars)
             .deny_chars(&self.deny_chars)
             .ascii_only(self.ascii_only)

@@ -5,8 +5,8 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use segprep::{
-    Diagnostic, FileFinding, Finding, Fix, JsonReport, Kept, Reject, Rule,
-    Sink, Stats,
+    Detail, Diagnostic, FileFinding, Finding, FindingKind, Fix, JsonReport,
+    Kept, Reject, Rule, Sink, Stats,
 };
 
 /// The longest raw text a human diagnostic shows, in characters.
@@ -111,7 +111,14 @@ pub struct CheckSink<W> {
     seen: [Option<(u64, u64)>; SLOTS],
     /// Rules with findings still to show.
     open: usize,
+    /// Received `special-char` findings, and those whose character
+    /// separates fields in common exports (by `SEPARATORS` index).
+    special: (u64, [u64; SEPARATORS.len()]),
 }
+
+/// Field separators of common exports, and how `--delimiter` names them.
+const SEPARATORS: [(char, &str); 4] =
+    [('\t', "tab"), (';', ";"), ('|', "|"), (',', ",")];
 
 impl<W: Write> CheckSink<W> {
     /// A sink for the findings of a run with `stats`.
@@ -124,6 +131,7 @@ impl<W: Write> CheckSink<W> {
             totals,
             seen: [None; SLOTS],
             open: 0,
+            special: (0, [0; SEPARATORS.len()]),
         };
         sink.open = (0..SLOTS).filter(|&slot| sink.to_show(slot) > 0).count();
         sink
@@ -171,7 +179,24 @@ impl<W: Write> CheckSink<W> {
             .sum()
     }
 
+    /// The separator of most received `special-char` findings, when it
+    /// is at least half of them: rows of several columns.
+    pub fn separator(&self) -> Option<(char, &'static str)> {
+        let (all, by_separator) = &self.special;
+        let (i, &n) = by_separator.iter().enumerate().max_by_key(|p| p.1)?;
+        (n > 0 && 2 * n >= *all).then_some(SEPARATORS[i])
+    }
+
     fn finding(&mut self, finding: &Finding<'_>) -> io::Result<()> {
+        if let FindingKind::Reject(Reject::SpecialChar, detail) = finding.kind
+        {
+            self.special.0 += 1;
+            if let Detail::Char(c) = detail {
+                if let Some(i) = SEPARATORS.iter().position(|s| s.0 == c) {
+                    self.special.1[i] += 1;
+                }
+            }
+        }
         let rule = finding.rule();
         let slot = slot(finding.rule());
         let to_show = self.to_show(slot);
@@ -261,17 +286,33 @@ const RULES: &[(Rule, &str)] = &[
     (Rule::Fix(Fix::TrailingComma), "clean drops the empty fields at the end"),
     (Rule::Fix(Fix::Quoted), "clean removes the quotes"),
     (
+        Rule::Fix(Fix::ExcelDecimal),
+        "clean removes the .0 a spreadsheet added to the number",
+    ),
+    (
         Rule::Reject(Reject::BadQuoting),
         "broken quotes: fix them in the source",
     ),
     (Rule::Reject(Reject::EmptyRow), "clean drops empty rows"),
     (
         Rule::Reject(Reject::MultiColumn),
-        "more than one column: export the id column alone",
+        "more than one column: pick one with --column N|NAME",
+    ),
+    (
+        Rule::Reject(Reject::MissingColumn),
+        "fewer fields than --column asks: a short or broken row",
     ),
     (Rule::Header, "row 1 is a header, not a value: clean drops it"),
+    (
+        Rule::Reject(Reject::ExcelScientific),
+        "a spreadsheet wrote the number as 4.41E+11: export the column as \
+         text",
+    ),
     (Rule::Fix(Fix::Case), "clean folds letters to the id type's case"),
-    (Rule::Fix(Fix::PhoneFormat), "clean removes phone punctuation"),
+    (
+        Rule::Fix(Fix::PhoneFormat),
+        "clean writes + and digits (E.164 with --default-region)",
+    ),
     (
         Rule::Reject(Reject::SpecialChar),
         "characters the platform refuses (--allow-chars to keep)",
@@ -337,6 +378,17 @@ pub fn write_summary<W: Write>(
         )?;
     }
     for (rule, hint, n) in rows {
+        // Rows of several columns split by another character.
+        let separated = match sink.separator() {
+            Some((c, name)) if rule == Rule::Reject(Reject::SpecialChar) => {
+                Some(format!(
+                    "values hold {c:?}: pick one column with --delimiter \
+                     {name} --column N|NAME"
+                ))
+            }
+            _ => None,
+        };
+        let hint = separated.as_deref().unwrap_or(hint);
         let first =
             sink.first_line(rule).map_or("-".to_string(), |l| l.to_string());
         let style = styles.rule(rule.kind_name());
@@ -367,6 +419,14 @@ pub fn write_summary<W: Write>(
     }
     for warning in &stats.warnings {
         writeln!(out, "  warning: {warning}")?;
+        // The library's words for the option, in the command line's.
+        if warning.contains("no country code") {
+            writeln!(
+                out,
+                "    give --default-region CC (such as US) to write them \
+                 as +<country code><number>"
+            )?;
+        }
     }
     let hidden = sink.hidden();
     if hidden > 0 {

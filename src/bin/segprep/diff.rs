@@ -80,8 +80,8 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
     let targets = check_paths(&args)?;
     let old_input = open_input(&args.old, &args.common)?;
     let new_input = open_input(&args.new, &args.common)?;
-    let old = pipeline.process(old_input);
-    let new = pipeline.process(new_input);
+    let old = pipeline.try_process(old_input)?;
+    let new = pipeline.try_process(new_input)?;
     let old_values = old.ordered_values(Order::FirstSeen);
     let new_values = new.ordered_values(Order::FirstSeen);
     let delta = delta::delta(&old_values, &new_values, pipeline.threads());
