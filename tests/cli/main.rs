@@ -9,5 +9,6 @@ mod options;
 mod reconcile;
 mod request;
 mod safety;
+mod signals;
 mod terminal;
 mod workflow;
