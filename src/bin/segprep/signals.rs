@@ -22,7 +22,6 @@
 use std::ffi::CString;
 use std::fs::{self, File};
 use std::io::{self, Write};
-use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::ptr::null_mut;
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -30,8 +29,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 use segprep::{Error, ErrorKind};
+#[cfg(unix)]
 use signal_hook::consts::{SIGBUS, SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
 
 /// The temporary files alive now, and how many were renamed into place.
 struct Registry {
@@ -69,8 +68,9 @@ static BUS_MESSAGE: AtomicPtr<Box<[u8]>> = AtomicPtr::new(null_mut());
 /// # Errors
 ///
 /// The handlers could not be installed.
+#[cfg(unix)]
 pub fn install() -> io::Result<()> {
-    let mut signals = Signals::new([SIGINT, SIGTERM])?;
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
     std::thread::Builder::new().name("signals".into()).spawn(move || {
         if let Some(signal) = signals.forever().next() {
             interrupted(signal);
@@ -82,7 +82,15 @@ pub fn install() -> io::Result<()> {
     Ok(())
 }
 
+/// Elsewhere, an interruption leaves its temporary files, which the
+/// next run on Linux would remove.
+#[cfg(not(unix))]
+pub fn install() -> io::Result<()> {
+    Ok(())
+}
+
 /// Removes the temporary files and exits as a shell expects of `signal`.
+#[cfg(unix)]
 fn interrupted(signal: i32) -> ! {
     // Held until the exit: no temporary file is created or renamed after.
     let mut registry = registry();
@@ -120,6 +128,7 @@ fn interrupted(signal: i32) -> ! {
 
 /// The SIGBUS handler. It must not return: the faulting read would run
 /// again.
+#[cfg(unix)]
 fn on_bus() {
     for slot in &BUS_PATHS {
         let path = slot.load(Ordering::SeqCst);
@@ -157,7 +166,7 @@ pub fn create_temp(
     let file = create(temp)?;
     // Leaked: the handler may read it at any time, even after the slot
     // is cleared.
-    let slot = CString::new(temp.as_os_str().as_bytes()).ok().and_then(|c| {
+    let slot = c_path(temp).and_then(|c| {
         let c = c.into_raw();
         let free = BUS_PATHS.iter().position(|slot| {
             slot.compare_exchange(
@@ -176,6 +185,17 @@ pub fn create_temp(
     });
     registry.live.push((temp.to_path_buf(), slot));
     Ok(file)
+}
+
+#[cfg(unix)]
+fn c_path(path: &Path) -> Option<CString> {
+    use std::os::unix::ffi::OsStrExt;
+    CString::new(path.as_os_str().as_bytes()).ok()
+}
+
+#[cfg(not(unix))]
+fn c_path(_: &Path) -> Option<CString> {
+    None
 }
 
 /// Forgets `temp`; the caller holds the lock.
@@ -227,6 +247,7 @@ impl Stamp {
     }
 
     fn take(path: &Path) -> Option<Stamp> {
+        #[cfg(unix)]
         if crate::is_dash(path) {
             use std::os::fd::AsFd;
             let fd = io::stdin().as_fd().try_clone_to_owned().ok()?;
