@@ -11,5 +11,6 @@ mod pipelines;
 mod reconcile;
 mod request;
 mod safety;
+mod signals;
 mod terminal;
 mod workflow;

@@ -329,6 +329,7 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
     {
         file.finish()?;
     }
+    crate::signals::check_inputs()?;
     if let Some(split) = split {
         split.commit(&args.output, &named)?;
     }

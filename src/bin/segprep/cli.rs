@@ -164,6 +164,12 @@ pub struct CleanArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub split_values: Option<u64>,
 
+    /// Flush each written file to the disk before renaming it into
+    /// place, and its folder after: slower, but the files survive a
+    /// power loss once segprep has exited 0.
+    #[arg(long)]
+    pub fsync: bool,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }

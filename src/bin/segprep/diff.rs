@@ -35,6 +35,11 @@ pub struct DiffArgs {
     #[arg(long, value_name = "PATH")]
     pub stats: Option<PathBuf>,
 
+    /// Flush each written file to the disk before renaming it into
+    /// place, and its folder after.
+    #[arg(long)]
+    pub fsync: bool,
+
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -141,6 +146,7 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
     {
         file.finish()?;
     }
+    crate::signals::check_inputs()?;
     for file in [added, removed, stats_file].into_iter().flatten() {
         file.commit()?;
     }

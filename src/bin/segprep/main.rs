@@ -8,6 +8,7 @@ mod diff;
 mod outputs;
 mod reconcile;
 mod request;
+mod signals;
 
 use std::io::{self, IsTerminal, Write};
 #[cfg(unix)]
@@ -66,11 +67,21 @@ fn main() -> ExitCode {
     };
     choice.write_global();
     let quiet = cli.quiet;
+    if let Err(err) = signals::install() {
+        let err = Error::io(None, "installing the signal handlers", err);
+        return report(&err);
+    }
     let result = match cli.command {
         Command::Check(args) => check::run(args, quiet),
         Command::Completions { shell } => completions(shell),
-        Command::Clean(args) => clean::run(args, quiet),
-        Command::Diff(args) => diff::run(args),
+        Command::Clean(args) => {
+            outputs::set_fsync(args.fsync);
+            clean::run(args, quiet)
+        }
+        Command::Diff(args) => {
+            outputs::set_fsync(args.fsync);
+            diff::run(args)
+        }
         Command::Request(args) => request::run(args),
         Command::Reconcile(args) => reconcile::run(args, quiet),
     };
@@ -197,10 +208,12 @@ pub fn open_input(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
         MmapChoice::never()
     } else {
         // SAFETY: the map is read-only and lives only for this run. If
-        // another process truncates the file meanwhile, reading it may
-        // raise SIGBUS; the README states this and offers --no-mmap.
+        // another process truncates the file meanwhile, reading it
+        // raises SIGBUS, which `signals` turns into exit 2 with the
+        // temporary files removed.
         unsafe { MmapChoice::auto() }
     };
+    signals::watch_input(path);
     let mut builder = common.input_builder();
     builder.mmap(mmap);
     if !is_dash(path) {

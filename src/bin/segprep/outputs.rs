@@ -15,7 +15,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use segprep::{Error, ErrorKind};
 
@@ -468,11 +468,11 @@ impl AtomicFile {
                     std::process::id(),
                     COUNTER.fetch_add(1, Ordering::Relaxed)
                 ));
-                let file = OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&temp)
-                    .map_err(fail)?;
+                remove_stale(dir);
+                let file = crate::signals::create_temp(&temp, |temp| {
+                    OpenOptions::new().write(true).create_new(true).open(temp)
+                })
+                .map_err(fail)?;
                 let state = State::Temp { temp, destination };
                 let file = AtomicFile {
                     given: given.clone(),
@@ -486,6 +486,10 @@ impl AtomicFile {
                 return Ok(file);
             }
         };
+        crate::signals::note_in_place(match out {
+            Out::Stdout(_) => "standard output".to_string(),
+            Out::File(_) => given.display().to_string(),
+        });
         Ok(AtomicFile {
             given,
             state,
@@ -555,9 +559,15 @@ impl AtomicFile {
     ///
     /// The write failed; the temporary file is removed when dropped.
     pub fn finish(&mut self) -> Result<(), Error> {
-        match self.writer.take() {
-            Some(mut writer) => writer.flush().map_err(|e| self.error(e)),
-            None => Ok(()),
+        let Some(mut writer) = self.writer.take() else {
+            return Ok(());
+        };
+        writer.flush().map_err(|e| self.error(e))?;
+        match (&self.state, writer.get_ref()) {
+            (State::Temp { .. }, Out::File(file)) if fsync() => {
+                file.sync_all().map_err(|e| self.error(e))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -571,9 +581,17 @@ impl AtomicFile {
         let State::Temp { temp, destination } = &self.state else {
             return Ok(None);
         };
-        fs::rename(temp, destination).map_err(|e| self.error(e))?;
+        crate::signals::rename_temp(temp, destination)
+            .map_err(|e| self.error(e))?;
         let destination = destination.clone();
         self.state = State::Committed;
+        if fsync() {
+            // The rename is durable once the folder's entry is.
+            let dir = destination.parent().unwrap_or(Path::new("."));
+            File::open(dir)
+                .and_then(|dir| dir.sync_all())
+                .map_err(|e| self.error(e))?;
+        }
         Ok(Some(destination))
     }
 }
@@ -582,9 +600,64 @@ impl Drop for AtomicFile {
     fn drop(&mut self) {
         if let State::Temp { temp, .. } = &self.state {
             self.writer.take();
-            let _ = fs::remove_file(temp);
+            crate::signals::remove_temp(temp);
         }
     }
+}
+
+static FSYNC: AtomicBool = AtomicBool::new(false);
+
+/// Makes every commit from now on flush each file to the disk before its
+/// rename, and its folder after (`--fsync`).
+pub fn set_fsync(on: bool) {
+    FSYNC.store(on, Ordering::Relaxed);
+}
+
+fn fsync() -> bool {
+    FSYNC.load(Ordering::Relaxed)
+}
+
+/// The process id in a temporary file name of segprep's
+/// (`.segprep-PID-N.tmp`).
+fn temp_owner(name: &std::ffi::OsStr) -> Option<u32> {
+    let name = name.to_str()?.strip_prefix(".segprep-")?;
+    let (pid, n) = name.strip_suffix(".tmp")?.split_once('-')?;
+    let digits =
+        |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (digits(pid) && digits(n)).then(|| pid.parse().ok()).flatten()
+}
+
+/// Removes, once per folder and run, the temporary files that a segprep
+/// process that is gone (killed, or its machine stopped) left in `dir`.
+/// A process is looked up in /proc, so only on Linux; a folder shared
+/// with another machine or PID namespace could hold a live run's file
+/// whose process is not seen here, and that run would fail its rename.
+fn remove_stale(dir: &Path) {
+    #[cfg(target_os = "linux")]
+    {
+        static SEEN: std::sync::Mutex<Vec<PathBuf>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.iter().any(|d| d == dir) {
+            return;
+        }
+        seen.push(dir.to_path_buf());
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let Some(pid) = temp_owner(&entry.file_name()) else {
+                continue;
+            };
+            let gone = !Path::new("/proc").join(pid.to_string()).exists();
+            let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+            if pid != std::process::id() && gone && is_file {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = dir;
 }
 
 /// Refuses outputs that are the input or that land on one another;
@@ -655,6 +728,23 @@ mod tests {
         for (dir, name, fd) in cases {
             let got = stream_number(Path::new(dir), name.as_ref());
             assert_eq!(got, fd, "{dir}/{name}");
+        }
+    }
+
+    #[test]
+    fn temporary_names_and_their_owner() {
+        let owner = |name: &str| temp_owner(name.as_ref());
+        assert_eq!(owner(".segprep-123-0.tmp"), Some(123));
+        assert_eq!(owner(".segprep-9-41.tmp"), Some(9));
+        for name in [
+            ".segprep--1.tmp",
+            ".segprep-1-.tmp",
+            ".segprep-1-2.tmpx",
+            "segprep-1-2.tmp",
+            ".segprep-a-2.tmp",
+            ".segprep-1-2-3.tmp",
+        ] {
+            assert_eq!(owner(name), None, "{name}");
         }
     }
 
