@@ -11,6 +11,7 @@ use crate::cli::CleanArgs;
 use crate::outputs::{
     input_id, refuse_aliases, AtomicFile, FileId, Named, Target,
 };
+use crate::parts;
 use crate::{
     build_pipeline, display_name, is_dash, open_input, progress_bar,
     ExitStatus,
@@ -57,7 +58,7 @@ impl<'a> Split<'a> {
             [("--rejects", &outputs.rejects), ("--stats", &outputs.stats)];
         let mut targets = Vec::with_capacity(parts.len());
         for (i, part) in parts.iter().enumerate() {
-            let path = split::part_path(&args.output, i + 1);
+            let path = parts::part_path(&args.output, i + 1);
             let target = Target::resolve(&path)?;
             target.refuse_input(outputs.input)?;
             for (flag, other) in others {
@@ -140,7 +141,7 @@ impl<'a> Split<'a> {
     }
 
     fn stats(&self, output: &Path) -> Vec<PartStats> {
-        let paths = (1..).map(|n| split::part_path(output, n));
+        let paths = (1..).map(|n| parts::part_path(output, n));
         self.parts
             .iter()
             .zip(paths)
@@ -175,7 +176,7 @@ impl<'a> Split<'a> {
                 }
             }
         }
-        for stale in split::stale_parts(output, count) {
+        for stale in parts::stale_parts(output, count) {
             if !named.holds(&stale) {
                 let _ = std::fs::remove_file(stale);
             }

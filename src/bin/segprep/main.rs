@@ -6,6 +6,7 @@ mod cli;
 mod diag;
 mod diff;
 mod outputs;
+mod parts;
 mod reconcile;
 mod request;
 mod signals;
