@@ -94,8 +94,8 @@ pub fn read_stats(bytes: &[u8], input: &str) -> Result<StatsFile, Error> {
             malformed(
                 input,
                 "not a valid statistics object: it has \"status\" and \
-                 \"request_id\": is it the callback? (give it with \
-                 --callback)",
+                 \"request_id\": is it the callback? (give it as the \
+                 callback)",
             )
         } else {
             json_error(input, "statistics object", err)
@@ -122,18 +122,18 @@ pub fn uploaded(
         (None, [only]) => Ok(Uploaded::from(only)),
         (None, parts) => Err(Error::config(format!(
             "the statistics describe {} parts; say which one was \
-             uploaded with --part N",
+             uploaded (part N)",
             parts.len()
         ))),
         (Some(_), []) => Err(Error::config(
-            "--part: the statistics describe a clean file that was not \
+            "part: the statistics describe a clean file that was not \
              split",
         )),
         (Some(n), parts) => {
             match n.checked_sub(1).and_then(|i| parts.get(i)) {
                 Some(p) => Ok(Uploaded::from(p)),
                 None => Err(Error::config(format!(
-                    "--part {n}: the statistics describe parts 1 to {}",
+                    "part {n}: the statistics describe parts 1 to {}",
                     parts.len()
                 ))),
             }
@@ -395,7 +395,7 @@ mod tests {
         );
         assert_eq!(
             uploaded(&s, Some(1)).unwrap_err().to_string(),
-            "--part: the statistics describe a clean file that was not split"
+            "part: the statistics describe a clean file that was not split"
         );
         // Unknown keys (here those of `check --format json`) are ignored.
         let check = stats_with("conforms", Some(json!(false)));
@@ -485,7 +485,7 @@ mod tests {
         assert_eq!(
             uploaded(&s, None).unwrap_err().to_string(),
             "the statistics describe 2 parts; say which one was uploaded \
-             with --part N"
+             (part N)"
         );
         assert_eq!(
             uploaded(&s, Some(2)).unwrap(),
@@ -494,7 +494,7 @@ mod tests {
         for n in [0, 3] {
             assert_eq!(
                 uploaded(&s, Some(n)).unwrap_err().to_string(),
-                format!("--part {n}: the statistics describe parts 1 to 2")
+                format!("part {n}: the statistics describe parts 1 to 2")
             );
         }
         let text = stats_with("parts", Some(json!([{"path": "p"}])));

@@ -97,13 +97,36 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<ExitStatus, Error> {
         )));
     }
     let stats =
-        read_stats(&read_input(&args.stats)?, &display_name(&args.stats))?;
+        read_stats(&read_input(&args.stats)?, &display_name(&args.stats))
+            .map_err(|err| match err.into_kind() {
+                segprep::ErrorKind::Malformed { input, message } => {
+                    let message = message.replace(
+                        "(give it as the callback)",
+                        "(give it with --callback)",
+                    );
+                    Error::from(segprep::ErrorKind::Malformed {
+                        input,
+                        message,
+                    })
+                }
+                kind => Error::from(kind),
+            })?;
     let callback = Callback::from_json(
         &read_input(&args.callback)?,
         &display_name(&args.callback),
     )?;
     let part = args.part.map(|n| usize::try_from(n).unwrap_or(usize::MAX));
-    let report = reconcile(&uploaded(&stats, part)?, &callback);
+    let uploaded = uploaded(&stats, part).map_err(|err| match err.kind() {
+        // The library says "part N"; this user gave or can give --part.
+        segprep::ErrorKind::Config(message) => {
+            let message = message
+                .replace("(part N)", "with --part N")
+                .replacen("part", "--part", usize::from(part.is_some()));
+            Error::from(segprep::ErrorKind::Config(message))
+        }
+        _ => err,
+    })?;
+    let report = reconcile(&uploaded, &callback);
     let status = if report.consistent {
         ExitStatus::Success
     } else {

@@ -7,7 +7,7 @@ use clap::Args;
 use segprep::workflow::request::{
     self, DataCenter, Operation, RequestBuilder,
 };
-use segprep::{AttributeType, Error};
+use segprep::{AttributeType, Error, ErrorKind};
 
 use crate::ExitStatus;
 
@@ -69,6 +69,44 @@ pub struct RequestArgs {
 }
 
 pub fn run(args: RequestArgs) -> Result<ExitStatus, Error> {
+    let request = build(args).map_err(in_flag_words)?;
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &request)
+        .map_err(io::Error::from)
+        .and_then(|()| writeln!(out))
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io(None, "writing standard output", e))?;
+    Ok(ExitStatus::Success)
+}
+
+/// The library names a request's fields by their builder methods
+/// (`file_url`); the command line's user knows them as flags.
+const FLAGS: &[(&str, &str)] = &[
+    ("`attribute_name`", "--attribute-name"),
+    ("`attribute_type`", "--attribute-type"),
+    ("`callback_url`", "--callback-url"),
+    ("`data_center`", "--dc"),
+    ("`email`", "--email"),
+    ("`expiry_days`", "--expiry-days"),
+    ("`file_url`", "--file-url"),
+    ("`name`", "--name"),
+    ("`segment_id`", "--segment-id"),
+    ("the email id type", "--id-type email"),
+];
+
+fn in_flag_words(err: Error) -> Error {
+    match err.kind() {
+        ErrorKind::Config(message) => {
+            let message = FLAGS
+                .iter()
+                .fold(message.clone(), |m, (a, b)| m.replace(a, b));
+            Error::from(ErrorKind::Config(message))
+        }
+        _ => err,
+    }
+}
+
+fn build(args: RequestArgs) -> Result<request::Request, Error> {
     let mut builder = RequestBuilder::new(args.operation);
     if let Some(name) = args.name {
         builder.name(name);
@@ -97,12 +135,5 @@ pub fn run(args: RequestArgs) -> Result<ExitStatus, Error> {
     if let Some(dc) = &args.dc {
         builder.data_center(dc.parse::<DataCenter>()?);
     }
-    let request = builder.build()?;
-    let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &request)
-        .map_err(io::Error::from)
-        .and_then(|()| writeln!(out))
-        .and_then(|()| out.flush())
-        .map_err(|e| Error::io(None, "writing standard output", e))?;
-    Ok(ExitStatus::Success)
+    builder.build()
 }

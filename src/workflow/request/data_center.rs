@@ -34,7 +34,7 @@ impl FromStr for DataCenter {
         match DataCenter::NAMES.iter().find(|&&name| name == s) {
             Some(&name) => Ok(DataCenter(name)),
             None => Err(Error::config(format!(
-                "--dc '{s}': unknown data center (expected one of: {})",
+                "`data_center` '{s}': unknown data center (expected one of: {})",
                 DataCenter::NAMES.join(", ")
             ))),
         }
@@ -72,7 +72,7 @@ mod tests {
             assert_eq!(
                 err,
                 format!(
-                    "--dc '{bad}': unknown data center (expected one of: \
+                    "`data_center` '{bad}': unknown data center (expected one of: \
                      01, 02, 03, 04, 05, 06, 101)"
                 ),
                 "{bad:?}"

@@ -53,7 +53,7 @@ pub const MAX_EXPIRY_DAYS: u64 = (1 << 53) - 1;
 
 fn too_many_days(text: impl std::fmt::Display) -> Error {
     Error::config(format!(
-        "--expiry-days '{text}': at most {MAX_EXPIRY_DAYS} (2^53 - 1), the \
+        "`expiry_days` '{text}': at most {MAX_EXPIRY_DAYS} (2^53 - 1), the \
          largest whole number every JSON reader holds exactly"
     ))
 }
@@ -68,7 +68,7 @@ fn too_many_days(text: impl std::fmt::Display) -> Error {
 pub fn parse_days(text: &str) -> Result<u64, Error> {
     let not_whole = || {
         Error::config(format!(
-            "--expiry-days '{text}': not a whole number of days"
+            "`expiry_days` '{text}': not a whole number of days"
         ))
     };
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
@@ -261,10 +261,10 @@ impl RequestBuilder {
         self.check_options()?;
         let name = match self.name.as_deref() {
             None => {
-                return Err(Error::config(format!("{op} needs --name")));
+                return Err(Error::config(format!("{op} needs `name`")));
             }
             Some(name) if name.trim().is_empty() => {
-                return Err(Error::config("--name must not be empty"));
+                return Err(Error::config("`name` must not be empty"));
             }
             Some(name) => name.to_string(),
         };
@@ -273,12 +273,12 @@ impl RequestBuilder {
             body.attribute_name = match self.attribute_name.as_deref() {
                 None => {
                     return Err(Error::config(format!(
-                        "{op} needs --attribute-name"
+                        "{op} needs `attribute_name`"
                     )));
                 }
                 Some(a) if a.trim().is_empty() => {
                     return Err(Error::config(
-                        "--attribute-name must not be empty",
+                        "`attribute_name` must not be empty",
                     ));
                 }
                 Some(a) => Some(a.to_string()),
@@ -289,23 +289,23 @@ impl RequestBuilder {
             body.file_url = match self.file_url.as_deref() {
                 None => {
                     return Err(Error::config(format!(
-                        "{op} needs --file-url"
+                        "{op} needs `file_url`"
                     )));
                 }
-                Some(url) => Some(checked_url("--file-url", url)?),
+                Some(url) => Some(checked_url("`file_url`", url)?),
             };
             body.callback_url = self
                 .callback_url
                 .as_deref()
-                .map(|url| checked_url("--callback-url", url))
+                .map(|url| checked_url("`callback_url`", url))
                 .transpose()?;
             if !self.emails.is_empty() {
                 let pipeline = email_pipeline()?;
                 for email in &self.emails {
                     if let Some(problem) = email_problem(&pipeline, email) {
                         return Err(Error::config(format!(
-                            "--email '{}': not an e-mail address that \
-                             --id-type email keeps unchanged: {problem}",
+                            "`email` '{}': not an e-mail address that \
+                             the email id type keeps unchanged: {problem}",
                             shown(email)
                         )));
                     }
@@ -319,13 +319,13 @@ impl RequestBuilder {
             body.expiry_time = match self.expiry_days {
                 None => {
                     return Err(Error::config(
-                        "create needs --expiry-days (a whole number of \
+                        "create needs `expiry_days` (a whole number of \
                          days, at least 1)",
                     ));
                 }
                 Some(0) => {
                     return Err(Error::config(
-                        "--expiry-days must be at least 1",
+                        "`expiry_days` must be at least 1",
                     ));
                 }
                 Some(days) if days > MAX_EXPIRY_DAYS => {
@@ -336,7 +336,7 @@ impl RequestBuilder {
         }
         if let Some(id) = &self.segment_id {
             if id.trim().is_empty() {
-                return Err(Error::config("--segment-id must not be empty"));
+                return Err(Error::config("`segment_id` must not be empty"));
             }
             body.cs_id = Some(id.clone());
         }
@@ -345,8 +345,8 @@ impl RequestBuilder {
         };
         let Some((method, path)) = op.endpoint() else {
             return Err(Error::config(format!(
-                "--dc: endpoint not documented for {op} (only for create, \
-                 archive and unarchive); print the body without --dc"
+                "`data_center`: endpoint not documented for {op} (only for create, \
+                 archive and unarchive); print the body without `data_center`"
             )));
         };
         Ok(Request::Call(Call {
@@ -361,11 +361,11 @@ impl RequestBuilder {
     fn check_options(&self) -> Result<(), Error> {
         let op = self.operation;
         let file_only = [
-            ("--attribute-name", self.attribute_name.is_some()),
-            ("--attribute-type", self.attribute_type.is_some()),
-            ("--file-url", self.file_url.is_some()),
-            ("--callback-url", self.callback_url.is_some()),
-            ("--email", !self.emails.is_empty()),
+            ("`attribute_name`", self.attribute_name.is_some()),
+            ("`attribute_type`", self.attribute_type.is_some()),
+            ("`file_url`", self.file_url.is_some()),
+            ("`callback_url`", self.callback_url.is_some()),
+            ("`email`", !self.emails.is_empty()),
         ];
         if !op.sends_file() {
             if let Some((flag, _)) = file_only.iter().find(|(_, set)| *set) {
@@ -377,12 +377,12 @@ impl RequestBuilder {
         }
         if op != Operation::Create && self.expiry_days.is_some() {
             return Err(Error::config(format!(
-                "--expiry-days is not used by {op} (only by create)"
+                "`expiry_days` is not used by {op} (only by create)"
             )));
         }
         if op.sends_file() && self.segment_id.is_some() {
             return Err(Error::config(format!(
-                "--segment-id is not used by {op} (only by archive and \
+                "`segment_id` is not used by {op} (only by archive and \
                  unarchive)"
             )));
         }
@@ -492,24 +492,24 @@ mod tests {
     fn names_must_not_be_blank() {
         let mut b = file_request(Operation::Add);
         b.name("");
-        assert!(error_of(&b).contains("--name must not be empty"));
+        assert!(error_of(&b).contains("`name` must not be empty"));
         b.name("  ");
-        assert!(error_of(&b).contains("--name must not be empty"));
+        assert!(error_of(&b).contains("`name` must not be empty"));
         assert_eq!(
             error_of(RequestBuilder::new(Operation::Archive).name("")),
-            "--name must not be empty"
+            "`name` must not be empty"
         );
         assert!(error_of(&RequestBuilder::new(Operation::Archive))
-            .contains("archive needs --name"));
+            .contains("archive needs `name`"));
         let mut b = file_request(Operation::Add);
         b.attribute_name("");
-        assert!(error_of(&b).contains("--attribute-name must not be empty"));
+        assert!(error_of(&b).contains("`attribute_name` must not be empty"));
     }
 
     #[test]
     fn expiry_days() {
         let b = file_request(Operation::Create);
-        assert!(error_of(&b).contains("create needs --expiry-days"));
+        assert!(error_of(&b).contains("create needs `expiry_days`"));
         let mut b = file_request(Operation::Create);
         b.expiry_days(0);
         assert!(error_of(&b).contains("at least 1"));
@@ -521,7 +521,7 @@ mod tests {
         for bad in ["", "-1", "+1", "1.5", "1e3", " 3", "x"] {
             assert_eq!(
                 parse_days(bad).unwrap_err().to_string(),
-                format!("--expiry-days '{bad}': not a whole number of days"),
+                format!("`expiry_days` '{bad}': not a whole number of days"),
                 "{bad:?}"
             );
         }
@@ -535,7 +535,7 @@ mod tests {
         b.expiry_days(MAX_EXPIRY_DAYS + 1);
         assert_eq!(
             error_of(&b),
-            "--expiry-days '9007199254740992': at most 9007199254740991 \
+            "`expiry_days` '9007199254740992': at most 9007199254740991 \
              (2^53 - 1), the largest whole number every JSON reader holds \
              exactly"
         );
@@ -545,20 +545,20 @@ mod tests {
     fn options_foreign_to_the_operation_are_refused() {
         let mut b = RequestBuilder::new(Operation::Unarchive);
         b.name("seg").file_url("https://h.example/f.csv");
-        assert!(error_of(&b).contains("--file-url is not used by unarchive"));
+        assert!(error_of(&b).contains("`file_url` is not used by unarchive"));
         let mut b = RequestBuilder::new(Operation::Archive);
         b.name("seg").attribute_type(AttributeType::String);
         assert_eq!(
             error_of(&b),
-            "--attribute-type is not used by archive (only by create, add, \
+            "`attribute_type` is not used by archive (only by create, add, \
              remove and replace)"
         );
         let mut b = file_request(Operation::Create);
         b.expiry_days(1).segment_id("x");
-        assert!(error_of(&b).contains("--segment-id is not used by create"));
+        assert!(error_of(&b).contains("`segment_id` is not used by create"));
         let mut b = RequestBuilder::new(Operation::Add);
         b.name("seg").attribute_name("uid");
-        assert!(error_of(&b).contains("add needs --file-url"));
+        assert!(error_of(&b).contains("add needs `file_url`"));
     }
 
     #[test]
@@ -585,7 +585,7 @@ mod tests {
             b.email(bad);
             let err = error_of(&b);
             let head = format!(
-                "--email '{}': not an e-mail address that --id-type email \
+                "`email` '{}': not an e-mail address that the email id type \
                  keeps unchanged: {reason}",
                 bad.escape_debug()
             );
@@ -595,7 +595,7 @@ mod tests {
         let mut b = file_request(Operation::Add);
         b.email(format!("{long}@b.co"));
         let err = error_of(&b);
-        assert!(err.starts_with(&format!("--email '{}...'", &long[..200])));
+        assert!(err.starts_with(&format!("`email` '{}...'", &long[..200])));
         assert!(err.ends_with("too-long, 305 bytes, over the limit of 256"));
     }
 
@@ -604,6 +604,6 @@ mod tests {
         let mut b = file_request(Operation::Add);
         b.callback_url("ftp://h/x");
         let err = error_of(&b);
-        assert!(err.starts_with("--callback-url 'ftp://h/x': "), "{err}");
+        assert!(err.starts_with("`callback_url` 'ftp://h/x': "), "{err}");
     }
 }
