@@ -66,7 +66,7 @@ in.csv: 13 rows (values_found), 4 values to upload (values_processed)
   rule                   rows first line  what to do
   bom                       1          1  clean removes the byte order mark
   crlf                      1          1  clean removes the CR of Windows line ends
-  invalid-utf8              1         10  not UTF-8: export the file again as UTF-8
+  invalid-utf8              1         10  not UTF-8, but they read as Windows-1252: --encoding windows-1252 converts them
   whitespace                1          2  clean trims the white space around values
   trailing-comma            1          3  clean drops the empty fields at the end
   quoted                    1          4  clean removes the quotes

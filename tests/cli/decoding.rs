@@ -215,6 +215,24 @@ fn windows_1252_and_latin_1() {
     // As UTF-8, the rows are invalid.
     let report = check_json(&dir, "names.csv", &[], 1);
     assert_eq!(report["rejected"]["invalid-utf8"], 3);
+    // The summary says what converts them.
+    let out = dir.cmd(&["check", "names.csv"]).run();
+    assert!(
+        out.stdout_text().contains(
+            "they read as Windows-1252: --encoding windows-1252 converts them"
+        ),
+        "{}",
+        out.render()
+    );
+    // Bytes that are no Windows-1252 text (a control, an undefined
+    // byte) keep the usual advice.
+    dir.create("binary.csv", b"a\x81b\nc\x01\xff\n");
+    let out = dir.cmd(&["check", "binary.csv"]).run();
+    assert!(
+        out.stdout_text().contains("export the file again as UTF-8"),
+        "{}",
+        out.render()
+    );
     let report =
         check_json(&dir, "names.csv", &["--encoding", "windows-1252"], 1);
     assert_eq!(report["values_processed"], 3);

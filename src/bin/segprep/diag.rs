@@ -114,6 +114,21 @@ pub struct CheckSink<W> {
     /// Received `special-char` findings, and those whose character
     /// separates fields in common exports (by `SEPARATORS` index).
     special: (u64, [u64; SEPARATORS.len()]),
+    /// `invalid-utf8` rows received, and how many read as Windows-1252
+    /// text.
+    not_utf8: (u64, u64),
+}
+
+/// Whether bytes that are not UTF-8 read as Windows-1252 text: no
+/// control character but tab, none of the five bytes it leaves
+/// undefined, and some byte above ASCII.
+fn reads_as_windows_1252(raw: &[u8]) -> bool {
+    raw.iter().any(|&b| b >= 0x80)
+        && raw.iter().all(|&b| {
+            (b >= 0x20 || b == b'\t')
+                && b != 0x7F
+                && !matches!(b, 0x81 | 0x8D | 0x8F | 0x90 | 0x9D)
+        })
 }
 
 /// Field separators of common exports, and how `--delimiter` names them.
@@ -132,6 +147,7 @@ impl<W: Write> CheckSink<W> {
             seen: [None; SLOTS],
             open: 0,
             special: (0, [0; SEPARATORS.len()]),
+            not_utf8: (0, 0),
         };
         sink.open = (0..SLOTS).filter(|&slot| sink.to_show(slot) > 0).count();
         sink
@@ -188,6 +204,10 @@ impl<W: Write> CheckSink<W> {
     }
 
     fn finding(&mut self, finding: &Finding<'_>) -> io::Result<()> {
+        if let FindingKind::Reject(Reject::InvalidUtf8, _) = finding.kind {
+            self.not_utf8.0 += 1;
+            self.not_utf8.1 += u64::from(reads_as_windows_1252(finding.raw));
+        }
         if let FindingKind::Reject(Reject::SpecialChar, detail) = finding.kind
         {
             self.special.0 += 1;
@@ -388,7 +408,15 @@ pub fn write_summary<W: Write>(
             }
             _ => None,
         };
-        let hint = separated.as_deref().unwrap_or(hint);
+        // Rows that are not UTF-8 but all read as Windows-1252.
+        let windows = (rule == Rule::Reject(Reject::InvalidUtf8)
+            && sink.not_utf8.0 > 0
+            && sink.not_utf8.1 == sink.not_utf8.0)
+            .then_some(
+                "not UTF-8, but they read as Windows-1252: \
+                 --encoding windows-1252 converts them",
+            );
+        let hint = separated.as_deref().or(windows).unwrap_or(hint);
         let first =
             sink.first_line(rule).map_or("-".to_string(), |l| l.to_string());
         let style = styles.rule(rule.kind_name());
