@@ -314,7 +314,7 @@ run_kind() {
         measure "segprep check $idargs$t" segprep "0 1" - \
             "exec $S check $F $idargs$t > /dev/null" "$check_rc"
         measure "segprep clean $idargs$t" segprep 0 "$o" \
-            "exec $S clean $F -o $O $idargs$t > /dev/null"
+            "exec $S clean -q $F -o $O $idargs$t > /dev/null"
     done
     # With the rejects file as well, as a pipeline would run it (the
     # previous run's rejects file is removed inside the timed command).
@@ -322,7 +322,7 @@ run_kind() {
         local R
         R="$(q "$OUTDIR/rejects.csv")"
         measure "segprep clean $idargs --rejects R" segprep 0 "$o" \
-            "rm -f $R; exec $S clean $F -o $O --rejects $R $idargs > /dev/null"
+            "rm -f $R; exec $S clean -q $F -o $O --rejects $R $idargs > /dev/null"
     fi
 
     # Peers: exact-line dedupe.
@@ -398,10 +398,11 @@ run_growth() {
             continue
         fi
         measure "segprep check -q --id-type gaid ($size)" segprep "0 1" - \
-            "exec $S check -q $F --id-type gaid" 1
-        # The clean file of 1.5 GB is over the platform's 150 MB.
+            "exec $S check -q $F --id-type gaid --max-input-bytes 0" 1
+        # The clean file of 1.5 GB is over the platform's 150 MB; the
+        # input may be past the default decoded-size cap.
         measure "segprep clean --id-type gaid ($size)" segprep 0 "$o" \
-            "exec $S clean $F -o $O --id-type gaid --max-bytes 2000000000 > /dev/null"
+            "exec $S clean -q $F -o $O --id-type gaid --max-bytes 2000000000 --max-input-bytes 0 > /dev/null"
     done
     printf '\n== growth: gaid at 150 MB and 1.5 GB, %s runs each, medians\n' "$RUNS"
     printf '%s\n' "${ROWS[@]}" | awk -F'\t' '
