@@ -120,12 +120,41 @@ pub fn refuse_input(output: &Path, input: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-/// Whether `a` and `b` name the same existing file.
+/// Whether `a` and `b` name the same file: the same existing file, or,
+/// for a file that does not exist yet, the same name in the same folder
+/// however spelled (`a.csv`, `./a.csv`, `sub/../a.csv`, a link to it).
 pub fn same_file(a: &Path, b: &Path) -> bool {
     match (fs::metadata(a), fs::metadata(b)) {
         (Ok(a), Ok(b)) => file_id(&a) == file_id(&b),
-        _ => false,
+        _ => match (resolved(a), resolved(b)) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        },
     }
+}
+
+/// `path` with links followed and its folder made canonical, whether the
+/// file exists or not.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    resolved_within(path, 40)
+}
+
+/// `resolved`, following at most `links` links (Linux's ELOOP bound).
+fn resolved_within(path: &Path, links: u32) -> Option<PathBuf> {
+    if let Ok(path) = fs::canonicalize(path) {
+        return Some(path);
+    }
+    // A dangling link names the file it would create.
+    if let Ok(target) = fs::read_link(path) {
+        let dir = path.parent().unwrap_or(Path::new(""));
+        return resolved_within(&dir.join(target), links.checked_sub(1)?);
+    }
+    let name = path.file_name()?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    Some(fs::canonicalize(dir).ok()?.join(name))
 }
 
 #[cfg(unix)]

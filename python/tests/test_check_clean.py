@@ -177,6 +177,20 @@ def test_clean_refuses_one_path_for_two_outputs(sample, tmp_path):
     assert not out.exists()
 
 
+def test_two_spellings_of_a_new_output_are_one_file(sample, tmp_path, monkeypatch):
+    # See issue 19: ./a.csv and a.csv, neither there yet, are one file.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    for other in ["./a.csv", "sub/../a.csv", str(tmp_path / "a.csv")]:
+        with pytest.raises(ValueError, match="named as two outputs"):
+            segprep.clean(sample, "a.csv", other)
+        assert not (tmp_path / "a.csv").exists()
+    # A dangling link to a.csv names it too.
+    os.symlink("a.csv", tmp_path / "link.csv")
+    with pytest.raises(ValueError, match="named as two outputs"):
+        segprep.clean(sample, "a.csv", "link.csv")
+
+
 def test_a_clean_file_over_max_bytes_is_not_written(cli, sample, tmp_path):
     out = tmp_path / "out.csv"
     out.write_text("old\n")
