@@ -12,6 +12,7 @@
 use std::ops::Range;
 
 use crate::pipeline::dedupe::{shard_of, ValueHash, SHARDS};
+use crate::pipeline::duplicates::Duplicates;
 use crate::pipeline::row::{RowRules, Scratch, Value};
 use crate::pipeline::rows::Rows;
 use crate::rule::{Detail, Rejection};
@@ -167,9 +168,8 @@ pub(crate) struct Chunk {
     arena: Vec<u8>,
     /// Kept-row indices and hashes, by dedupe shard, in row order.
     pub(crate) shards: Vec<Vec<(u32, u32)>>,
-    /// (kept index, line of the first occurrence) of each duplicate,
-    /// sorted.
-    pub(crate) duplicates: Vec<(u32, u64)>,
+    /// The kept rows that repeat an earlier value.
+    pub(crate) duplicates: Duplicates,
 }
 
 impl Chunk {
@@ -247,7 +247,7 @@ impl Chunk {
 
     /// The kept rows that are not duplicates, in line order.
     pub(crate) fn unique_rows(&self) -> impl Iterator<Item = KeptRow> + '_ {
-        let mut duplicates = self.duplicates.iter().map(|d| d.0).peekable();
+        let mut duplicates = self.duplicates.indices().peekable();
         self.kept_rows().filter_map(move |(index, row)| {
             duplicates.next_if_eq(&index).is_none().then_some(row)
         })
@@ -262,7 +262,7 @@ impl Chunk {
         input: &[u8],
         mut write: impl FnMut(&[u8], bool) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut duplicates = self.duplicates.iter().map(|d| d.0).peekable();
+        let mut duplicates = self.duplicates.indices().peekable();
         let mut index = 0;
         for entry in &self.entries {
             let end = index + entry.rows();
@@ -291,10 +291,9 @@ impl Chunk {
         Ok(())
     }
 
-    /// Sets the chunk's duplicates, (kept index, first occurrence's line)
-    /// in row order, and takes them out of the tally.
-    pub(crate) fn set_duplicates(&mut self, duplicates: Vec<(u32, u64)>) {
-        for &(index, _) in &duplicates {
+    /// Sets the chunk's duplicates and takes them out of the tally.
+    pub(crate) fn set_duplicates(&mut self, duplicates: Duplicates) {
+        for index in duplicates.indices() {
             let row = self.kept_row(index);
             self.tally.uncount(&row);
         }
@@ -506,7 +505,7 @@ impl Chunk {
         // reading every row.
         let mut all = unchanged.then(|| self.kept_rows());
         let mut fixed = self.changed_raws.iter().map(|c| c.0).peekable();
-        let mut duplicate = self.duplicates.iter().map(|d| d.0).peekable();
+        let mut duplicate = self.duplicates.indices().peekable();
         let mut kept = std::iter::from_fn(move || {
             if let Some(all) = &mut all {
                 return all.next();
@@ -861,7 +860,7 @@ mod tests {
             .filter(|&i| duplicate(i))
             .map(|i| (i, 1000 + u64::from(i)))
             .collect();
-        chunk.set_duplicates(duplicates.clone());
+        chunk.set_duplicates(Duplicates::from_sorted(duplicates.clone()));
         let unique: Vec<&Expected> = (0..)
             .zip(&kept)
             .filter(|(i, _)| !duplicate(*i))

@@ -21,6 +21,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
+use std::mem::take;
 
 use foldhash::fast::SeedableRandomState;
 use foldhash::SharedSeed;
@@ -28,6 +29,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use crate::pipeline::chunk::{Chunk, KeptRow, ZERO_ROW};
+use crate::pipeline::duplicates::{Duplicates, Marks};
 
 /// Number of dedupe shards: a power of two.
 pub(crate) const SHARDS: usize = 256;
@@ -73,76 +75,50 @@ fn table_hash(low: u32) -> u64 {
 /// A kept row: (chunk, index in the chunk's kept rows).
 type RowId = (u32, u32);
 
-/// A duplicate: its chunk, its index there, and its first occurrence's
-/// line.
-type Duplicate = (u32, u32, u64);
+/// One chunk's rows of one shard: (kept index, 32 hash bits), in row
+/// order.
+type ShardRows = Vec<(u32, u32)>;
 
 /// Finds every duplicate in `chunks` (in input order, `first_line` set)
-/// and lists it in its chunk with the first occurrence's line. A shard of
-/// more than `table_rows` rows (at least 1) is split so that each table
-/// holds about that many. Uses `pool`'s threads when given.
+/// and gives each chunk its duplicates with their first occurrences'
+/// lines. A shard of more than `table_rows` rows (at least 1) is split so
+/// that each table holds about that many. Uses `pool`'s threads when
+/// given.
 pub(crate) fn mark_duplicates(
     input: &[u8],
     chunks: &mut [Chunk],
     table_rows: usize,
     pool: Option<&rayon::ThreadPool>,
 ) {
-    let shared: &[Chunk] = chunks;
-    let run = |shard: usize| dedupe_shard(input, shared, shard, table_rows);
-    let found: Vec<Vec<Duplicate>> = match pool {
-        Some(pool) => {
-            pool.install(|| (0..SHARDS).into_par_iter().map(run).collect())
+    // The shard lists move out of the chunks, a column per shard, so that
+    // each shard frees its rows once deduped: a file of one value repeated
+    // has them all in one shard.
+    let mut columns: Vec<Vec<ShardRows>> =
+        (0..SHARDS).map(|_| Vec::with_capacity(chunks.len())).collect();
+    for chunk in chunks.iter_mut() {
+        for (column, rows) in columns.iter_mut().zip(take(&mut chunk.shards)) {
+            column.push(rows);
         }
-        None => (0..SHARDS).map(run).collect(),
-    };
-    // Each shard's duplicates are in chunk order, so a chunk's are one
-    // run of each list.
-    let apply = |(c, chunk): (usize, &mut Chunk)| {
-        let c = c as u32;
-        let runs: Vec<&[Duplicate]> = found
-            .iter()
-            .map(|list| {
-                let from = list.partition_point(|d| d.0 < c);
-                let to = list.partition_point(|d| d.0 <= c);
-                &list[from..to]
-            })
-            .collect();
-        chunk.set_duplicates(in_row_order(&runs, chunk.kept_len()));
-        chunk.shards = Vec::new();
+    }
+    let lines = chunks.iter().map(|c| c.rows).sum();
+    let marks =
+        Marks::new(chunks.iter().map(Chunk::kept_len).collect(), lines);
+    let rows = Rows { input, chunks };
+    let run = |column| dedupe_shard(&rows, column, table_rows, &marks);
+    match pool {
+        Some(pool) => pool.install(|| columns.into_par_iter().for_each(run)),
+        None => columns.into_iter().for_each(run),
+    }
+    let found = marks.into_duplicates();
+    let apply = |(chunk, duplicates): (&mut Chunk, Duplicates)| {
+        chunk.set_duplicates(duplicates);
     };
     match pool {
         Some(pool) => pool.install(|| {
-            chunks.par_iter_mut().enumerate().for_each(apply);
+            chunks.par_iter_mut().zip(found).for_each(apply);
         }),
-        None => chunks.iter_mut().enumerate().for_each(apply),
+        None => chunks.iter_mut().zip(found).for_each(apply),
     }
-}
-
-/// A chunk's duplicates from the `runs` of every shard (in any order),
-/// in row order. `rows` bounds their row indices; each kept row is at
-/// most one duplicate.
-fn in_row_order(runs: &[&[Duplicate]], rows: u32) -> Vec<(u32, u64)> {
-    let count: usize = runs.iter().map(|run| run.len()).sum();
-    // Where a good share of the rows are duplicates (a file appended to
-    // itself), placing each at its row and reading them back in order
-    // costs less than sorting them, which took a fifth of the time there.
-    if count >= (rows as usize / 8).max(1) {
-        // Lines count from 1, so 0 marks a row that is no duplicate.
-        let mut firsts = vec![0u64; rows as usize];
-        for &(_, row, first) in runs.iter().flat_map(|run| run.iter()) {
-            firsts[row as usize] = first;
-        }
-        return (0..rows)
-            .zip(firsts)
-            .filter(|&(_, first)| first != 0)
-            .collect();
-    }
-    let mut duplicates: Vec<(u32, u64)> = runs
-        .iter()
-        .flat_map(|run| run.iter().map(|&(_, row, first)| (row, first)))
-        .collect();
-    duplicates.sort_unstable();
-    duplicates
 }
 
 /// Rows per table that keep it in the level-2 cache: the default of
@@ -158,17 +134,19 @@ const SUB_SHIFT: u32 = 16;
 /// tag's.
 const MAX_SUB_BITS: u32 = 9;
 
-/// Dedupes one shard; returns its duplicates in chunk order.
+/// Dedupes one shard, `column` holding its rows of each chunk, in chunk
+/// order.
 fn dedupe_shard(
-    input: &[u8],
-    chunks: &[Chunk],
-    shard: usize,
+    rows: &Rows,
+    mut column: Vec<ShardRows>,
     table_rows: usize,
-) -> Vec<Duplicate> {
-    let size: usize = chunks.iter().map(|c| c.shards[shard].len()).sum();
-    let rows = chunks.iter().enumerate().flat_map(|(c, chunk)| {
-        chunk.shards[shard].iter().map(move |&(r, low)| ((c as u32, r), low))
-    });
+    marks: &Marks,
+) {
+    let size: usize = column.iter().map(Vec::len).sum();
+    // A table never starts larger than this: where rows share few values
+    // it would stay mostly empty.
+    let table_cap = size.min(table_rows.max(1) * 4);
+    let mut confirm = Confirm::new(rows, marks);
     // A large input makes a shard's table outgrow the cache. Its rows are
     // then split again by more hash bits, keeping their order, and each
     // part gets a table of its own: equal values stay together.
@@ -176,72 +154,85 @@ fn dedupe_shard(
         .next_power_of_two()
         .trailing_zeros()
         .min(MAX_SUB_BITS);
-    let mut candidates = Vec::new();
     // Two parts are not worth the extra pass.
     if sub_bits <= 1 {
-        find_candidates(rows, size, &mut candidates);
-    } else {
-        let sub =
-            |low: u32| (low >> SUB_SHIFT) as usize & ((1 << sub_bits) - 1);
-        let mut starts = vec![0; (1 << sub_bits) + 1];
-        for (_, low) in rows.clone() {
-            starts[sub(low) + 1] += 1;
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        let mut sorted = vec![((0, 0), 0); size];
-        let mut next = starts.clone();
-        for (row, low) in rows {
-            let at = &mut next[sub(low)];
-            sorted[*at] = (row, low);
-            *at += 1;
-        }
-        for part in starts.windows(2) {
-            let part = &sorted[part[0]..part[1]];
-            find_candidates(part.iter().copied(), part.len(), &mut candidates);
-        }
+        let all = column.iter().enumerate().flat_map(|(c, list)| {
+            list.iter().map(move |&(r, low)| ((c as u32, r), low))
+        });
+        find_candidates(all, table_cap, &mut confirm);
+        confirm.finish();
+        return;
     }
-    by_chunk(confirm(&Rows { input, chunks }, &candidates), chunks.len())
+    let sub = |low: u32| (low >> SUB_SHIFT) as usize & ((1 << sub_bits) - 1);
+    // Each chunk's list is put in part order, keeping row order within a
+    // part, so that a part is one stretch of each list: no copy of the
+    // whole shard.
+    let parts = 1 << sub_bits;
+    let mut scratch = Vec::new();
+    let starts: Vec<Vec<usize>> = column
+        .iter_mut()
+        .map(|list| partition(list, parts, sub, &mut scratch))
+        .collect();
+    drop(scratch);
+    for part in 0..parts {
+        let size: usize = starts.iter().map(|s| s[part + 1] - s[part]).sum();
+        let rows = column.iter().zip(&starts).enumerate().flat_map(
+            |(c, (list, starts))| {
+                list[starts[part]..starts[part + 1]]
+                    .iter()
+                    .map(move |&(r, low)| ((c as u32, r), low))
+            },
+        );
+        find_candidates(rows, size.min(table_cap), &mut confirm);
+    }
+    confirm.finish();
 }
 
-/// Puts `duplicates` in chunk order, keeping their order within each
-/// chunk: marking them needs no more, since it puts each chunk's in row
-/// order. Sorting them all by row cost more on a large input, where the
-/// candidates come part by part.
-fn by_chunk(duplicates: Vec<Duplicate>, chunks: usize) -> Vec<Duplicate> {
-    if duplicates.is_sorted_by_key(|d| d.0) {
-        return duplicates;
+/// Puts `list` in the order of `part` of its rows, keeping their order
+/// within a part; returns where each part starts, and the end.
+fn partition(
+    list: &mut ShardRows,
+    parts: usize,
+    part: impl Fn(u32) -> usize,
+    scratch: &mut ShardRows,
+) -> Vec<usize> {
+    let mut starts = vec![0; parts + 1];
+    for &(_, low) in list.iter() {
+        starts[part(low) + 1] += 1;
     }
-    let mut starts = vec![0; chunks + 1];
-    for d in &duplicates {
-        starts[d.0 as usize + 1] += 1;
+    // One part only (a value repeated, say): already in order.
+    let single = starts.contains(&list.len());
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
     }
-    for c in 1..starts.len() {
-        starts[c] += starts[c - 1];
+    if single {
+        return starts;
     }
-    let mut grouped = vec![(0, 0, 0); duplicates.len()];
-    for d in duplicates {
-        let at = &mut starts[d.0 as usize];
-        grouped[*at] = d;
+    scratch.clear();
+    scratch.resize(list.len(), (0, 0));
+    let mut next = starts.clone();
+    for &(r, low) in list.iter() {
+        let at = &mut next[part(low)];
+        scratch[*at] = (r, low);
         *at += 1;
     }
-    grouped
+    std::mem::swap(list, scratch);
+    starts
 }
 
-/// Adds to `candidates` each of `rows` (in row order) whose hash bits an
-/// earlier one had, with that earlier row: in row order for these rows.
+/// Hands `confirm` each of `rows` (in row order) whose hash bits an
+/// earlier one had, with that earlier row. `capacity` sizes the table.
 fn find_candidates(
     rows: impl Iterator<Item = (RowId, u32)>,
-    size: usize,
-    candidates: &mut Vec<(RowId, RowId)>,
+    capacity: usize,
+    confirm: &mut Confirm,
 ) {
     let mut firsts: HashTable<(u32, u32, u32)> =
-        HashTable::with_capacity(size);
+        HashTable::with_capacity(capacity);
     for ((c, r), low) in rows {
         let hash = table_hash(low);
         match firsts.find(hash, |slot| slot.2 == low) {
-            Some(&(fc, fr, _)) => candidates.push(((c, r), (fc, fr))),
+            Some(&(fc, fr, _)) => confirm.push((c, r), (fc, fr)),
             None => {
                 firsts.insert_unique(hash, (c, r, low), |slot| {
                     table_hash(slot.2)
@@ -293,65 +284,106 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// Compares each candidate with its first row; returns the real
+/// Candidates a batch at a time: however many duplicates a shard has,
+/// the ones waiting to be compared stay few.
+const BATCH: usize = 1 << 12;
+
+/// Compares candidates with their first rows and marks the real
 /// duplicates. Within each group of rows that share hash bits, the
-/// candidates must be in row order.
-fn confirm(rows: &Rows, candidates: &[(RowId, RowId)]) -> Vec<Duplicate> {
-    let mut duplicates = Vec::with_capacity(candidates.len());
-    let mut mismatched = Vec::new();
-    // Rows, then their values, are fetched ahead: these reads land
-    // anywhere in the input and would otherwise wait one by one. Each
-    // stage leaves what it found for the next in a ring.
-    const RING: usize = 4 * AHEAD;
-    let mut places = [((0, 0, 0), (0, 0, 0)); RING];
-    let mut found = [((0, ZERO_ROW), (0, ZERO_ROW)); RING];
-    for i in 0..candidates.len() + 2 * AHEAD {
-        if let Some(&(row, first)) = candidates.get(i) {
-            let place = (rows.place(row), rows.place(first));
-            prefetch(rows.entry(place.0));
-            prefetch(rows.entry(place.1));
-            places[i % RING] = place;
-        }
-        if let Some(j) = i.checked_sub(AHEAD).filter(|&j| j < candidates.len())
-        {
-            let (row, first) = places[j % RING];
-            let pair = (rows.row(row), rows.row(first));
-            prefetch_bytes(rows.value(pair.0));
-            prefetch_bytes(rows.value(pair.1));
-            found[j % RING] = pair;
-        }
-        let Some(j) = i.checked_sub(2 * AHEAD) else {
-            continue;
-        };
-        let (row, first) = found[j % RING];
-        if rows.value(row) == rows.value(first) {
-            let id = candidates[j].0;
-            duplicates.push((id.0, id.1, rows.line(first)));
-        } else {
-            mismatched.push(candidates[j]);
+/// candidates must come in row order.
+struct Confirm<'r, 'a> {
+    rows: &'r Rows<'a>,
+    marks: &'r Marks,
+    /// (candidate, the first row with its hash bits).
+    batch: Vec<(RowId, RowId)>,
+    mismatched: Vec<(RowId, RowId)>,
+    /// Rows that share hash bits with a different value, by that first
+    /// row: each distinct value's first row among them.
+    groups: HashMap<RowId, HashMap<&'a [u8], RowId>>,
+}
+
+impl<'r, 'a> Confirm<'r, 'a> {
+    fn new(rows: &'r Rows<'a>, marks: &'r Marks) -> Self {
+        Confirm {
+            rows,
+            marks,
+            batch: Vec::with_capacity(BATCH),
+            mismatched: Vec::new(),
+            groups: HashMap::new(),
         }
     }
-    if mismatched.is_empty() {
-        return duplicates;
+
+    #[inline]
+    fn push(&mut self, row: RowId, first: RowId) {
+        self.batch.push((row, first));
+        if self.batch.len() == BATCH {
+            self.compare();
+        }
     }
-    // These rows share hash bits with a different value. Equal values
-    // have equal bits, so such a row can only repeat an earlier one of
-    // these with the same first row: dedupe each group by its bytes.
-    // Collisions grow with the square of a shard's rows (a 1.5 GB input
-    // has some in nearly every shard), so only these rows are looked at
-    // again.
-    let mut groups: HashMap<RowId, HashMap<&[u8], RowId>> = HashMap::new();
-    for (row, first) in mismatched {
-        match groups.entry(first).or_default().entry(rows.value_of(row)) {
-            Entry::Occupied(seen) => {
-                duplicates.push((row.0, row.1, rows.line_of(*seen.get())));
+
+    fn finish(mut self) {
+        self.compare();
+    }
+
+    fn mark(&self, row: RowId, line: u64) {
+        self.marks.mark(row.0, row.1, line);
+    }
+
+    fn compare(&mut self) {
+        let rows = self.rows;
+        let candidates = &self.batch;
+        // Rows, then their values, are fetched ahead: these reads land
+        // anywhere in the input and would otherwise wait one by one. Each
+        // stage leaves what it found for the next in a ring.
+        const RING: usize = 4 * AHEAD;
+        let mut places = [((0, 0, 0), (0, 0, 0)); RING];
+        let mut found = [((0, ZERO_ROW), (0, ZERO_ROW)); RING];
+        for i in 0..candidates.len() + 2 * AHEAD {
+            if let Some(&(row, first)) = candidates.get(i) {
+                let place = (rows.place(row), rows.place(first));
+                prefetch(rows.entry(place.0));
+                prefetch(rows.entry(place.1));
+                places[i % RING] = place;
             }
-            Entry::Vacant(new) => {
-                new.insert(row);
+            if let Some(j) =
+                i.checked_sub(AHEAD).filter(|&j| j < candidates.len())
+            {
+                let (row, first) = places[j % RING];
+                let pair = (rows.row(row), rows.row(first));
+                prefetch_bytes(rows.value(pair.0));
+                prefetch_bytes(rows.value(pair.1));
+                found[j % RING] = pair;
+            }
+            let Some(j) = i.checked_sub(2 * AHEAD) else {
+                continue;
+            };
+            let (row, first) = found[j % RING];
+            if rows.value(row) == rows.value(first) {
+                self.mark(candidates[j].0, rows.line(first));
+            } else {
+                self.mismatched.push(candidates[j]);
+            }
+        }
+        self.batch.clear();
+        // These rows share hash bits with a different value. Equal values
+        // have equal bits, so such a row can only repeat an earlier one of
+        // these with the same first row: dedupe each group by its bytes.
+        // Collisions grow with the square of a shard's rows (a 1.5 GB
+        // input has some in nearly every shard), so only these rows are
+        // looked at again.
+        for (row, first) in std::mem::take(&mut self.mismatched) {
+            let group = self.groups.entry(first).or_default();
+            match group.entry(rows.value_of(row)) {
+                Entry::Occupied(seen) => {
+                    let line = rows.line_of(*seen.get());
+                    self.marks.mark(row.0, row.1, line);
+                }
+                Entry::Vacant(new) => {
+                    new.insert(row);
+                }
             }
         }
     }
-    duplicates
 }
 
 /// Asks for the cache line holding `data`'s start.
@@ -453,30 +485,6 @@ mod tests {
         });
         mark_duplicates(input, &mut chunks, table_rows, None);
         firsts(&chunks)
-    }
-
-    #[test]
-    fn in_row_order_orders_sparse_and_dense_duplicates() {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for (len, rows) in [(0, 1), (1, 1), (2, 9), (5, 9), (300, 50_000)] {
-            // Distinct rows below `rows`, each with a line, dealt out to
-            // eight shards at random; each shard's run stays in row order.
-            let step = rows / len.max(1);
-            let mut runs = vec![Vec::new(); 8];
-            for i in 0..len {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                let row = i * step;
-                runs[(state % 8) as usize].push((0, row, u64::from(row) + 3));
-            }
-            let runs: Vec<&[Duplicate]> =
-                runs.iter().map(Vec::as_slice).collect();
-            let expected: Vec<(u32, u64)> = (0..len)
-                .map(|i| (i * step, u64::from(i * step) + 3))
-                .collect();
-            assert_eq!(in_row_order(&runs, rows), expected, "{len} of {rows}");
-        }
     }
 
     #[test]

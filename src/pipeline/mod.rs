@@ -11,6 +11,7 @@ use rayon::prelude::*;
 mod chunk;
 mod column;
 mod dedupe;
+mod duplicates;
 pub(crate) mod field;
 mod normalize;
 mod ordered;
@@ -642,7 +643,7 @@ impl Pipeline {
                 let raw = chunk.raw(input, &chunk.dropped[0]);
                 stats.header = Some(String::from_utf8_lossy(raw).into_owned());
             }
-            stats.duplicates += chunk.duplicates.len() as u64;
+            stats.duplicates += u64::from(chunk.duplicates.len());
         }
         for chunk in chunks {
             stats.values_processed += chunk.tally.values;

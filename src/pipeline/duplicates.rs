@@ -1,0 +1,279 @@
+//! A chunk's duplicates: which kept rows repeat an earlier value, and the
+//! line of that value's first occurrence.
+//!
+//! A file of daily exports appended to each other is mostly duplicates,
+//! and `yes a` is nothing else, so their cost per row matters as much as
+//! a kept row's. Few duplicates are listed, 16 bytes each; many take 4
+//! bytes per kept row, the first line or 0 (lines count from 1), or 8
+//! bytes when the input has more lines than 32 bits count.
+
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+/// Below one duplicate in this many kept rows, a list costs less than a
+/// slot per row.
+const DENSE_FROM: u32 = 8;
+
+/// A chunk's duplicates, in row order.
+#[derive(Debug, Default)]
+pub(crate) struct Duplicates {
+    firsts: Firsts,
+    count: u32,
+}
+
+#[derive(Debug)]
+enum Firsts {
+    /// (kept index, first occurrence's line), sorted.
+    Listed(Vec<(u32, u64)>),
+    /// By kept index: the first occurrence's line, or 0.
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Default for Firsts {
+    fn default() -> Firsts {
+        Firsts::Listed(Vec::new())
+    }
+}
+
+impl Duplicates {
+    /// Duplicates from (kept index, first line) pairs sorted by index.
+    #[cfg(test)]
+    pub(crate) fn from_sorted(list: Vec<(u32, u64)>) -> Duplicates {
+        debug_assert!(list.windows(2).all(|w| w[0].0 < w[1].0));
+        let count = list.len() as u32;
+        Duplicates { firsts: Firsts::Listed(list), count }
+    }
+
+    /// The number of duplicates.
+    pub(crate) fn len(&self) -> u32 {
+        self.count
+    }
+
+    /// (kept index, first occurrence's line) of each duplicate, in row
+    /// order.
+    pub(crate) fn iter(&self) -> Iter<'_> {
+        match &self.firsts {
+            Firsts::Listed(list) => Iter::Listed(list.iter()),
+            Firsts::Narrow(firsts) => Iter::Narrow(firsts.iter(), 0),
+            Firsts::Wide(firsts) => Iter::Wide(firsts.iter(), 0),
+        }
+    }
+
+    /// The indices of the duplicates, in row order.
+    pub(crate) fn indices(&self) -> impl Iterator<Item = u32> + '_ {
+        self.iter().map(|(index, _)| index)
+    }
+}
+
+/// The iterator of [`Duplicates::iter`].
+pub(crate) enum Iter<'a> {
+    Listed(std::slice::Iter<'a, (u32, u64)>),
+    Narrow(std::slice::Iter<'a, u32>, u32),
+    Wide(std::slice::Iter<'a, u64>, u32),
+}
+
+impl Iterator for Iter<'_> {
+    type Item = (u32, u64);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u32, u64)> {
+        match self {
+            Iter::Listed(list) => list.next().copied(),
+            Iter::Narrow(firsts, index) => {
+                for &first in firsts.by_ref() {
+                    *index += 1;
+                    if first != 0 {
+                        return Some((*index - 1, u64::from(first)));
+                    }
+                }
+                None
+            }
+            Iter::Wide(firsts, index) => {
+                for &first in firsts.by_ref() {
+                    *index += 1;
+                    if first != 0 {
+                        return Some((*index - 1, first));
+                    }
+                }
+                None
+            }
+        }
+    }
+}
+
+/// Where the dedupe shards, running in parallel, mark the duplicates they
+/// find: a slot per kept row of each chunk, made on the first mark there
+/// (an input with no duplicates makes none). Each row is in one shard, so
+/// no slot is marked twice.
+pub(crate) struct Marks {
+    lens: Vec<u32>,
+    slots: Slots,
+}
+
+enum Slots {
+    Narrow(Vec<OnceLock<Box<[AtomicU32]>>>),
+    Wide(Vec<OnceLock<Box<[AtomicU64]>>>),
+}
+
+impl Marks {
+    /// Marks for chunks of `lens` kept rows, in an input of `lines`
+    /// lines.
+    pub(crate) fn new(lens: Vec<u32>, lines: u64) -> Marks {
+        let slots = if lines < u64::from(u32::MAX) {
+            Slots::Narrow(lens.iter().map(|_| OnceLock::new()).collect())
+        } else {
+            Slots::Wide(lens.iter().map(|_| OnceLock::new()).collect())
+        };
+        Marks { lens, slots }
+    }
+
+    /// Marks kept row `row` of chunk `chunk` as a duplicate of line
+    /// `first`.
+    #[inline]
+    pub(crate) fn mark(&self, chunk: u32, row: u32, first: u64) {
+        let (c, r) = (chunk as usize, row as usize);
+        let len = self.lens[c] as usize;
+        // Relaxed: the shards' join orders these stores before any read.
+        match &self.slots {
+            Slots::Narrow(slots) => {
+                let slots = slots[c].get_or_init(|| {
+                    (0..len).map(|_| AtomicU32::new(0)).collect()
+                });
+                // Narrow only where every line fits.
+                slots[r].store(first as u32, Ordering::Relaxed);
+            }
+            Slots::Wide(slots) => {
+                let slots = slots[c].get_or_init(|| {
+                    (0..len).map(|_| AtomicU64::new(0)).collect()
+                });
+                slots[r].store(first, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Each chunk's duplicates, in chunk order.
+    pub(crate) fn into_duplicates(self) -> Vec<Duplicates> {
+        match self.slots {
+            Slots::Narrow(slots) => slots
+                .into_iter()
+                .map(|slot| match slot.into_inner() {
+                    None => Duplicates::default(),
+                    Some(firsts) => seal(
+                        firsts
+                            .into_vec()
+                            .into_iter()
+                            .map(AtomicU32::into_inner),
+                        Firsts::Narrow,
+                    ),
+                })
+                .collect(),
+            Slots::Wide(slots) => slots
+                .into_iter()
+                .map(|slot| match slot.into_inner() {
+                    None => Duplicates::default(),
+                    Some(firsts) => seal(
+                        firsts
+                            .into_vec()
+                            .into_iter()
+                            .map(AtomicU64::into_inner),
+                        Firsts::Wide,
+                    ),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A chunk's duplicates from its slots: a list when they are few.
+fn seal<T>(
+    slots: impl Iterator<Item = T>,
+    dense: fn(Vec<T>) -> Firsts,
+) -> Duplicates
+where
+    T: Copy + Into<u64> + Default + PartialEq,
+{
+    // Collecting from the slots' own iterator reuses their memory.
+    let firsts: Vec<T> = slots.collect();
+    let zero = T::default();
+    let count = firsts.iter().filter(|&&f| f != zero).count() as u32;
+    if count < (firsts.len() as u32).div_ceil(DENSE_FROM) {
+        let list = (0..)
+            .zip(&firsts)
+            .filter(|&(_, &f)| f != zero)
+            .map(|(index, &f)| (index, f.into()))
+            .collect();
+        return Duplicates { firsts: Firsts::Listed(list), count };
+    }
+    Duplicates { firsts: dense(firsts), count }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Marks `dups` (chunk, row, first) in chunks of `lens` rows and
+    /// reads them back.
+    fn round_trip(
+        lens: &[u32],
+        lines: u64,
+        dups: &[(u32, u32, u64)],
+    ) -> Vec<Vec<(u32, u64)>> {
+        let marks = Marks::new(lens.to_vec(), lines);
+        for &(c, r, first) in dups {
+            marks.mark(c, r, first);
+        }
+        let sealed = marks.into_duplicates();
+        for (d, &len) in sealed.iter().zip(lens) {
+            assert!(d.iter().all(|(index, _)| index < len));
+            assert_eq!(d.len() as usize, d.iter().count());
+        }
+        sealed.iter().map(|d| d.iter().collect()).collect()
+    }
+
+    #[test]
+    fn marks_read_back_in_row_order_listed_or_dense() {
+        // Chunk 0: one duplicate in 100 rows (listed); chunk 1: every
+        // other row (dense); chunk 2: none.
+        let mut dups = vec![(0, 57, 3)];
+        dups.extend((0..50).rev().map(|r| (1, 2 * r + 1, u64::from(r) + 1)));
+        let got = round_trip(&[100, 100, 100], 300, &dups);
+        assert_eq!(got[0], vec![(57, 3)]);
+        let want: Vec<(u32, u64)> =
+            (0..50).map(|r| (2 * r + 1, u64::from(r) + 1)).collect();
+        assert_eq!(got[1], want);
+        assert!(got[2].is_empty());
+    }
+
+    #[test]
+    fn wide_marks_keep_lines_past_32_bits() {
+        let far = u64::from(u32::MAX) + 10;
+        let got = round_trip(&[4], far + 1, &[(0, 0, far), (0, 3, far - 1)]);
+        assert_eq!(got[0], vec![(0, far), (3, far - 1)]);
+    }
+
+    #[test]
+    fn iter_matches_a_plain_filter_for_every_shape() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for density in [0, 1, 3, 8, 50, 100] {
+            let len = 1 + (next() % 500) as u32;
+            let mut want: Vec<(u32, u64)> = Vec::new();
+            for r in 0..len {
+                if next() % 100 < density {
+                    want.push((r, 1 + next() % 1000));
+                }
+            }
+            let dups: Vec<(u32, u32, u64)> =
+                want.iter().map(|&(r, f)| (0, r, f)).collect();
+            assert_eq!(round_trip(&[len], 10_000, &dups)[0], want);
+            let listed = Duplicates::from_sorted(want.clone());
+            assert_eq!(listed.iter().collect::<Vec<_>>(), want);
+        }
+    }
+}
