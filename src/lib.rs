@@ -69,5 +69,6 @@ pub use crate::sink::{
     sinks, Finding, FindingDetail, FindingKind, Kept, Sink,
 };
 pub use crate::stats::{
-    DiffStats, FileFinding, PartStats, Stats, StatsFile, DAILY_VALUE_LIMIT,
+    DiffStats, FileFinding, PartStats, RunOptions, Stats, StatsFile,
+    WarningCode, CHECK_SCHEMA, DAILY_VALUE_LIMIT, DIFF_SCHEMA, STATS_SCHEMA,
 };

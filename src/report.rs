@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::sink::Finding;
-use crate::stats::Stats;
+use crate::stats::{Stats, CHECK_SCHEMA};
 
 /// One diagnostic of the JSON format: a finding about one row.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -18,6 +18,10 @@ pub struct Diagnostic {
     pub kind: &'static str,
     /// The row as it was (invalid UTF-8 replaced by U+FFFD).
     pub raw: String,
+    /// The row's bytes exactly, in base64 (RFC 4648), when they are not
+    /// UTF-8 and `raw` cannot hold them: what `rg --json` does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub raw_base64: Option<String>,
     /// Why, in words.
     pub detail: String,
 }
@@ -31,9 +35,39 @@ impl Diagnostic {
             rule: rule.name(),
             kind: rule.kind_name(),
             raw: String::from_utf8_lossy(finding.raw).into_owned(),
+            raw_base64: std::str::from_utf8(finding.raw)
+                .is_err()
+                .then(|| base64(finding.raw)),
             detail: finding.detail().to_string(),
         }
     }
+}
+
+/// `bytes` in standard base64 with padding (RFC 4648, section 4). A
+/// dozen lines rather than a dependency the Python package would have
+/// to lock too.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] =
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let b = [
+            group[0],
+            *group.get(1).unwrap_or(&0),
+            *group.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        // Four 6-bit digits; a short group pads the ones it lacks.
+        for i in 0..4 {
+            if i <= group.len() {
+                let digit = (n >> (18 - 6 * i)) & 63;
+                out.push(char::from(ALPHABET[digit as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The JSON document of `check --format json`: the statistics, whether
@@ -41,6 +75,8 @@ impl Diagnostic {
 /// diagnostics in line order.
 #[derive(Debug, Serialize)]
 pub struct CheckReport<'a> {
+    /// The document's name and version: [`CHECK_SCHEMA`].
+    pub schema: &'static str,
     /// The statistics of the run.
     #[serde(flatten)]
     pub stats: &'a Stats,
@@ -56,6 +92,7 @@ impl<'a> CheckReport<'a> {
     /// The report of a run with `stats` and these diagnostics.
     pub fn new(stats: &'a Stats, diagnostics: Vec<Diagnostic>) -> Self {
         CheckReport {
+            schema: CHECK_SCHEMA,
             stats,
             conforms: stats.conforms(),
             file_findings: stats
@@ -136,6 +173,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn base64_of_the_rfc_4648_vectors() {
+        let vectors = [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ];
+        for (text, encoded) in vectors {
+            assert_eq!(base64(text.as_bytes()), encoded, "{text:?}");
+        }
+        assert_eq!(base64(b"\xff\xfe\x00a"), "//4AYQ==");
+    }
+
+    #[test]
     fn the_streamed_json_report_is_the_pretty_printed_one() {
         let stats = Stats {
             input: "in.csv".into(),
@@ -148,6 +202,7 @@ mod tests {
             rule: "special-char",
             kind: "reject",
             raw: "a\n\"b\"\t\u{a0}".into(),
+            raw_base64: (line == 2).then(|| "/w==".into()),
             detail: "the character '\"'".into(),
         };
         for count in [0, 1, 3] {

@@ -6,7 +6,202 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::options::{AttributeType, Case, Encoding, HeaderMode, IdType};
+use crate::pipeline::{Column, Delimiter};
 use crate::rule::{Fix, Reject, Rule};
+
+/// The `"schema"` of the statistics file that `clean --stats` writes.
+pub const STATS_SCHEMA: &str = "segprep-stats/1";
+/// The `"schema"` of the report of `check --format json` (each line of
+/// JSON Lines included).
+pub const CHECK_SCHEMA: &str = "segprep-check/1";
+/// The `"schema"` of the statistics file that `diff --stats` writes.
+pub const DIFF_SCHEMA: &str = "segprep-diff/1";
+
+/// Refuses a `"schema"` of another major version than this segprep's:
+/// its fields may mean something else. A document without one is older
+/// than schemas and reads as version 1.
+fn check_schema(schema: Option<&str>) -> Result<(), String> {
+    let Some(schema) = schema else { return Ok(()) };
+    match schema.split_once('/') {
+        Some((name, "1")) if name.starts_with("segprep-") => Ok(()),
+        Some((name, _)) if name.starts_with("segprep-") => Err(format!(
+            "\"schema\" is {}: written by another version of segprep, \
+             this one reads version 1",
+            json::quote_str(schema)
+        )),
+        _ => Err(format!(
+            "\"schema\" is {}, not a segprep document",
+            json::quote_str(schema)
+        )),
+    }
+}
+
+/// What a warning is about: a stable code beside its text, for
+/// scripts. The text may change between versions; the code does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum WarningCode {
+    /// Past the platform's default daily limit of users.
+    DailyLimit,
+    /// Phone numbers without a country code and no default region.
+    NoCountryCode,
+    /// CR line ends and no LF: the input reads as one row.
+    CrLineEnds,
+    /// Values that `--allow-chars` let through but read back as others.
+    UnreadableValues,
+    /// The input is over the size limit, its clean file is not.
+    InputOverLimit,
+    /// A warning this version does not know.
+    Other,
+}
+
+impl WarningCode {
+    /// Every code.
+    pub const ALL: [WarningCode; 6] = [
+        WarningCode::DailyLimit,
+        WarningCode::NoCountryCode,
+        WarningCode::CrLineEnds,
+        WarningCode::UnreadableValues,
+        WarningCode::InputOverLimit,
+        WarningCode::Other,
+    ];
+
+    /// The code's stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            WarningCode::DailyLimit => "daily-limit",
+            WarningCode::NoCountryCode => "no-country-code",
+            WarningCode::CrLineEnds => "cr-line-ends",
+            WarningCode::UnreadableValues => "unreadable-values",
+            WarningCode::InputOverLimit => "input-over-limit",
+            WarningCode::Other => "other",
+        }
+    }
+
+    /// The code of a warning's text. The texts are written in the
+    /// pipeline and by the binaries; each has a phrase of its own.
+    pub fn of(text: &str) -> WarningCode {
+        const PHRASES: [(&str, WarningCode); 5] = [
+            ("default daily limit", WarningCode::DailyLimit),
+            ("no country code", WarningCode::NoCountryCode),
+            ("CR line endings and no LF", WarningCode::CrLineEnds),
+            ("--allow-chars let through", WarningCode::UnreadableValues),
+            ("the clean file fits", WarningCode::InputOverLimit),
+        ];
+        PHRASES
+            .iter()
+            .find(|(phrase, _)| text.contains(phrase))
+            .map_or(WarningCode::Other, |&(_, code)| code)
+    }
+}
+
+/// The options of a run that decide its result, as the JSON documents
+/// echo them (`"options"`): the pipeline's, with defaults resolved (the
+/// id type's case), not the command line as typed. The thread count is
+/// left out: results are the same for every one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunOptions {
+    /// `--id-type`.
+    #[serde(with = "named")]
+    pub id_type: IdType,
+    /// `--attribute-type`.
+    #[serde(with = "named")]
+    pub attribute_type: AttributeType,
+    /// The case folding used: `--case`, or the id type's default.
+    #[serde(with = "named")]
+    pub case: Case,
+    /// `--header`.
+    #[serde(with = "named")]
+    pub header: HeaderMode,
+    /// `--attribute-name`.
+    pub attribute_name: Option<String>,
+    /// `--column`: a number or a name.
+    #[serde(with = "column")]
+    pub column: Option<Column>,
+    /// `--delimiter`, as the command line spells it (`tab`, `auto`).
+    #[serde(with = "named")]
+    pub delimiter: Delimiter,
+    /// `--default-region`.
+    pub default_region: Option<String>,
+    /// `--allow-chars`.
+    pub allow_chars: String,
+    /// `--deny-chars`.
+    pub deny_chars: String,
+    /// `--ascii-only`.
+    pub ascii_only: bool,
+    /// `--max-value-len`.
+    pub max_value_len: u64,
+    /// `--max-bytes`.
+    pub max_bytes: u64,
+    /// `--max-input-bytes` (0: no cap).
+    pub max_input_bytes: u64,
+    /// `--encoding`.
+    #[serde(with = "named")]
+    pub encoding: Encoding,
+}
+
+/// Options as their names: written with `Display`, read with `FromStr`.
+mod named {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<T: Display, S: Serializer>(
+        value: &T,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_str(value)
+    }
+
+    pub(super) fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: FromStr<Err: Display>,
+        D: Deserializer<'de>,
+    {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(de::Error::custom)
+    }
+}
+
+/// A column as a JSON number (its 1-based position) or string (its
+/// header name).
+mod column {
+    use serde::{de, Deserialize, Deserializer, Serializer};
+    use serde_json::Value;
+
+    use crate::pipeline::Column;
+
+    pub(super) fn serialize<S: Serializer>(
+        column: &Option<Column>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match column {
+            None => s.serialize_none(),
+            Some(Column::Number(n)) => s.serialize_u64(*n as u64),
+            Some(Column::Name(name)) => s.serialize_str(name),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Column>, D::Error> {
+        match Value::deserialize(d)? {
+            Value::Null => Ok(None),
+            Value::String(name) => Ok(Some(Column::Name(name))),
+            Value::Number(n) => match n.as_u64().map(usize::try_from) {
+                Some(Ok(n)) if n > 0 => Ok(Some(Column::Number(n))),
+                _ => Err(de::Error::custom(format_args!(
+                    "column {n} is not a column number"
+                ))),
+            },
+            v => Err(de::Error::custom(format_args!(
+                "column {v} is not a number or a name"
+            ))),
+        }
+    }
+}
 
 /// A finding about the whole file rather than a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -63,6 +258,8 @@ pub struct Stats {
     pub file_findings: Vec<FileFinding>,
     /// The size of the clean file: every kept value plus its LF.
     pub clean_bytes: u64,
+    /// The options of the run, when known: written as `"options"`.
+    pub options: Option<RunOptions>,
     pub(crate) rejected: [u64; Reject::ALL.len()],
     pub(crate) fixed: [u64; Fix::ALL.len()],
 }
@@ -104,6 +301,11 @@ impl Stats {
             .into_iter()
             .map(|f| (f, self.fixed(f)))
             .filter(|&(_, n)| n > 0)
+    }
+
+    /// The code of each warning, in the order of `warnings`.
+    pub fn warning_codes(&self) -> impl Iterator<Item = WarningCode> + '_ {
+        self.warnings.iter().map(|w| WarningCode::of(w))
     }
 
     /// Whether the counting identity holds.
@@ -156,7 +358,14 @@ impl Stats {
         map.serialize_entry("header", &self.header)?;
         map.serialize_entry("rejected", &Counts(&rejected))?;
         map.serialize_entry("fixed", &Counts(&fixed))?;
-        map.serialize_entry("warnings", &self.warnings)
+        map.serialize_entry("warnings", &self.warnings)?;
+        let codes: Vec<&str> =
+            self.warning_codes().map(|c| c.name()).collect();
+        map.serialize_entry("warning_codes", &codes)?;
+        if let Some(options) = &self.options {
+            map.serialize_entry("options", options)?;
+        }
+        Ok(())
     }
 }
 
@@ -237,6 +446,7 @@ pub struct PartStats {
 impl Serialize for StatsFile {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(None)?;
+        map.serialize_entry("schema", STATS_SCHEMA)?;
         self.stats.serialize_entries(&mut map)?;
         if let Some(output) = &self.output {
             map.serialize_entry("output", output)?;
@@ -250,7 +460,8 @@ impl Serialize for StatsFile {
 }
 
 /// The keys a statistics file may hold, in the order they are written.
-const FILE_KEYS: [&str; 13] = [
+const FILE_KEYS: [&str; 16] = [
+    "schema",
     "input",
     "bytes",
     "uncompressed_bytes",
@@ -261,6 +472,8 @@ const FILE_KEYS: [&str; 13] = [
     "rejected",
     "fixed",
     "warnings",
+    "warning_codes",
+    "options",
     "output",
     "output_bytes",
     "parts",
@@ -304,8 +517,28 @@ impl StatsFile {
             duplicates: obj.required_count("duplicates")?,
             header: obj.string("header")?,
             warnings: obj.strings("warnings")?,
+            options: match obj.get("options") {
+                None => None,
+                Some(v) => Some(
+                    RunOptions::deserialize(v)
+                        .map_err(|e| format!("\"options\": {e}"))?,
+                ),
+            },
             ..Stats::default()
         };
+        check_schema(obj.string("schema")?.as_deref())?;
+        // The codes follow from the texts; a list that does not pair
+        // with them is not what segprep wrote.
+        if obj.get("warning_codes").is_some() {
+            let codes = obj.strings("warning_codes")?;
+            if codes.len() != stats.warnings.len() {
+                return Err(format!(
+                    "\"warning_codes\" has {} codes for {} warnings",
+                    codes.len(),
+                    stats.warnings.len()
+                ));
+            }
+        }
         read_counts(obj, "rejected", &Reject::ALL, &mut stats.rejected)?;
         read_counts(obj, "fixed", &Fix::ALL, &mut stats.fixed)?;
         let output =
@@ -401,7 +634,7 @@ fn read_counts<T: Copy + Into<Rule>>(
 
 /// The statistics `diff --stats` writes: each input's [`Stats`] and the
 /// delta's counts.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct DiffStats {
     /// OLD's statistics.
     pub old: Stats,
@@ -413,6 +646,19 @@ pub struct DiffStats {
     pub removed: u64,
     /// Values in both.
     pub unchanged: u64,
+}
+
+impl Serialize for DiffStats {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("schema", DIFF_SCHEMA)?;
+        map.serialize_entry("old", &self.old)?;
+        map.serialize_entry("new", &self.new)?;
+        map.serialize_entry("added", &self.added)?;
+        map.serialize_entry("removed", &self.removed)?;
+        map.serialize_entry("unchanged", &self.unchanged)?;
+        map.end()
+    }
 }
 
 pub(crate) mod json {
@@ -718,7 +964,7 @@ mod tests {
         let json = serde_json::to_string(&stats).unwrap();
         assert_eq!(
             json,
-            r#"{"input":"data.csv","bytes":10,"values_found":4,"values_processed":2,"duplicates":1,"header":null,"rejected":{"special-char":1},"fixed":{"crlf":2},"warnings":[]}"#
+            r#"{"input":"data.csv","bytes":10,"values_found":4,"values_processed":2,"duplicates":1,"header":null,"rejected":{"special-char":1},"fixed":{"crlf":2},"warnings":[],"warning_codes":[]}"#
         );
         assert!(stats.is_balanced());
         assert!(!stats.conforms());
@@ -780,13 +1026,15 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&file).unwrap(),
             concat!(
-                r#"{"input":"in \"x\".csv.gz","bytes":10,"#,
+                r#"{"schema":"segprep-stats/1","#,
+                r#""input":"in \"x\".csv.gz","bytes":10,"#,
                 r#""uncompressed_bytes":40,"values_found":9,"#,
                 r#""values_processed":3,"duplicates":2,"#,
                 "\"header\":\"user_id\u{fffd}\\t\",",
                 r#""rejected":{"empty-row":1,"special-char":2},"#,
                 r#""fixed":{"bom":1,"whitespace":3},"#,
                 r#""warnings":["a\nb","c"],"#,
+                r#""warning_codes":["other","other"],"#,
                 r#""output":"clean.csv","output_bytes":12,"parts":["#,
                 r#"{"path":"clean.part-001.csv","values":2,"bytes":8},"#,
                 r#"{"path":"clean.part-002.csv","values":1,"bytes":4}]}"#,
@@ -843,6 +1091,74 @@ mod tests {
     }
 
     #[test]
+    fn options_schema_and_warning_codes_round_trip() {
+        let mut stats = full_stats();
+        stats.warnings = vec![
+            "2000001 values: past the platform's default daily limit of \
+             2000000 users through file segments"
+                .into(),
+            "something new".into(),
+        ];
+        stats.options = Some(RunOptions {
+            id_type: IdType::Phone,
+            attribute_type: AttributeType::String,
+            case: Case::Keep,
+            header: HeaderMode::Yes,
+            attribute_name: Some("phone".into()),
+            column: Some(Column::Name("mobile".into())),
+            delimiter: Delimiter::Char(b'\t'),
+            default_region: Some("US".into()),
+            allow_chars: "#".into(),
+            deny_chars: "x".into(),
+            ascii_only: true,
+            max_value_len: 30,
+            max_bytes: 100,
+            max_input_bytes: 0,
+            encoding: Encoding::Windows1252,
+        });
+        let file =
+            StatsFile { stats, output: Some("c.csv".into()), parts: None };
+        let text = round_trip(&file);
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(value["schema"], STATS_SCHEMA);
+        assert_eq!(
+            value["warning_codes"],
+            serde_json::json!(["daily-limit", "other"])
+        );
+        assert_eq!(value["options"]["delimiter"], "tab");
+        assert_eq!(value["options"]["column"], "mobile");
+        let mut numbered = file.clone();
+        numbered.stats.options.as_mut().unwrap().column =
+            Some(Column::Number(2));
+        let text = round_trip(&numbered);
+        assert!(text.contains("\"column\": 2"), "{text}");
+
+        // Another major version, codes that do not pair, a bad option.
+        for (from, to, message) in [
+            (STATS_SCHEMA, "segprep-stats/2", "another version"),
+            (STATS_SCHEMA, "users/1", "not a segprep document"),
+            ("\"other\"", "\"other\", \"x\"", "3 codes for 2"),
+            ("\"tab\"", "\"wide\"", "unknown delimiter"),
+        ] {
+            let changed = text.replacen(from, to, 1);
+            assert_ne!(changed, text);
+            let err = serde_json::from_str::<StatsFile>(&changed)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(message), "{err}");
+        }
+        // A file from before schemas and codes still reads.
+        let mut old: Value = serde_json::from_str(&text).unwrap();
+        let map = old.as_object_mut().unwrap();
+        for key in ["schema", "warning_codes", "options"] {
+            map.remove(key);
+        }
+        let back: StatsFile = serde_json::from_value(old).unwrap();
+        assert_eq!(back.stats.options, None);
+        assert_eq!(back.stats.warnings, file.stats.warnings);
+    }
+
+    #[test]
     fn reading_refuses_keys_twice_at_any_depth() {
         let file = StatsFile {
             stats: full_stats(),
@@ -856,7 +1172,7 @@ mod tests {
         let text = serde_json::to_string(&file).unwrap();
         for (from, to, key) in [
             ("\"bytes\":10,", "\"bytes\":10,\"bytes\":11,", "bytes"),
-            ("{\"input\"", "{\"zz\":1,\"zz\":1,\"input\"", "zz"),
+            ("{\"schema\"", "{\"zz\":1,\"zz\":1,\"schema\"", "zz"),
             (
                 "\"empty-row\":1",
                 "\"empty-row\":1,\"empty-row\":1",

@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use crate::util::{
-    assert_balanced, assert_error, check_json, eqjson, eqnice, Dir,
+    assert_balanced, assert_error, check_json, default_options, eqjson,
+    eqnice, Dir,
 };
 
 #[test]
@@ -103,7 +104,7 @@ g.csv:3: zero-ad-id all-zero advertising id: "00000000-0000-0000-0000-0000000000
 g.csv:4: duplicate same value as line 2: "38400000-8cf0-11bd-b23e-10b96e40000d"
 g.csv:5: bad-format not a UUID: 8-4-4-4-12 hexadecimal digits: "not-a-gaid"
 
-g.csv: 5 rows (values_found), 1 values to upload (values_processed)
+g.csv: 5 rows (values_found), 1 value to upload (values_processed)
   rule                   rows first line  what to do
   header                    1          1  row 1 is a header, not a value: clean drops it
   case                      1          2  clean folds letters to the id type's case
@@ -163,7 +164,7 @@ exit_code: 1
 --- stdout
 p.csv:1: phone-format phone number written as + and digits: "+1 (555) 123-4567"
 
-p.csv: 1 rows (values_found), 1 values to upload (values_processed)
+p.csv: 1 row (values_found), 1 value to upload (values_processed)
   rule                   rows first line  what to do
   phone-format              1          1  clean writes + and digits (E.164 with --default-region)
 not ready to upload: values need fixing; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
@@ -190,7 +191,7 @@ in.csv:2: special-char value has '#': "b#"
 in.csv:3: empty-row no value in the row: ""
 in.csv:5: empty-row no value in the row: ""
 
-in.csv: 9 rows (values_found), 1 values to upload (values_processed)
+in.csv: 9 rows (values_found), 1 value to upload (values_processed)
   rule                   rows first line  what to do
   empty-row                 3          3  clean drops empty rows
   special-char              5          1  characters the platform refuses (--allow-chars to keep)
@@ -220,7 +221,7 @@ in.csv:6: special-char value has '#': "d#"
 in.csv:7: special-char value has '#': "e#"
 in.csv:8: empty-row no value in the row: ""
 
-in.csv: 9 rows (values_found), 1 values to upload (values_processed)
+in.csv: 9 rows (values_found), 1 value to upload (values_processed)
   rule                   rows first line  what to do
   empty-row                 3          3  clean drops empty rows
   special-char              5          1  characters the platform refuses (--allow-chars to keep)
@@ -299,8 +300,12 @@ fn json_format() {
                "detail": detail})
     };
     let got = out.json();
+    let mut options = default_options();
+    options["id_type"] = json!("gaid");
+    options["case"] = json!("lower");
     eqjson!(
         json!({
+            "schema": "segprep-check/1",
             "input": "in.csv",
             "bytes": 127,
             "values_found": 6,
@@ -311,6 +316,8 @@ fn json_format() {
             "fixed": {"bom": 1, "crlf": 1, "whitespace": 1,
                       "trailing-comma": 1, "case": 1},
             "warnings": [],
+            "warning_codes": [],
+            "options": options,
             "conforms": false,
             "file_findings": [],
             "diagnostics": [
@@ -326,7 +333,8 @@ fn json_format() {
                  "raw": "38400000-8cf0-11bd-b23e-10b96e40000d",
                  "detail": "same value as line 2"},
                 {"line": 5, "rule": "invalid-utf8", "kind": "reject",
-                 "raw": "x\u{FFFD}", "detail": "invalid UTF-8 at byte 2"},
+                 "raw": "x\u{FFFD}", "raw_base64": "eP8=",
+                 "detail": "invalid UTF-8 at byte 2"},
                 {"line": 6, "rule": "zero-ad-id", "kind": "reject",
                  "raw": "00000000-0000-0000-0000-000000000000",
                  "detail": "all-zero advertising id"},
@@ -344,6 +352,7 @@ fn json_of_a_conforming_file() {
     let json = check_json(&dir, "in.csv", &[], 0);
     eqjson!(
         json!({
+            "schema": "segprep-check/1",
             "input": "in.csv",
             "bytes": 4,
             "values_found": 2,
@@ -353,6 +362,8 @@ fn json_of_a_conforming_file() {
             "rejected": {},
             "fixed": {},
             "warnings": [],
+            "warning_codes": [],
+            "options": default_options(),
             "conforms": true,
             "file_findings": [],
             "diagnostics": [],
@@ -373,7 +384,7 @@ exit_code: 1
 
 in.csv: 0 rows (values_found), 0 values to upload (values_processed)
   empty-file: no value would be uploaded
-not ready to upload: empty-file; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
+not ready to upload: empty-file; the file has no rows: clean would write an empty file
 --- stderr
 ",
         out.render()
@@ -381,6 +392,7 @@ not ready to upload: empty-file; run `segprep clean` (it fixes what it can and l
     let json = check_json(&dir, "in.csv", &[], 1);
     eqjson!(
         json!({
+            "schema": "segprep-check/1",
             "input": "in.csv",
             "bytes": 0,
             "values_found": 0,
@@ -390,6 +402,8 @@ not ready to upload: empty-file; run `segprep clean` (it fixes what it can and l
             "rejected": {},
             "fixed": {},
             "warnings": [],
+            "warning_codes": [],
+            "options": default_options(),
             "conforms": false,
             "file_findings": ["empty-file"],
             "diagnostics": [],
@@ -438,8 +452,8 @@ exit_code: 1
 --- stdout
 
 in.csv: 2 rows (values_found), 2 values to upload (values_processed)
-  too-large: 13 bytes, over --max-bytes: use clean --split-bytes
-not ready to upload: too-large; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
+  too-large: 13 bytes, over --max-bytes 10; so is the clean file (13 bytes): clean --split-bytes 10 writes it in parts
+not ready to upload: too-large; run `segprep clean` with --split-bytes (it fixes what it can and lists the rest with --rejects)
 --- stderr
 ",
         out.render()
@@ -471,10 +485,10 @@ exit_code: 1
 --- stdout
 <stdin>:2: special-char value has '#': "b#"
 
-<stdin>: 2 rows (values_found), 1 values to upload (values_processed)
+<stdin>: 2 rows (values_found), 1 value to upload (values_processed)
   rule                   rows first line  what to do
   special-char              1          2  characters the platform refuses (--allow-chars to keep)
-not ready to upload: 1 rows would be dropped; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
+not ready to upload: 1 row would be dropped; run `segprep clean` (it fixes what it can and lists the rest with --rejects)
 --- stderr
 "#,
         out.render()
@@ -568,4 +582,217 @@ fn fixes_count_only_kept_rows() {
         ]),
         json["diagnostics"]
     );
+}
+
+#[test]
+fn people_get_thousands_separators_units_and_singulars() {
+    let dir = Dir::new("check_human_numbers");
+    // 1,001 rows: one value, then 1,000 duplicates of it.
+    dir.create("dups.csv", "a\n".repeat(1001));
+    let out = dir.cmd(&["check", "dups.csv"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let text = out.stdout_text();
+    for needle in [
+        "dups.csv: 1,001 rows (values_found), 1 value to upload",
+        "  duplicate             1,000          2",
+        "(980 more findings not shown",
+        "not ready to upload: 1,000 rows would be dropped;",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in:\n{text}");
+    }
+    // One of each: singular nouns.
+    dir.create("one.csv", "a\nb#\n");
+    let out = dir.cmd(&["check", "one.csv"]).run();
+    let text = out.stdout_text();
+    assert!(text.contains(": 2 rows (values_found), 1 value to"), "{text}");
+    assert!(text.contains("1 row would be dropped;"), "{text}");
+    // Sizes: exact with separators, then in units; suffixes on input.
+    let values: String = (0..250).map(|n| format!("value{n:04}\n")).collect();
+    dir.create("big.csv", values);
+    let out = dir.cmd(&["check", "big.csv", "--max-bytes", "2K"]).run();
+    let text = out.stdout_text();
+    assert!(
+        text.contains(
+            "too-large: 2,500 bytes (2.5 KB), over --max-bytes 2,000; so \
+             is the clean file (2,500 bytes (2.5 KB)): clean --split-bytes \
+             2,000 writes it in parts"
+        ),
+        "{text}"
+    );
+    // JSON keeps plain numbers.
+    let json = check_json(&dir, "big.csv", &["--max-bytes", "2K"], 1);
+    assert_eq!(json["bytes"], 2500);
+    assert_eq!(json["options"]["max_bytes"], 2000);
+    let json = check_json(&dir, "dups.csv", &[], 1);
+    assert_eq!(json["duplicates"], 1000);
+}
+
+#[test]
+fn phones_written_for_people_get_id_type_phone() {
+    let dir = Dir::new("check_phone_hint");
+    dir.create("spaces.csv", "555 123 4567\n+1 (555) 123-4568\nok\n");
+    dir.create("dots.csv", "555.123.4567\n(555)123-4568\n5551234569\n");
+    let hint = "phone numbers with spaces, dots or parentheses: --id-type \
+                phone writes them as + and digits";
+    for (file, id_type, rule) in [
+        ("spaces.csv", "string", "special-char"),
+        ("spaces.csv", "numeric", "special-char"),
+        ("dots.csv", "numeric", "bad-format"),
+    ] {
+        let out = dir.cmd(&["check", file, "--id-type", id_type]).run();
+        assert_eq!(out.code(), 1, "{}", out.render());
+        let line = out
+            .stdout_text()
+            .lines()
+            .find(|l| l.starts_with(&format!("  {rule} ")))
+            .unwrap_or_else(|| panic!("no {rule} line: {}", out.render()))
+            .to_string();
+        assert!(line.ends_with(hint), "{file} {id_type}: {line}");
+    }
+    // Other rejects keep their usual hint.
+    dir.create("hash.csv", "a#1\nb#2\n555 123 4567\n");
+    let out = dir.cmd(&["check", "hash.csv"]).run();
+    assert!(!out.stdout_text().contains("--id-type phone"));
+    assert!(out.stdout_text().contains("(--allow-chars to keep)"));
+    // The hinted option keeps them.
+    let out = dir.cmd(&["check", "dots.csv", "--id-type", "phone"]).run();
+    assert!(!out.stdout_text().contains("bad-format"), "{}", out.render());
+}
+
+#[test]
+fn rows_split_unevenly_get_no_delimiter_hint() {
+    let dir = Dir::new("check_uneven_delimiter");
+    // A tab in each row, but 2 fields, then 3: not one table.
+    dir.create("in.csv", "u1\tAnna\nu2\tBert\tx\n");
+    let out = dir.cmd(&["check", "in.csv"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    assert!(!out.stdout_text().contains("--delimiter"), "{}", out.render());
+    dir.create("even.csv", "u1;Anna;1\nu2;Bert;2\n");
+    let out = dir.cmd(&["check", "even.csv"]).run();
+    assert!(out.stdout_text().contains("--delimiter ; --column N|NAME"));
+}
+
+#[test]
+fn no_clean_is_suggested_when_it_would_write_an_empty_file() {
+    let dir = Dir::new("check_empty_clean");
+    dir.create("in.csv", "a#\nb#\n");
+    let out = dir.cmd(&["check", "in.csv"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let text = out.stdout_text();
+    assert!(!text.contains("run `segprep clean`"), "{text}");
+    assert!(
+        text.ends_with(
+            "not ready to upload: 2 rows would be dropped, empty-file; \
+             clean would write an empty file, as no row passes: check \
+             --id-type and --column, or fix the source\n"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn an_input_over_the_limit_whose_clean_file_fits() {
+    let dir = Dir::new("check_input_over_clean_fits");
+    dir.create("in.csv", "abc\n".repeat(10));
+    let out = dir.cmd(&["check", "in.csv", "--max-bytes", "20"]).run();
+    assert!(
+        out.stdout_text().contains(
+            "too-large: 40 bytes, over --max-bytes 20; the clean file \
+             fits (4 bytes): upload the file clean writes"
+        ),
+        "{}",
+        out.render()
+    );
+    // The clean file over the limit is an error that names the option.
+    let out =
+        dir.cmd(&["clean", "in.csv", "-o", "o.csv", "--max-bytes", "3"]).run();
+    assert_error(&out, &["over the limit", "--split-bytes"]);
+}
+
+#[test]
+fn past_the_daily_limit_split_values_is_suggested() {
+    let dir = Dir::new("check_daily_limit");
+    let values: String = (0..2_000_001).map(|n| format!("{n}\n")).collect();
+    dir.create("in.csv", values);
+    let out = dir.cmd(&["check", "in.csv", "--max-bytes", "0"]).run();
+    let text = out.stdout_text();
+    assert!(
+        text.contains(
+            "    clean --split-values 2000000 writes parts of at most \
+             2,000,000 values, one a day"
+        ),
+        "{text}"
+    );
+    let json = check_json(&dir, "in.csv", &["--max-bytes", "20M"], 0);
+    eqjson!(json!(["daily-limit"]), json["warning_codes"]);
+    assert_eq!(json["warnings"].as_array().map(Vec::len), Some(1));
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "o.csv", "--max-bytes", "20M"])
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert!(
+        out.stderr_text().contains(
+            "segprep:   --split-values 2000000 writes parts of at most \
+             2,000,000 values, one a day\n"
+        ),
+        "{}",
+        out.render()
+    );
+    // Not when the values are already cut by days.
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "o.csv", "--max-bytes", "20M"])
+        .args(&["--split-values", "2000000"])
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert!(!out.stderr_text().contains("--split-values"));
+}
+
+#[test]
+fn json_echoes_the_effective_options_and_codes_each_warning() {
+    let dir = Dir::new("check_json_options");
+    dir.create("in.csv", "id\tmail\n1\tA@X.IO\n");
+    let json = check_json(
+        &dir,
+        "in.csv",
+        &["--id-type", "email", "--case", "lower", "--column", "mail"]
+            .into_iter()
+            .chain(["--delimiter", "tab"])
+            .collect::<Vec<_>>(),
+        1,
+    );
+    assert_eq!(json["schema"], "segprep-check/1");
+    let mut want = default_options();
+    want["id_type"] = json!("email");
+    want["case"] = json!("lower");
+    want["column"] = json!("mail");
+    want["delimiter"] = json!("tab");
+    eqjson!(want, json["options"]);
+    // A number picks by position; the delimiter as it is spelled.
+    let json = check_json(
+        &dir,
+        "in.csv",
+        &["--column", "2", "--delimiter", "tab", "--id-type", "uuid"],
+        1,
+    );
+    assert_eq!(json["options"]["column"], 2);
+    assert_eq!(json["options"]["delimiter"], "tab");
+    // The id type's own case when --case is not given.
+    assert_eq!(json["options"]["case"], "lower");
+    // Each warning has its code, in the same order.
+    dir.create("cr.csv", "a\rb\rc\r");
+    let json = check_json(&dir, "cr.csv", &[], 1);
+    assert_eq!(json["warnings"].as_array().map(Vec::len), Some(1));
+    eqjson!(json!(["cr-line-ends"]), json["warning_codes"]);
+}
+
+#[test]
+fn quiet_json_still_prints_the_json() {
+    let dir = Dir::new("check_quiet_json");
+    dir.create("in.csv", "a#\nb\n");
+    let out = dir.cmd(&["check", "-q", "in.csv", "--format", "json"]).run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    assert_eq!(out.json()["values_processed"], 1);
+    // Human words are what quiet silences.
+    let out = dir.cmd(&["check", "-q", "in.csv"]).run();
+    eqnice!("exit_code: 1\n--- stdout\n--- stderr\n", out.render());
 }

@@ -3,7 +3,8 @@
 use serde_json::{json, Value};
 
 use crate::util::{
-    assert_balanced, assert_quiet_success, eqjson, eqnice, Dir,
+    assert_balanced, assert_quiet_success, default_options, eqjson, eqnice,
+    Dir,
 };
 
 /// Row by row: header, kept with five fixes, empty-row, special-char,
@@ -45,7 +46,11 @@ const MIX_REJECTS: &[u8] = b"line,rule,detail,raw
 ";
 
 fn mix_stats(output: &str) -> Value {
+    let mut options = default_options();
+    options["id_type"] = json!("gaid");
+    options["case"] = json!("lower");
     json!({
+        "schema": "segprep-stats/1",
         "input": "in.csv",
         "bytes": MIX.len(),
         "values_found": 13,
@@ -69,6 +74,8 @@ fn mix_stats(output: &str) -> Value {
             "case": 2,
         },
         "warnings": [],
+        "warning_codes": [],
+        "options": options,
         "output": output,
         "output_bytes": MIX_CLEAN.len(),
     })
@@ -251,7 +258,7 @@ fn fail_on_reject_exits_1_and_still_writes() {
 exit_code: 1
 --- stdout
 --- stderr
-segprep: in.csv: 1 values written to out.csv (3 rows, 1 duplicates, 1 rejected); rejected: special-char 1
+segprep: in.csv: 1 value written to out.csv (3 rows, 1 duplicate, 1 rejected); rejected: special-char 1
 ",
         out.render()
     );
@@ -560,4 +567,55 @@ fn rejects_omit_leaves_duplicates_out() {
         .cmd(&["clean", "in.csv", "-o", "-", "--rejects-omit", "duplicate"])
         .run();
     assert_eq!(out.code(), 2, "{}", out.render());
+}
+
+#[test]
+fn a_split_replaces_an_earlier_unsplit_clean_file() {
+    let dir = Dir::new("clean_split_stale_single");
+    dir.create("in.csv", "a\nb\nc\n");
+    let out = dir.cmd(&["clean", "in.csv", "-o", "clean.csv"]).run();
+    assert_quiet_success(&out);
+    assert!(dir.exists("clean.csv"));
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "clean.csv", "--split-values", "2"])
+        .args(&["--stats", "stats.json"])
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    // The earlier copy of the values is gone, and the run says so.
+    assert_eq!(
+        dir.list(""),
+        ["clean.part-001.csv", "clean.part-002.csv", "in.csv", "stats.json"]
+    );
+    eqnice!(
+        "segprep: removed clean.csv, the unsplit clean file of an earlier \
+         run: the parts replace it\nsegprep: in.csv: 3 values written to 2 \
+         parts of clean.csv (3 rows, 0 duplicates, 0 rejected)\n",
+        out.stderr_text()
+    );
+    // The statistics name the parts, not the -o name.
+    let stats = dir.read_json("stats.json");
+    assert_eq!(stats["schema"], "segprep-stats/1");
+    assert!(stats.get("output").is_none(), "{stats:#}");
+    assert_eq!(stats["parts"][0]["path"], "clean.part-001.csv");
+    // A folder of that name is not a clean file: left alone.
+    let dir = Dir::new("clean_split_stale_folder");
+    dir.create("in.csv", "a\n");
+    dir.mkdir("clean.csv");
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "clean.csv", "--split-values", "2"])
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert!(dir.exists("clean.csv") && !out.stderr_text().contains("removed"));
+}
+
+#[test]
+fn quiet_stats_to_standard_output_still_print() {
+    let dir = Dir::new("clean_quiet_stats");
+    dir.create("in.csv", "a\na\n");
+    let out = dir
+        .cmd(&["clean", "-q", "in.csv", "-o", "o.csv", "--stats", "-"])
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert!(out.stderr.is_empty(), "{}", out.render());
+    assert_eq!(out.json()["duplicates"], 1);
 }

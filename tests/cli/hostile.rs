@@ -102,7 +102,7 @@ fn assert_same_bytes(expected: &[u8], got: &[u8], what: &str) {
 fn check_stats(report: &Value) -> Value {
     let mut stats = report.clone();
     let map = stats.as_object_mut().expect("an object");
-    for key in ["conforms", "file_findings", "diagnostics"] {
+    for key in ["schema", "conforms", "file_findings", "diagnostics"] {
         map.remove(key).unwrap_or_else(|| panic!("{key} in {report}"));
     }
     stats
@@ -113,7 +113,7 @@ fn check_stats(report: &Value) -> Value {
 fn clean_stats(stats: &Value) -> Value {
     let mut stats = stats.clone();
     let map = stats.as_object_mut().expect("an object");
-    for key in ["output", "output_bytes"] {
+    for key in ["schema", "output", "output_bytes"] {
         map.remove(key).unwrap_or_else(|| panic!("{key} in stats"));
     }
     stats
@@ -257,6 +257,9 @@ in.csv:17: invalid-utf8 invalid UTF-8 at byte 4: "end\xE2\x82"
             "rejected": {"invalid-utf8": 8, "special-char": 6},
             "fixed": {"bom": 1},
             "warnings": [],
+            "warning_codes": [],
+            "schema": "segprep-stats/1",
+            "options": crate::util::default_options(),
             "output": "out.csv",
             "output_bytes": 9,
         }),
@@ -467,6 +470,9 @@ fn huge_single_line_without_lf() {
             "rejected": {"too-long": 1},
             "fixed": {},
             "warnings": [],
+            "warning_codes": [],
+            "schema": "segprep-stats/1",
+            "options": crate::util::default_options(),
             "output": "out.csv",
             "output_bytes": 0,
         }),
@@ -490,7 +496,7 @@ in.csv:1: empty-row no value in the row: ""
 in.csv:2: empty-row no value in the row: ""
 in.csv:3: empty-row no value in the row: ""
 "#,
-        &["1000000 rows", "1000000", "empty-file", "999997 more"],
+        &["1,000,000 rows", "1,000,000", "empty-file", "999,997 more"],
     );
 
     let out = dir
@@ -519,7 +525,7 @@ fn every_row_the_same_value() {
 in.csv:2: duplicate same value as line 1: "id-1"
 in.csv:3: duplicate same value as line 1: "id-1"
 "#,
-        &["200000 rows", "199999", "199997 more"],
+        &["200,000 rows", "199,999", "199,997 more"],
     );
 
     let out = dir
@@ -1191,7 +1197,7 @@ fn input_over_max_bytes() {
     eqnice!(
         format!(
             "segprep: warning: {warning}\nsegprep: in.csv: 3 values written \
-             to out.csv (5 rows, 1 duplicates, 1 rejected)\n"
+             to out.csv (5 rows, 1 duplicate, 1 rejected)\n"
         ),
         out.stderr_text()
     );

@@ -8,6 +8,7 @@ mod exports;
 mod hostile;
 mod options;
 mod pipelines;
+mod readme;
 mod reconcile;
 mod request;
 mod safety;

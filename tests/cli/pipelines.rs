@@ -28,7 +28,7 @@ fn several_files_each_get_their_report_and_the_worst_status() {
     assert!(text.contains("lossy.csv:2: special-char"), "{text}");
     assert!(
         text.ends_with(
-            "3 files: 1 conform, 2 do not; 6 rows (values_found), 5 values \
+            "3 files: 1 conforms, 2 do not; 6 rows (values_found), 5 values \
              to upload (values_processed)\n"
         ),
         "{text}"
@@ -116,4 +116,21 @@ fn standard_input_only_once() {
     let dir = Dir::new("pipelines_stdin_twice");
     let out = dir.cmd(&["check", "-", "-"]).run();
     crate::util::assert_error(&out, &["standard input"]);
+}
+
+#[test]
+fn every_json_line_names_its_schema() {
+    let dir = Dir::new("pipelines_jsonl_schema");
+    three_files(&dir);
+    let out = dir
+        .cmd(&["check", "excel.csv", "lossy.csv", "--format", "json", "-q"])
+        .run();
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let text = out.stdout_text();
+    assert_eq!(text.lines().count(), 2, "quiet keeps the JSON: {text}");
+    for line in text.lines() {
+        let object: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(object["schema"], "segprep-check/1", "{line}");
+        assert_eq!(object["options"]["id_type"], "string", "{line}");
+    }
 }

@@ -554,7 +554,8 @@ fn stats_files_round_trip_through_the_library() {
         assert_eq!(stats.rejected_total(), 2);
         assert_eq!(stats.fixed_counts().count(), 5, "{name}");
         assert_eq!(stats.uncompressed_bytes.is_some(), name == "gzip");
-        assert!(file.output.is_some());
+        // A split clean file is its parts: no single output.
+        assert_eq!(file.output.is_some(), name != "split", "{name}");
         let parts = file.parts.as_deref().map(<[_]>::len);
         assert_eq!(parts, (name == "split").then_some(3), "{name}");
     }
@@ -568,4 +569,16 @@ fn stats_files_round_trip_through_the_library() {
     let again = serde_json::to_string_pretty(&diff).unwrap() + "\n";
     eqnice!(bytes, again);
     assert_eq!(diff.new.uncompressed_bytes, Some(diff.old.bytes));
+}
+
+#[test]
+fn quiet_json_still_prints_the_json() {
+    let dir = cleaned("reconcile_quiet_json");
+    write_json(&dir, "cb.json", &success(3, 3, 2));
+    let args = ["reconcile", "--stats", "stats.json", "--callback", "cb.json"];
+    let out = dir.cmd(&args).args(&["-q", "--format", "json"]).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert_eq!(out.json()["consistent"], true);
+    let out = dir.cmd(&args).args(&["-q"]).run();
+    eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
 }

@@ -68,7 +68,7 @@ fn clean_says_what_it_wrote_on_any_standard_error() {
     let shown = on_terminal(&dir, "clean in.csv -o out.csv", &[]);
     assert!(
         shown.contains(
-            "1 values written to out.csv (3 rows, 1 duplicates, 1 rejected)"
+            "1 value written to out.csv (3 rows, 1 duplicate, 1 rejected)"
         ),
         "{shown:?}"
     );
@@ -77,8 +77,8 @@ fn clean_says_what_it_wrote_on_any_standard_error() {
     assert_eq!(piped.code(), 0, "{}", piped.render());
     assert_eq!(
         piped.stderr_text(),
-        "segprep: in.csv: 1 values written to out.csv (3 rows, 1 \
-         duplicates, 1 rejected)\n"
+        "segprep: in.csv: 1 value written to out.csv (3 rows, 1 \
+         duplicate, 1 rejected)\n"
     );
 }
 
@@ -91,4 +91,59 @@ fn completions_for_every_shell() {
         assert!(out.stdout_text().contains("segprep"), "{shell}");
         assert!(out.stdout_text().contains("--id-type"), "{shell}");
     }
+}
+
+/// The escape sequences that open and close `name` each time it is
+/// shown, whatever pads it.
+fn styled(shown: &str, name: &str) -> Vec<String> {
+    shown
+        .match_indices(name)
+        .filter_map(|(at, _)| {
+            let open = shown[..at].rfind(ESC)?;
+            let after = &shown[at + name.len()..];
+            after.starts_with(ESC).then(|| {
+                let close = &after[..after.find('m')? + 1];
+                Some(format!("{}|{close}", &shown[open..at]))
+            })?
+        })
+        .collect()
+}
+
+#[test]
+fn a_rule_has_one_colour_in_lines_and_summary() {
+    let dir = Dir::new("terminal_rule_colours");
+    dir.create("in.csv", "id\na\na\nb#\n");
+    let shown = on_terminal(&dir, "check in.csv", &[]);
+    for name in ["header", "duplicate", "special-char"] {
+        let styles = styled(&shown, name);
+        // Once on its diagnostic line, once in the summary.
+        assert_eq!(styles.len(), 2, "{name} in {shown:?}");
+        assert_eq!(styles[0], styles[1], "{name} in {shown:?}");
+    }
+    assert_ne!(styled(&shown, "duplicate"), styled(&shown, "special-char"));
+}
+
+#[test]
+fn reconcile_colours_its_verdict() {
+    let dir = Dir::new("terminal_reconcile_colour");
+    dir.create("in.csv", "a\nb\n");
+    let out = dir
+        .cmd(&["clean", "in.csv", "-o", "c.csv", "--stats", "s.json"])
+        .run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    dir.create(
+        "cb.json",
+        r#"{"status": 201, "values_found": 2, "values_processed": 2,
+            "user_count": 2}"#,
+    );
+    let args = ["reconcile", "--stats", "s.json", "--callback", "cb.json"];
+    let forced = dir.cmd(&args).args(&["--color", "always"]).run();
+    assert_eq!(forced.code(), 0, "{}", forced.render());
+    let verdict = forced.stdout_text();
+    let verdict = verdict.lines().last().unwrap();
+    assert!(verdict.starts_with(&format!("verdict:    {ESC}")), "{verdict:?}");
+    let shown = on_terminal(&dir, &args.join(" "), &[]);
+    assert!(shown.contains(&format!("verdict:    {ESC}")), "{shown:?}");
+    let piped = dir.cmd(&args).run();
+    assert!(!piped.stdout_text().contains(ESC), "colour in a pipe");
 }

@@ -256,7 +256,7 @@ impl Output {
             .lines()
             .last()
             .filter(|l| {
-                l.starts_with("segprep: ") && l.contains(" values written to ")
+                l.starts_with("segprep: ") && l.contains(" written to ")
             })
             .unwrap_or_else(|| panic!("no summary line:\n{render}"));
         render[..render.len() - line.len() - 1].to_string()
@@ -298,7 +298,7 @@ pub fn assert_quiet_success(out: &Output) {
         let stderr = out.stderr_text();
         assert!(
             stderr.starts_with("segprep: ")
-                && stderr.contains(" values written to ")
+                && stderr.contains(" written to ")
                 && stderr.lines().count() == 1
                 && stderr.ends_with(")\n"),
             "one summary line on stderr:\n{}",
@@ -351,4 +351,17 @@ pub fn assert_balanced(stats: &Value) {
         n("values_processed") + n("duplicates") + rejected + header,
         "the counting identity does not hold:\n{stats:#}"
     );
+}
+
+/// The `"options"` the JSON documents echo for a run with no option
+/// given.
+pub fn default_options() -> Value {
+    serde_json::json!({
+        "id_type": "string", "attribute_type": "string", "case": "keep",
+        "header": "auto", "attribute_name": null, "column": null,
+        "delimiter": ",", "default_region": null, "allow_chars": "",
+        "deny_chars": "", "ascii_only": false, "max_value_len": 256,
+        "max_bytes": 150_000_000, "max_input_bytes": 1_500_000_000u64,
+        "encoding": "auto",
+    })
 }

@@ -3,14 +3,38 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use segprep::{CheckReport, Error, ErrorKind, JsonReport, Run};
+use segprep::{
+    CheckReport, Error, ErrorKind, JsonReport, Run, RunOptions, Stats,
+};
 
-use crate::cli::{CheckArgs, FailOn, Format};
-use crate::diag::{self, CheckSink, Styles, Target};
+use crate::cli::{CheckArgs, CommonArgs, FailOn, Format};
+use crate::diag::{self, counted, CheckSink, Styles, Target};
 use crate::{
     build_pipeline, display_name, is_dash, open_input, progress_bar,
     stdout_has_color, ExitStatus,
 };
+
+/// The options of `common` as the JSON documents echo them, defaults
+/// resolved.
+pub fn run_options(common: &CommonArgs) -> RunOptions {
+    RunOptions {
+        id_type: common.id_type,
+        attribute_type: common.attribute_type,
+        case: common.case.unwrap_or(common.id_type.default_case()),
+        header: common.header,
+        attribute_name: common.attribute_name.clone(),
+        column: common.column.clone(),
+        delimiter: common.delimiter,
+        default_region: common.default_region.clone(),
+        allow_chars: common.allow_chars.clone(),
+        deny_chars: common.deny_chars.clone(),
+        ascii_only: common.ascii_only,
+        max_value_len: common.max_value_len as u64,
+        max_bytes: common.max_bytes,
+        max_input_bytes: common.max_input_bytes,
+        encoding: common.encoding,
+    }
+}
 
 pub fn run(args: CheckArgs, quiet: bool) -> Result<ExitStatus, Error> {
     if args.files.iter().filter(|f| is_dash(f)).count() > 1 {
@@ -93,18 +117,25 @@ impl Totals {
 
     fn line(&self) -> String {
         let all = self.files + self.errors;
+        let not = self.files - self.conform;
         let mut line = format!(
-            "{all} files: {} conform, {} do not",
-            self.conform,
-            self.files - self.conform
+            "{}: {} {}, {} {}",
+            counted(all, "file", "files"),
+            diag::count(self.conform),
+            if self.conform == 1 { "conforms" } else { "conform" },
+            diag::count(not),
+            if not == 1 { "does not" } else { "do not" },
         );
         if self.errors > 0 {
-            line.push_str(&format!(", {} could not be read", self.errors));
+            line.push_str(&format!(
+                ", {} could not be read",
+                diag::count(self.errors)
+            ));
         }
         line.push_str(&format!(
-            "; {} rows (values_found), {} values to upload \
-             (values_processed)",
-            self.rows, self.values
+            "; {} (values_found), {} to upload (values_processed)",
+            counted(self.rows, "row", "rows"),
+            counted(self.values, "value", "values")
         ));
         line
     }
@@ -121,7 +152,10 @@ fn check_file(
     let pipeline = build_pipeline(&args.common, &bar)?;
     let run = pipeline.try_process(input)?;
     bar.finish_and_clear();
-    let stats = run.stats();
+    let options = run_options(&args.common);
+    let mut stats = run.stats().clone();
+    stats.options = Some(options);
+    let stats = &stats;
     let failed = match args.fail_on {
         FailOn::Any => !stats.conforms(),
         FailOn::Reject => {
@@ -135,10 +169,12 @@ fn check_file(
         rows: stats.values_found,
         values: stats.values_processed,
     };
-    if quiet {
+    // Quiet silences the words for people, not the JSON a script asked
+    // for.
+    if quiet && args.format == Format::Human {
         return Ok(outcome);
     }
-    match report(args, file, &run, layout) {
+    match report(args, file, &run, stats, layout) {
         // A reader that closed standard output (`segprep check | head`)
         // has read all it wanted; the verdict stands.
         Err(err) if err.is_broken_pipe() => Ok(outcome),
@@ -151,9 +187,9 @@ fn report(
     args: &CheckArgs,
     file: &Path,
     run: &Run,
+    stats: &Stats,
     layout: Layout,
 ) -> Result<(), Error> {
-    let stats = run.stats();
     let stdout = io::stdout().lock();
     let write_err =
         |e: io::Error| Error::io(None, "writing standard output", e);
@@ -164,6 +200,7 @@ fn report(
             let out = io::BufWriter::with_capacity(1 << 16, stdout);
             let target = Target::Human { out, file: file.clone(), styles };
             let mut sink = CheckSink::new(target, args.max_diagnostics, stats);
+            sink.options(stats.options.as_ref().expect("set above"));
             run.emit(&mut sink).map_err(write_err)?;
             let Target::Human { mut out, .. } = sink.take_target() else {
                 unreachable!("the target stays human")
@@ -179,6 +216,7 @@ fn report(
                 args.max_diagnostics,
                 stats,
             );
+            sink.options(stats.options.as_ref().expect("set above"));
             run.emit(&mut sink).map_err(write_err)?;
             let Target::Collect(diagnostics) = sink.into_target() else {
                 unreachable!("the target stays a collection")
@@ -201,6 +239,7 @@ fn report(
                 args.max_diagnostics,
                 stats,
             );
+            sink.options(stats.options.as_ref().expect("set above"));
             run.emit(&mut sink).map_err(write_err)?;
             let Target::Json(report) = sink.into_target() else {
                 unreachable!("the target stays JSON")

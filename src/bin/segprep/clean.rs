@@ -5,9 +5,13 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use segprep::workflow::split::{self, Part};
-use segprep::{Error, ErrorKind, Order, PartStats, Rule, Run, StatsFile};
+use segprep::{
+    Error, ErrorKind, Order, PartStats, Rule, Run, StatsFile, WarningCode,
+    DAILY_VALUE_LIMIT,
+};
 
 use crate::cli::CleanArgs;
+use crate::diag::{count, counted};
 use crate::outputs::{
     input_id, refuse_aliases, AtomicFile, FileId, Named, Target,
 };
@@ -185,6 +189,19 @@ impl<'a> Split<'a> {
     }
 }
 
+/// After a split, removes the file the `-o` name held from an earlier
+/// run without one: beside the parts, it would be a second copy of the
+/// values, easy to upload by mistake. Only a regular file; `-o` naming
+/// the input or another output was refused before. Returns its path.
+fn remove_unsplit(output: &Path) -> Option<std::path::PathBuf> {
+    let meta = std::fs::symlink_metadata(output).ok()?;
+    if !meta.file_type().is_file() {
+        return None;
+    }
+    std::fs::remove_file(output).ok()?;
+    Some(output.to_path_buf())
+}
+
 fn config_error(message: &str) -> Error {
     Error::from(ErrorKind::Config(message.to_string()))
 }
@@ -251,6 +268,7 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         run.check_clean_size().map_err(|e| e.with_path(&args.output))?;
     }
     let mut stats = run.stats().clone();
+    stats.options = Some(crate::check::run_options(&args.common));
     if stats.content_bytes() > limit {
         let bytes = stats.content_bytes();
         stats.warnings.push(format!(
@@ -277,9 +295,14 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         outputs.rejects.map(AtomicFile::open).transpose()?;
     let mut stats_file = outputs.stats.map(AtomicFile::open).transpose()?;
 
+    // A split clean file is its parts: the statistics name those only,
+    // never the -o name, which is not written.
     let report = StatsFile {
         stats: stats.clone(),
-        output: Some(args.output.display().to_string()),
+        output: match split {
+            Some(_) => None,
+            None => Some(args.output.display().to_string()),
+        },
         parts: split.as_ref().map(|split| split.stats(&args.output)),
     };
     let write_stats = |out: &mut dyn Write| -> io::Result<()> {
@@ -331,8 +354,10 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         file.finish()?;
     }
     crate::signals::check_inputs()?;
+    let mut removed = None;
     if let Some(split) = split {
         split.commit(&args.output, &named)?;
+        removed = remove_unsplit(&args.output);
     }
     for file in [out_file, rejects_file, stats_file].into_iter().flatten() {
         file.commit()?;
@@ -340,28 +365,52 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
     // A standard error that cannot be written loses only these lines.
     let mut stderr = io::stderr();
     if !quiet {
-        for warning in &stats.warnings {
+        if let Some(path) = removed {
+            let _ = writeln!(
+                stderr,
+                "segprep: removed {}, the unsplit clean file of an earlier \
+                 run: the parts replace it",
+                path.display()
+            );
+        }
+        for (warning, code) in stats.warnings.iter().zip(stats.warning_codes())
+        {
             let _ = writeln!(stderr, "segprep: warning: {warning}");
+            // Past the daily limit and not cut by values: how to.
+            if code == WarningCode::DailyLimit && args.split_values.is_none() {
+                let _ = writeln!(
+                    stderr,
+                    "segprep:   --split-values {DAILY_VALUE_LIMIT} writes \
+                     parts of at most {} values, one a day",
+                    count(DAILY_VALUE_LIMIT)
+                );
+            }
         }
     }
     let failed = args.fail_on_reject && stats.rejected_total() > 0;
     // The summary goes to standard error whatever it is: a CI log shows
     // what an exit 1 was about.
     if !quiet {
+        let written = match &report.parts {
+            Some(parts) => format!(
+                "{} of {}",
+                counted(parts.len() as u64, "part", "parts"),
+                display_name(&args.output)
+            ),
+            None => display_name(&args.output),
+        };
         let mut line = format!(
-            "segprep: {}: {} values written to {} ({} rows, {} duplicates, \
-             {} rejected)",
+            "segprep: {}: {} written to {written} ({}, {}, {} rejected)",
             display_name(&args.file),
-            stats.values_processed,
-            display_name(&args.output),
-            stats.values_found,
-            stats.duplicates,
-            stats.rejected_total(),
+            counted(stats.values_processed, "value", "values"),
+            counted(stats.values_found, "row", "rows"),
+            counted(stats.duplicates, "duplicate", "duplicates"),
+            count(stats.rejected_total()),
         );
         if failed {
             let counts: Vec<String> = stats
                 .rejected_counts()
-                .map(|(rule, n)| format!("{rule} {n}"))
+                .map(|(rule, n)| format!("{rule} {}", count(n)))
                 .collect();
             line.push_str(&format!("; rejected: {}", counts.join(", ")));
         }

@@ -5,8 +5,9 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use segprep::{
-    Detail, Diagnostic, FileFinding, Finding, FindingKind, Fix, JsonReport,
-    Kept, Reject, Rule, Sink, Stats,
+    Detail, Diagnostic, FileFinding, Finding, FindingKind, Fix, IdType,
+    JsonReport, Kept, Reject, Rule, RunOptions, Sink, Stats, WarningCode,
+    DAILY_VALUE_LIMIT,
 };
 
 /// The longest raw text a human diagnostic shows, in characters.
@@ -49,6 +50,41 @@ pub fn escape(raw: &[u8], limit: Option<usize>) -> String {
         }
     }
     out
+}
+
+/// `n` with thousands separators: `4,324,325`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() * 4 / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` and the noun that agrees with it: `1 row`, `4,324,325 rows`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+/// A size for a person: `160,000,025 bytes (160.0 MB)`, in powers of
+/// 1000 like the platform's 150 MB and the size suffixes.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    let exact = counted(n, "byte", "bytes");
+    if n < 1000 {
+        return exact;
+    }
+    let mut value = n as f64 / 1000.0;
+    let mut unit = 0;
+    while value >= 999.95 && unit + 1 < UNITS.len() {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{exact} ({value:.1} {})", UNITS[unit])
 }
 
 /// Where diagnostics go.
@@ -117,6 +153,28 @@ pub struct CheckSink<W> {
     /// `invalid-utf8` rows received, and how many read as Windows-1252
     /// text.
     not_utf8: (u64, u64),
+    /// Per separator (by `SEPARATORS` index): the field count of the
+    /// first row it splits, and whether every such row had that count.
+    fields: [(usize, bool); SEPARATORS.len()],
+    /// `special-char` and (for id type numeric) `bad-format` findings
+    /// received, and how many of them look like phone numbers.
+    phones: (u64, u64),
+    /// What the hints depend on: the id type and the size limit.
+    id_type: IdType,
+    max_bytes: u64,
+}
+
+/// Whether a row looks like a phone number written for people: 7 to 15
+/// digits with spaces, dots, dashes or parentheses between them.
+fn looks_like_phone(raw: &[u8]) -> bool {
+    let text = raw.trim_ascii();
+    let text = text.strip_prefix(b"+").unwrap_or(text);
+    let digits = text.iter().filter(|b| b.is_ascii_digit()).count();
+    let marks = text
+        .iter()
+        .filter(|b| matches!(b, b' ' | b'.' | b'-' | b'(' | b')'))
+        .count();
+    marks > 0 && (7..=15).contains(&digits) && digits + marks == text.len()
 }
 
 /// Whether bytes that are not UTF-8 read as Windows-1252 text: no
@@ -148,6 +206,10 @@ impl<W: Write> CheckSink<W> {
             open: 0,
             special: (0, [0; SEPARATORS.len()]),
             not_utf8: (0, 0),
+            fields: [(0, true); SEPARATORS.len()],
+            phones: (0, 0),
+            id_type: IdType::String,
+            max_bytes: u64::MAX,
         };
         sink.open = (0..SLOTS).filter(|&slot| sink.to_show(slot) > 0).count();
         sink
@@ -159,6 +221,12 @@ impl<W: Write> CheckSink<W> {
             0 => self.totals[slot],
             max => self.totals[slot].min(max),
         }
+    }
+
+    /// Tells the hints the run's options.
+    pub fn options(&mut self, options: &RunOptions) {
+        self.id_type = options.id_type;
+        self.max_bytes = options.max_bytes;
     }
 
     pub fn into_target(self) -> Target<W> {
@@ -196,11 +264,19 @@ impl<W: Write> CheckSink<W> {
     }
 
     /// The separator of most received `special-char` findings, when it
-    /// is at least half of them: rows of several columns.
+    /// is at least half of them and splits each of those rows into the
+    /// same number of fields: rows of several columns.
     pub fn separator(&self) -> Option<(char, &'static str)> {
         let (all, by_separator) = &self.special;
         let (i, &n) = by_separator.iter().enumerate().max_by_key(|p| p.1)?;
-        (n > 0 && 2 * n >= *all).then_some(SEPARATORS[i])
+        let consistent = self.fields[i].1;
+        (n > 0 && 2 * n >= *all && consistent).then_some(SEPARATORS[i])
+    }
+
+    /// Whether most received rejects that could be phone numbers are.
+    fn phones(&self) -> bool {
+        let (all, phones) = self.phones;
+        phones > 0 && 2 * phones >= all
     }
 
     fn finding(&mut self, finding: &Finding<'_>) -> io::Result<()> {
@@ -214,8 +290,27 @@ impl<W: Write> CheckSink<W> {
             if let Detail::Char(c) = detail {
                 if let Some(i) = SEPARATORS.iter().position(|s| s.0 == c) {
                     self.special.1[i] += 1;
+                    let n = finding.raw.split(|&b| char::from(b) == c).count();
+                    let (first, consistent) = &mut self.fields[i];
+                    if *first == 0 {
+                        *first = n;
+                    }
+                    *consistent &= *first == n;
                 }
             }
+        }
+        let phone_rule = match finding.kind {
+            FindingKind::Reject(Reject::SpecialChar, _) => true,
+            FindingKind::Reject(Reject::BadFormat, _) => {
+                self.id_type == IdType::Numeric
+            }
+            _ => false,
+        };
+        if phone_rule
+            && matches!(self.id_type, IdType::String | IdType::Numeric)
+        {
+            self.phones.0 += 1;
+            self.phones.1 += u64::from(looks_like_phone(finding.raw));
         }
         let rule = finding.rule();
         let slot = slot(finding.rule());
@@ -381,9 +476,10 @@ pub fn write_summary<W: Write>(
     let dim = styles.dim;
     writeln!(
         out,
-        "\n{path}{file}{path:#}: {} rows (values_found), {} values to upload \
+        "\n{path}{file}{path:#}: {} (values_found), {} to upload \
          (values_processed)",
-        stats.values_found, stats.values_processed,
+        counted(stats.values_found, "row", "rows"),
+        counted(stats.values_processed, "value", "values"),
     )?;
     let rows: Vec<(Rule, &str, u64)> = RULES
         .iter()
@@ -398,38 +494,37 @@ pub fn write_summary<W: Write>(
         )?;
     }
     for (rule, hint, n) in rows {
-        // Rows of several columns split by another character.
-        let separated = match sink.separator() {
-            Some((c, name)) if rule == Rule::Reject(Reject::SpecialChar) => {
-                Some(format!(
-                    "values hold {c:?}: pick one column with --delimiter \
-                     {name} --column N|NAME"
-                ))
-            }
-            _ => None,
-        };
-        // Rows that are not UTF-8 but all read as Windows-1252.
-        let windows = (rule == Rule::Reject(Reject::InvalidUtf8)
-            && sink.not_utf8.0 > 0
-            && sink.not_utf8.1 == sink.not_utf8.0)
-            .then_some(
-                "not UTF-8, but they read as Windows-1252: \
-                 --encoding windows-1252 converts them",
-            );
-        let hint = separated.as_deref().or(windows).unwrap_or(hint);
+        let hint = rule_hint(rule, sink).unwrap_or(hint.to_string());
         let first =
             sink.first_line(rule).map_or("-".to_string(), |l| l.to_string());
         let style = styles.rule(rule.kind_name());
+        // Padded outside the style, so the colour covers the name only,
+        // as on the diagnostic lines.
+        let pad = 17usize.saturating_sub(rule.name().len());
         writeln!(
             out,
-            "  {style}{rule:<17}{style:#} {n:>9} {first:>10}  {hint}"
+            "  {style}{rule}{style:#}{:pad$} {:>9} {first:>10}  {hint}",
+            "",
+            count(n)
         )?;
     }
+    let clean_too_large = stats.clean_bytes > sink.max_bytes;
     for finding in &stats.file_findings {
         let detail = match finding {
+            FileFinding::TooLarge if clean_too_large => format!(
+                "{}, over --max-bytes {}; so is the clean file ({}): \
+                 clean --split-bytes {} writes it in parts",
+                bytes(stats.content_bytes()),
+                count(sink.max_bytes),
+                bytes(stats.clean_bytes),
+                count(sink.max_bytes),
+            ),
             FileFinding::TooLarge => format!(
-                "{} bytes, over --max-bytes: use clean --split-bytes",
-                stats.content_bytes()
+                "{}, over --max-bytes {}; the clean file fits ({}): upload \
+                 the file clean writes",
+                bytes(stats.content_bytes()),
+                count(sink.max_bytes),
+                bytes(stats.clean_bytes),
             ),
             FileFinding::EmptyFile => "no value would be uploaded".to_string(),
             FileFinding::Compressed => {
@@ -445,51 +540,114 @@ pub fn write_summary<W: Write>(
         let bad = styles.bad;
         writeln!(out, "  {bad}{}{bad:#}: {detail}", finding.name())?;
     }
-    for warning in &stats.warnings {
+    for (warning, code) in stats.warnings.iter().zip(stats.warning_codes()) {
         writeln!(out, "  warning: {warning}")?;
-        // The library's words for the option, in the command line's.
-        if warning.contains("no country code") {
-            writeln!(
-                out,
-                "    give --default-region CC (such as US) to write them \
-                 as +<country code><number>"
-            )?;
+        if let Some(hint) = warning_hint(code) {
+            writeln!(out, "    {hint}")?;
         }
     }
     let hidden = sink.hidden();
     if hidden > 0 {
         writeln!(
             out,
-            "{dim}  ({} more findings not shown; --max-diagnostics 0 shows \
-             all){dim:#}",
-            hidden
+            "{dim}  ({} not shown; --max-diagnostics 0 shows all){dim:#}",
+            counted(hidden, "more finding", "more findings"),
         )?;
     }
     if stats.conforms() {
         let good = styles.good;
         return writeln!(
             out,
-            "{good}ready to upload{good:#}: the platform would keep all {} \
-             values as they are",
-            stats.values_processed
+            "{good}ready to upload{good:#}: the platform would keep {} as \
+             they are",
+            match stats.values_processed {
+                1 => "the 1 value".to_string(),
+                n => format!("all {} values", count(n)),
+            }
         );
     }
     let dropped = stats.values_found - stats.values_processed;
     let mut reasons = Vec::new();
     if dropped > 0 {
-        reasons.push(format!("{dropped} rows would be dropped"));
+        let rows = counted(dropped, "row", "rows");
+        reasons.push(format!("{rows} would be dropped"));
     }
     if stats.fixed_counts().next().is_some() {
         reasons.push("values need fixing".to_string());
     }
     reasons.extend(stats.file_findings.iter().map(|f| f.name().to_string()));
     let bad = styles.bad;
+    // Cleaning would write an empty file: nothing to run it for.
+    let next = if stats.values_found == 0 {
+        "the file has no rows: clean would write an empty file"
+    } else if stats.values_processed == 0 {
+        "clean would write an empty file, as no row passes: check \
+         --id-type and --column, or fix the source"
+    } else if clean_too_large {
+        "run `segprep clean` with --split-bytes (it fixes what it can and \
+         lists the rest with --rejects)"
+    } else {
+        "run `segprep clean` (it fixes what it can and lists the rest with \
+         --rejects)"
+    };
     writeln!(
         out,
-        "{bad}not ready to upload{bad:#}: {}; run `segprep clean` (it fixes \
-         what it can and lists the rest with --rejects)",
+        "{bad}not ready to upload{bad:#}: {}; {next}",
         reasons.join(", ")
     )
+}
+
+/// What to do about a rule, when the findings say more than the rule's
+/// usual hint.
+fn rule_hint<W: Write>(rule: Rule, sink: &CheckSink<W>) -> Option<String> {
+    match rule {
+        // Rows of several columns split by another character.
+        Rule::Reject(Reject::SpecialChar) => {
+            if let Some((c, name)) = sink.separator() {
+                return Some(format!(
+                    "values hold {c:?}: pick one column with --delimiter \
+                     {name} --column N|NAME"
+                ));
+            }
+            sink.phones().then(|| PHONE_HINT.to_string())
+        }
+        Rule::Reject(Reject::BadFormat) if sink.id_type == IdType::Numeric => {
+            sink.phones().then(|| PHONE_HINT.to_string())
+        }
+        // Rows that are not UTF-8 but all read as Windows-1252.
+        Rule::Reject(Reject::InvalidUtf8)
+            if sink.not_utf8.0 > 0 && sink.not_utf8.1 == sink.not_utf8.0 =>
+        {
+            Some(
+                "not UTF-8, but they read as Windows-1252: --encoding \
+                 windows-1252 converts them"
+                    .to_string(),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// The hint for rows that are phone numbers written for people.
+const PHONE_HINT: &str = "phone numbers with spaces, dots or parentheses: \
+                          --id-type phone writes them as + and digits";
+
+/// What the command line offers for a warning, in its flags' words.
+pub fn warning_hint(code: WarningCode) -> Option<String> {
+    match code {
+        WarningCode::NoCountryCode => Some(
+            "give --default-region CC (such as US) to write them as \
+             +<country code><number>"
+                .to_string(),
+        ),
+        WarningCode::DailyLimit => Some(format!(
+            "clean --split-values {} writes parts of at most {} values, \
+             one a day",
+            DAILY_VALUE_LIMIT,
+            count(DAILY_VALUE_LIMIT)
+        )),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -506,5 +664,24 @@ mod tests {
         );
         assert_eq!(escape(b"\x00\x7f\xff\r", None), "\\x00\\x7F\\xFF\\r");
         assert_eq!(escape(b"abcdef", Some(3)), "abc...(6 bytes in all)");
+    }
+
+    #[test]
+    fn numbers_for_people() {
+        let counts = [(0, "0"), (999, "999"), (1000, "1,000")];
+        for (n, text) in counts {
+            assert_eq!(count(n), text);
+        }
+        assert_eq!(count(4_324_325), "4,324,325");
+        assert_eq!(count(u64::MAX), "18,446,744,073,709,551,615");
+        assert_eq!(counted(1, "row", "rows"), "1 row");
+        assert_eq!(counted(0, "row", "rows"), "0 rows");
+        assert_eq!(counted(1234, "row", "rows"), "1,234 rows");
+        assert_eq!(bytes(1), "1 byte");
+        assert_eq!(bytes(999), "999 bytes");
+        assert_eq!(bytes(1000), "1,000 bytes (1.0 KB)");
+        assert_eq!(bytes(160_000_025), "160,000,025 bytes (160.0 MB)");
+        assert_eq!(bytes(999_960), "999,960 bytes (1.0 MB)");
+        assert_eq!(bytes(1_500_000_000), "1,500,000,000 bytes (1.5 GB)");
     }
 }

@@ -9,6 +9,7 @@ use segprep::workflow::delta;
 use segprep::{DiffStats, Error, ErrorKind, Order};
 
 use crate::cli::CommonArgs;
+use crate::diag::{count, counted};
 use crate::outputs::{input_id, refuse_aliases, AtomicFile, Target};
 use crate::{is_dash, open_input, ExitStatus};
 
@@ -110,9 +111,15 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
     let mut added = added.map(AtomicFile::open).transpose()?;
     let mut removed = removed.map(AtomicFile::open).transpose()?;
     let mut stats_file = stats.map(AtomicFile::open).transpose()?;
+    let options = crate::check::run_options(&args.common);
+    let with_options = |run: &segprep::Run| {
+        let mut stats = run.stats().clone();
+        stats.options = Some(options.clone());
+        stats
+    };
     let report = DiffStats {
-        old: old.stats().clone(),
-        new: new.stats().clone(),
+        old: with_options(&old),
+        new: with_options(&new),
         added: delta.added.len() as u64,
         removed: delta.removed.len() as u64,
         unchanged: delta.unchanged,
@@ -147,8 +154,30 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
         file.finish()?;
     }
     crate::signals::check_inputs()?;
+    let nothing_named = added.is_none() && removed.is_none();
+    let nothing_named = nothing_named && stats_file.is_none();
     for file in [added, removed, stats_file].into_iter().flatten() {
         file.commit()?;
+    }
+    // Without an output, the counts are the answer: what a delta would
+    // move.
+    if nothing_named {
+        let mut out = io::stdout().lock();
+        let written = writeln!(
+            out,
+            "{} to add, {} to remove, {} unchanged (--added and --removed \
+             write them)",
+            counted(report.added, "value", "values"),
+            counted(report.removed, "value", "values"),
+            count(report.unchanged),
+        )
+        .and_then(|()| out.flush());
+        match written {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                return Err(Error::io(None, "writing standard output", e))
+            }
+            _ => {}
+        }
     }
     Ok(ExitStatus::Success)
 }

@@ -11,7 +11,7 @@ use segprep::workflow::reconcile::{
 };
 use segprep::{Error, ErrorKind};
 
-use crate::diag::escape;
+use crate::diag::{count, counted, escape};
 use crate::{display_name, is_dash, ExitStatus};
 
 #[derive(Debug, Args)]
@@ -132,12 +132,15 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<ExitStatus, Error> {
     } else {
         ExitStatus::Failure
     };
-    if quiet {
+    // Quiet silences the words for people, not the JSON a script asked
+    // for.
+    if quiet && args.format == ReconcileFormat::Human {
         return Ok(status);
     }
     let mut out = io::BufWriter::new(io::stdout().lock());
+    let color = crate::stdout_has_color();
     let written = match args.format {
-        ReconcileFormat::Human => write_human(&mut out, &report),
+        ReconcileFormat::Human => write_human(&mut out, &report, color),
         ReconcileFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &report)
                 .map_err(io::Error::from)
@@ -152,14 +155,14 @@ pub fn run(args: ReconcileArgs, quiet: bool) -> Result<ExitStatus, Error> {
 
 /// `n value(s)`.
 fn values(n: u64) -> String {
-    if n == 1 {
-        "1 value".to_string()
-    } else {
-        format!("{n} values")
-    }
+    counted(n, "value", "values")
 }
 
-fn write_human(out: &mut dyn Write, r: &Report) -> io::Result<()> {
+fn write_human(
+    out: &mut dyn Write,
+    r: &Report,
+    color: bool,
+) -> io::Result<()> {
     let name = r.segment_name.as_deref().map(shown);
     let id = r.request_id.as_deref().map(shown);
     let segment = match (name, id) {
@@ -203,19 +206,26 @@ fn write_human(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         (r.values_found, r.values_processed)
     {
         if processed == found {
-            writeln!(out, "skipped:    none, the platform kept all {found}")?;
+            writeln!(
+                out,
+                "skipped:    none, the platform kept all {}",
+                count(found)
+            )?;
         } else if processed < found {
             writeln!(
                 out,
-                "skipped:    {} of {found}: the platform kept only \
-                 {processed}",
-                values(found - processed)
+                "skipped:    {} of {}: the platform kept only {}",
+                values(found - processed),
+                count(found),
+                count(processed)
             )?;
         } else {
             writeln!(
                 out,
-                "skipped:    none, but the platform kept {processed}, more \
-                 than the {found} it found"
+                "skipped:    none, but the platform kept {}, more than the \
+                 {} it found",
+                count(processed),
+                count(found)
             )?;
         }
     }
@@ -223,8 +233,9 @@ fn write_human(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     match (r.match_rate, r.user_count, r.values_processed) {
         (Some(rate), Some(users), Some(processed)) => writeln!(
             out,
-            "match rate: {:.2}% ({users} users for {}){}",
+            "match rate: {:.2}% ({} for {}){}",
             rate * 100.0,
+            counted(users, "user", "users"),
             values(processed),
             if impossible {
                 ": impossible, more users than values"
@@ -234,8 +245,9 @@ fn write_human(out: &mut dyn Write, r: &Report) -> io::Result<()> {
         )?,
         (None, Some(users), Some(0)) if impossible => writeln!(
             out,
-            "match rate: none, no value was processed, yet {users} users \
-             matched: impossible"
+            "match rate: none, no value was processed, yet {} matched: \
+             impossible",
+            counted(users, "user", "users")
         )?,
         (None, _, Some(0)) => {
             writeln!(out, "match rate: none, no value was processed")?
@@ -253,5 +265,10 @@ fn write_human(out: &mut dyn Write, r: &Report) -> io::Result<()> {
     } else {
         "MISMATCH: the platform matched more users than the values it kept"
     };
-    writeln!(out, "verdict:    {verdict}")
+    let style = match (color, r.consistent) {
+        (false, _) => anstyle::Style::new(),
+        (true, true) => anstyle::AnsiColor::Green.on_default().bold(),
+        (true, false) => anstyle::AnsiColor::Red.on_default().bold(),
+    };
+    writeln!(out, "verdict:    {style}{verdict}{style:#}")
 }
