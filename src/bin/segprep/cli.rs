@@ -73,7 +73,13 @@ pub enum Command {
     Diff(crate::diff::DiffArgs),
     /// Print the JSON body of a File Segment API call.
     ///
-    /// Exit status: 0 printed, 2 an invalid argument.
+    /// Each operation takes its own options: see `segprep request
+    /// OPERATION --help`. Exit status: 0 printed, 2 an invalid argument.
+    #[command(
+        subcommand_value_name = "OPERATION",
+        subcommand_help_heading = "Operations",
+        disable_help_subcommand = true
+    )]
     Request(crate::request::RequestArgs),
     /// Compare the platform's processing callback with the statistics
     /// `clean` wrote.
@@ -192,7 +198,8 @@ pub enum Format {
     Json,
 }
 
-fn enum_parser<T>() -> impl TypedValueParser<Value = T>
+/// A parser of a library enum's names.
+pub fn enum_parser<T>() -> impl TypedValueParser<Value = T>
 where
     T: std::str::FromStr<Err = String> + Clone + Send + Sync + 'static,
     T: NamedValues,
