@@ -71,49 +71,54 @@ fn shown_for(op: Operation) -> impl FnMut(Arg) -> Arg {
     }
 }
 
+const SEGMENT: &str = "Segment";
+const RESULT: &str = "Processing result";
+const OUTPUT: &str = "Output";
+
 #[derive(Debug, Args)]
 pub struct FieldArgs {
     /// The segment's name (`name`); required, not empty.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = SEGMENT)]
     pub name: Option<String>,
 
     /// The user attribute the file's values identify (`attribute_name`);
     /// required.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", help_heading = SEGMENT)]
     pub attribute_name: Option<String>,
 
     /// The attribute's type (`attribute_type`) [default: string].
     #[arg(long, value_name = "TYPE",
-          value_parser = enum_parser::<AttributeType>())]
+          value_parser = enum_parser::<AttributeType>(),
+          help_heading = SEGMENT)]
     pub attribute_type: Option<AttributeType>,
 
     /// Where the platform downloads the clean file (`file_url`): an
     /// absolute http or https URL; required.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", help_heading = SEGMENT)]
     pub file_url: Option<String>,
 
     /// The segment's lifetime in days (`expiry_time`), a whole number of
     /// at least 1; required.
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", help_heading = SEGMENT)]
     pub expiry_days: Option<String>,
 
     /// The segment's id (`cs_id`).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", help_heading = SEGMENT)]
     pub segment_id: Option<String>,
 
     /// Where the platform posts its processing result (`callback_url`),
     /// for `segprep reconcile`: an absolute http or https URL.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", help_heading = RESULT)]
     pub callback_url: Option<String>,
 
     /// An address that receives the processing result (`emails`);
     /// repeat for more.
-    #[arg(long = "email", value_name = "ADDRESS")]
+    #[arg(long = "email", value_name = "ADDRESS", help_heading = RESULT)]
     pub emails: Vec<String>,
 
     /// Print `{"method", "url", "body"}` for this data center (01, 02,
     /// 03, 04, 05, 06 or 101) instead of the body alone.
-    #[arg(long, value_name = "DC")]
+    #[arg(long, value_name = "DC", help_heading = OUTPUT)]
     pub dc: Option<String>,
 }
 
