@@ -1,8 +1,9 @@
 //! Help that reads well: options under headings with the global ones
-//! last, wrapped to at most 100 columns without broken words,
-//! per-operation help for `request`, and the size suffixes spelled out.
-//! See: issue 15.
+//! last, wrapped to at most 100 columns without broken words, examples
+//! that run, per-operation help for `request`, and the size suffixes
+//! spelled out. See: issue 15.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::util::{Dir, Output, SEGPREP};
@@ -257,7 +258,36 @@ fn help_wraps_to_the_terminal_width() {
     }
 }
 
-/// Small inputs, by the names the help uses.
+/// The command lines of the `Examples:` block, continuation lines
+/// (`\`) joined.
+fn examples(text: &str) -> Vec<String> {
+    let Some(at) = text.find("\nExamples:\n") else {
+        return Vec::new();
+    };
+    let mut commands: Vec<String> = Vec::new();
+    let mut continued = false;
+    for line in text[at + "\nExamples:\n".len()..].lines() {
+        if line.is_empty() {
+            break;
+        }
+        let (body, more) = match line.strip_suffix(" \\") {
+            Some(body) => (body, true),
+            None => (line, false),
+        };
+        if continued {
+            let last = commands.last_mut().unwrap();
+            last.push(' ');
+            last.push_str(body.trim());
+        } else {
+            assert!(line.starts_with("  segprep "), "{line}\n{text}");
+            commands.push(body.trim().to_string());
+        }
+        continued = more;
+    }
+    commands
+}
+
+/// Small inputs for the examples, by the names they use.
 fn inputs(dir: &Dir) {
     let gaids = |range: std::ops::Range<u32>| -> String {
         range
@@ -289,6 +319,56 @@ fn inputs(dir: &Dir) {
     ] {
         dir.mkdir(folder);
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn every_example_runs() {
+    let bin = Path::new(SEGPREP).parent().unwrap();
+    let path = std::env::join_paths(
+        std::iter::once(bin.to_path_buf())
+            .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let mut ran = 0;
+    for command in commands() {
+        let text = help(&strs(&command), "--help");
+        let lines = examples(&text);
+        let prefix = ["segprep"]
+            .into_iter()
+            .chain(strs(&command))
+            .collect::<Vec<_>>()
+            .join(" ");
+        if !command.is_empty() {
+            assert!(
+                (2..=4).contains(&lines.len()),
+                "{prefix}: {} examples\n{text}",
+                lines.len()
+            );
+        }
+        for (i, line) in lines.iter().enumerate() {
+            assert!(line.starts_with(&prefix), "{prefix}: {line}");
+            let dir = Dir::new(&format!("example_{}_{i}", command.join("_")));
+            inputs(&dir);
+            let out = Command::new("sh")
+                .args(["-c", line])
+                .current_dir(dir.root())
+                .env("PATH", &path)
+                .env("HOME", dir.root())
+                .stdin(Stdio::null())
+                .output()
+                .expect("run sh");
+            let out = Output::from(out);
+            assert_eq!(out.code(), 0, "{line}\n{}", out.render());
+            assert!(
+                !out.stderr_text().contains("error:"),
+                "{line}\n{}",
+                out.render()
+            );
+            ran += 1;
+        }
+    }
+    assert!(ran >= 30, "{ran} examples");
 }
 
 /// The options `request OP -h` lists, globals left out.

@@ -37,12 +37,12 @@ pub mod heading {
   segprep check users.csv --id-type gaid
   segprep clean users.csv --id-type gaid -o clean.csv --rejects rejects.csv \\
       --stats stats.json
-  segprep clean export.csv --column user_id --delimiter auto -o clean.csv
-  segprep clean phones.csv --id-type phone --default-region US -o clean.csv
-  segprep clean users.csv -o clean.csv --split-bytes 150000000
+  segprep clean users.csv --id-type gaid -o clean.csv --split-bytes 150M
   segprep diff old.csv new.csv --added add.csv --removed remove.csv
   segprep request create --name Churned --attribute-name gaid \\
-      --file-url https://cdn.example.com/clean.csv --expiry-days 30"
+      --file-url https://cdn.example.com/clean.csv --expiry-days 30
+
+See `segprep COMMAND --help` for each command's options and examples."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -83,17 +83,31 @@ pub enum Command {
     ///
     /// Exit status: 0 the file conforms (it could be uploaded as it is),
     /// 1 it does not, 2 an error.
+    #[command(after_long_help = "Examples:
+  segprep check users.csv --id-type gaid
+  segprep check export.csv --column user_id --fail-on reject
+  segprep check day-1.csv day-2.csv --format json --fail-on never")]
     Check(CheckArgs),
     /// Write a clean file: fixed, filtered and deduped.
     ///
     /// Exit status: 0 written, 1 written but --fail-on-reject was given
     /// and a row was rejected, 2 an error (nothing written).
+    #[command(after_long_help = "Examples:
+  segprep clean users.csv --id-type gaid -o clean.csv --rejects rejects.csv \\
+      --stats stats.json
+  segprep clean export.csv --column user_id --delimiter auto -o clean.csv
+  segprep clean phones.csv --id-type phone --default-region US -o clean.csv
+  segprep clean users.csv --id-type gaid -o clean.csv \\
+      --split-bytes 150M --split-values 2000000")]
     Clean(CleanArgs),
     /// Write what to add and what to remove to turn OLD into NEW.
     ///
     /// Both inputs go through the same pipeline and options as `clean`.
     /// Exit status: 0 written, 2 an error (nothing written).
-    #[command(mut_args = diff_arg)]
+    #[command(mut_args = diff_arg, after_long_help = "Examples:
+  segprep diff old.csv new.csv --added add.csv --removed remove.csv
+  segprep diff old.csv new.csv --id-type gaid --added add.csv \\
+      --stats delta.json")]
     Diff(crate::diff::DiffArgs),
     /// Print the JSON body of a File Segment API call.
     ///
@@ -102,7 +116,13 @@ pub enum Command {
     #[command(
         subcommand_value_name = "OPERATION",
         subcommand_help_heading = "Operations",
-        disable_help_subcommand = true
+        disable_help_subcommand = true,
+        after_long_help = "Examples:
+  segprep request create --name Churned --attribute-name gaid \\
+      --file-url https://cdn.example.com/clean.csv --expiry-days 30
+  segprep request add --name Churned --attribute-name gaid \\
+      --file-url https://cdn.example.com/add.csv
+  segprep request archive --name Churned --segment-id 65f0c0ffee --dc 01"
     )]
     Request(crate::request::RequestArgs),
     /// Compare the platform's processing callback with the statistics
@@ -110,10 +130,16 @@ pub enum Command {
     ///
     /// Exit status: 0 consistent, 1 a mismatch or a failure status, 2 an
     /// error.
-    #[command(mut_args = reconcile_arg)]
+    #[command(mut_args = reconcile_arg, after_long_help = "Examples:
+  segprep reconcile --stats stats.json --callback callback.json
+  segprep reconcile --stats stats.json --callback callback.json \\
+      --format json")]
     Reconcile(crate::reconcile::ReconcileArgs),
-    /// Print a shell completion script, e.g.
-    /// `segprep completions bash > /etc/bash_completion.d/segprep`.
+    /// Print a shell completion script.
+    #[command(after_long_help = "Examples:
+  segprep completions bash > ~/.local/share/bash-completion/completions/segprep
+  segprep completions zsh > ~/.zfunc/_segprep
+  segprep completions fish > ~/.config/fish/completions/segprep.fish")]
     Completions {
         /// The shell.
         #[arg(value_enum)]

@@ -23,22 +23,51 @@ pub struct RequestArgs {
 #[derive(Debug, Subcommand)]
 pub enum OperationArgs {
     /// Create a segment from a file's users.
-    #[command(mut_args = shown_for(Operation::Create))]
+    #[command(mut_args = shown_for(Operation::Create),
+              after_long_help = "Examples:
+  segprep request create --name Churned --attribute-name gaid \\
+      --file-url https://cdn.example.com/clean.csv --expiry-days 30
+  segprep request create --name Churned --attribute-name gaid \\
+      --file-url https://cdn.example.com/clean.csv --expiry-days 30 \\
+      --callback-url https://hooks.example.com/moe \\
+      --email ops@example.com --dc 01")]
     Create(FieldArgs),
     /// Add a file's users to a segment.
-    #[command(mut_args = shown_for(Operation::Add))]
+    #[command(mut_args = shown_for(Operation::Add),
+              after_long_help = "Examples:
+  segprep request add --name Churned --attribute-name gaid \\
+      --file-url https://cdn.example.com/add.csv
+  segprep request add --name Churned --attribute-name user_id \\
+      --attribute-type double --file-url https://cdn.example.com/add.csv")]
     Add(FieldArgs),
     /// Remove a file's users from a segment.
-    #[command(mut_args = shown_for(Operation::Remove))]
+    #[command(mut_args = shown_for(Operation::Remove),
+              after_long_help = "Examples:
+  segprep request remove --name Churned --attribute-name gaid \\
+      --file-url https://cdn.example.com/remove.csv
+  segprep request remove --name Churned --attribute-name gaid \\
+      --file-url https://cdn.example.com/remove.csv --email ops@example.com")]
     Remove(FieldArgs),
     /// Replace a segment's users with a file's.
-    #[command(mut_args = shown_for(Operation::Replace))]
+    #[command(mut_args = shown_for(Operation::Replace),
+              after_long_help = "Examples:
+  segprep request replace --name Churned --attribute-name gaid \\
+      --file-url https://cdn.example.com/clean.csv
+  segprep request replace --name Churned --attribute-name gaid \\
+      --file-url https://cdn.example.com/clean.csv \\
+      --callback-url https://hooks.example.com/moe")]
     Replace(FieldArgs),
     /// Archive a segment.
-    #[command(mut_args = shown_for(Operation::Archive))]
+    #[command(mut_args = shown_for(Operation::Archive),
+              after_long_help = "Examples:
+  segprep request archive --name Churned
+  segprep request archive --name Churned --segment-id 65f0c0ffee --dc 01")]
     Archive(FieldArgs),
     /// Bring an archived segment back.
-    #[command(mut_args = shown_for(Operation::Unarchive))]
+    #[command(mut_args = shown_for(Operation::Unarchive),
+              after_long_help = "Examples:
+  segprep request unarchive --name Churned
+  segprep request unarchive --name Churned --segment-id 65f0c0ffee --dc 01")]
     Unarchive(FieldArgs),
 }
 
