@@ -1,12 +1,12 @@
 //! Help that reads well: options under headings with the global ones
 //! last, wrapped to at most 100 columns without broken words, examples
-//! that run, per-operation help for `request`, and the size suffixes
-//! spelled out. See: issue 15.
+//! that run, per-operation help for `request`, values in any case, and
+//! the size suffixes spelled out. See: issue 15.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::util::{Dir, Output, SEGPREP};
+use crate::util::{eqnice, Dir, Output, SEGPREP};
 
 /// Runs `segprep ARGS` with standard streams that are not terminals and
 /// COLUMNS as given (unset: `None`).
@@ -88,6 +88,18 @@ impl Entry {
             .split([',', ' '])
             .find(|w| w.starts_with("--") || w.starts_with('<'))
             .unwrap_or(&self.spec)
+    }
+
+    /// `[possible values: a, b]` of the short help.
+    fn possible_values(&self) -> Vec<String> {
+        let Some(at) = self.text.find("[possible values: ") else {
+            return Vec::new();
+        };
+        let rest = &self.text[at + "[possible values: ".len()..];
+        rest[..rest.find(']').unwrap()]
+            .split(", ")
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -455,6 +467,129 @@ fn request_help_lists_only_the_operations_options() {
             }
         }
     }
+}
+
+/// A file that the spelling of `--id-type` or `--rejects-omit` changes
+/// the outcome of: mixed case, a duplicate, a reject.
+fn mixed_case_gaids(dir: &Dir) {
+    dir.create(
+        "users.csv",
+        "38400000-8CF0-11BD-B23E-10B96E40000D\n\
+         38400000-8cf0-11bd-b23e-10b96e40000d\nnot-a-gaid\n\
+         38400000-8cf0-11bd-b23e-10b96e40000d\n",
+    );
+}
+
+/// The outcome of a run and every file it left, for comparing two
+/// spellings of a command line.
+fn outcome(dir: &Dir, args: &[&str]) -> String {
+    let out = dir.cmd(args).run();
+    let mut text = out.render();
+    for name in dir.list("") {
+        if name.starts_with("out") {
+            text.push_str(&format!("--- {name}\n{}", dir.read_text(&name)));
+            std::fs::remove_file(dir.path(&name)).unwrap();
+        }
+    }
+    text
+}
+
+/// A valid command line of `path` that a value option can be added to;
+/// empty for a command without such options.
+fn base<'a>(path: &[&'a str]) -> Vec<&'a str> {
+    let mut args: Vec<&str> = path.to_vec();
+    match path {
+        ["check"] => args.push("users.csv"),
+        ["clean"] => args.extend([
+            "users.csv",
+            "-o",
+            "out.csv",
+            "--rejects",
+            "out-rejects.csv",
+        ]),
+        ["diff"] => args.extend(["users.csv", "old.csv", "--added", "-"]),
+        ["reconcile"] => args.extend([
+            "--stats",
+            "stats.json",
+            "--callback",
+            "callback.json",
+        ]),
+        ["request", op] => {
+            args.extend(["--name", "seg"]);
+            if *op != "archive" && *op != "unarchive" {
+                args.extend(["--attribute-name", "uid", "--file-url"]);
+                args.push("https://files.example.com/seg.csv");
+            }
+            if *op == "create" {
+                args.extend(["--expiry-days", "3"]);
+            }
+        }
+        _ => args.clear(),
+    }
+    args
+}
+
+#[test]
+fn values_are_accepted_in_any_ascii_case() {
+    let dir = Dir::new("help_case_gaid");
+    mixed_case_gaids(&dir);
+    let lower = outcome(&dir, &["check", "users.csv", "--id-type", "gaid"]);
+    let upper = outcome(&dir, &["check", "users.csv", "--id-type", "GAID"]);
+    assert!(lower.contains("exit_code: 1"), "{lower}");
+    assert!(lower.contains("case"), "the gaid rules applied: {lower}");
+    eqnice!(lower, upper);
+
+    // Every option with a list of values, in every command: the upper-
+    // and mixed-case spellings do what the listed one does.
+    let mut tried = 0;
+    for path in commands() {
+        let path = strs(&path);
+        let base = base(&path);
+        if base.is_empty() {
+            continue;
+        }
+        let dir = Dir::new(&format!("help_case_{}", path.join("_")));
+        inputs(&dir);
+        mixed_case_gaids(&dir);
+        dir.create("old.csv", "38400000-8cf0-11bd-b23e-10b96e40000d\n");
+        for (_, entries) in sections(&help(&path, "-h")) {
+            for entry in entries {
+                for value in entry.possible_values() {
+                    let run = |spelling: &str| {
+                        let args = [&base[..], &[entry.name(), spelling]];
+                        outcome(&dir, &args.concat())
+                    };
+                    let listed = run(&value);
+                    assert!(!listed.contains("error:"), "{listed}");
+                    let mut mixed: String = value.to_uppercase();
+                    if let Some(first) = value.get(..1) {
+                        mixed.replace_range(..1, first);
+                    }
+                    for spelling in [value.to_uppercase(), mixed] {
+                        eqnice!(
+                            listed,
+                            run(&spelling),
+                            "{path:?} {} {spelling}",
+                            entry.name()
+                        );
+                    }
+                    tried += 1;
+                }
+            }
+        }
+    }
+    assert!(tried >= 60, "{tried} values tried");
+    // A shell's name too.
+    let out = run_with_columns(&["completions", "BASH"], None);
+    assert_eq!(out.code(), 0, "{}", out.render());
+    // A misspelling still gets clap's tip.
+    let out = run_with_columns(&["check", "-", "--id-type", "gaidd"], None);
+    assert_eq!(out.code(), 2);
+    assert!(
+        out.stderr_text().contains("a similar value exists: 'gaid'"),
+        "{}",
+        out.render()
+    );
 }
 
 /// Every size suffix the parser takes, as the help names them.

@@ -51,7 +51,7 @@ pub struct Cli {
     /// When to colour the output: auto (on a terminal, unless NO_COLOR is
     /// set), always or never.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true,
-          help_heading = heading::GLOBAL)]
+          ignore_case = true, help_heading = heading::GLOBAL)]
     pub color: Color,
 
     /// Print nothing but errors; the exit status says it all (like
@@ -142,7 +142,7 @@ pub enum Command {
   segprep completions fish > ~/.config/fish/completions/segprep.fish")]
     Completions {
         /// The shell.
-        #[arg(value_enum)]
+        #[arg(value_enum, ignore_case = true)]
         shell: clap_complete::Shell,
     },
 }
@@ -157,11 +157,12 @@ fn diff_arg(arg: Arg) -> Arg {
     }
 }
 
-/// Headings for `reconcile`'s options, which live in reconcile.rs.
+/// Headings and case-insensitive values for `reconcile`'s options, which
+/// live in reconcile.rs.
 fn reconcile_arg(arg: Arg) -> Arg {
     match arg.get_id().as_str() {
         "stats" | "callback" | "part" => arg.help_heading(heading::INPUT),
-        "format" => arg.help_heading(heading::REPORT),
+        "format" => arg.help_heading(heading::REPORT).ignore_case(true),
         _ => arg,
     }
 }
@@ -176,14 +177,14 @@ pub struct CheckArgs {
     /// Output format; with several files, `json` writes one object per
     /// file, one per line (JSON Lines).
     #[arg(long, value_enum, default_value_t = Format::Human,
-          help_heading = heading::REPORT)]
+          ignore_case = true, help_heading = heading::REPORT)]
     pub format: Format,
 
     /// What makes the exit status 1: any finding (`any`), only rows that
     /// would be rejected or a file-level finding (`reject`; fixes,
     /// duplicates and the header do not count), or nothing (`never`).
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = FailOn::Any,
-          help_heading = heading::REPORT)]
+          ignore_case = true, help_heading = heading::REPORT)]
     pub fail_on: FailOn,
 
     /// At most this many diagnostics per rule; 0 means all.
@@ -214,7 +215,9 @@ pub struct CleanArgs {
     /// repeat or separate with commas): a concatenation of daily exports
     /// can be mostly duplicates.
     #[arg(long, value_name = "RULE", value_delimiter = ',',
-          value_parser = ["duplicate", "header"], requires = "rejects",
+          value_parser = PossibleValuesParser::new(["duplicate", "header"])
+              .map(|s| s.to_ascii_lowercase()),
+          ignore_case = true, requires = "rejects",
           help_heading = heading::OUTPUTS)]
     pub rejects_omit: Vec<String>,
 
@@ -278,13 +281,17 @@ pub enum Format {
     Json,
 }
 
-/// A parser of a library enum's names.
+/// A parser of a library enum's names, in any ASCII case (`GAID`): the
+/// argument must also be `ignore_case`, for clap to let it through.
 pub fn enum_parser<T>() -> impl TypedValueParser<Value = T>
 where
     T: std::str::FromStr<Err = String> + Clone + Send + Sync + 'static,
     T: NamedValues,
 {
-    PossibleValuesParser::new(T::NAMES).try_map(|s| s.parse::<T>())
+    PossibleValuesParser::new(T::NAMES).try_map(|s| {
+        let name = T::NAMES.iter().find(|n| n.eq_ignore_ascii_case(&s));
+        name.map_or(s.as_str(), |n| n).parse::<T>()
+    })
 }
 
 /// The accepted names of a library enum.
@@ -363,7 +370,7 @@ pub struct CommonArgs {
 
     /// Whether row 1 is a header.
     #[arg(long, value_name = "MODE", default_value = "auto",
-          value_parser = enum_parser::<HeaderMode>(),
+          value_parser = enum_parser::<HeaderMode>(), ignore_case = true,
           help_heading = heading::INPUT)]
     pub header: HeaderMode,
 
@@ -375,7 +382,7 @@ pub struct CommonArgs {
     /// The input's text encoding; auto is UTF-8 unless the file starts
     /// with a UTF-16 byte order mark. Other encodings become UTF-8.
     #[arg(long, value_name = "ENCODING", default_value = "auto",
-          value_parser = enum_parser::<Encoding>(),
+          value_parser = enum_parser::<Encoding>(), ignore_case = true,
           help_heading = heading::INPUT)]
     pub encoding: Encoding,
 
@@ -393,21 +400,21 @@ pub struct CommonArgs {
     /// What the values identify; sets the format check and the default
     /// case.
     #[arg(long, value_name = "TYPE", default_value = "string",
-          value_parser = enum_parser::<IdType>(),
+          value_parser = enum_parser::<IdType>(), ignore_case = true,
           help_heading = heading::RULES)]
     pub id_type: IdType,
 
     /// The segment attribute's type; `double` checks and rewrites
     /// numbers (needs --id-type string or numeric).
     #[arg(long, value_name = "TYPE", default_value = "string",
-          value_parser = enum_parser::<AttributeType>(),
+          value_parser = enum_parser::<AttributeType>(), ignore_case = true,
           help_heading = heading::RULES)]
     pub attribute_type: AttributeType,
 
     /// Fold ASCII letters; default: lower for uuid and gaid, upper for
     /// idfa, keep otherwise.
     #[arg(long, value_name = "CASE", value_parser = enum_parser::<Case>(),
-          help_heading = heading::RULES)]
+          ignore_case = true, help_heading = heading::RULES)]
     pub case: Option<Case>,
 
     /// With --id-type phone: the country of numbers written without a

@@ -117,7 +117,7 @@ pub struct FieldArgs {
 
     /// The attribute's type (`attribute_type`) [default: string].
     #[arg(long, value_name = "TYPE",
-          value_parser = enum_parser::<AttributeType>(),
+          value_parser = enum_parser::<AttributeType>(), ignore_case = true,
           help_heading = SEGMENT)]
     pub attribute_type: Option<AttributeType>,
 
