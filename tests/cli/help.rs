@@ -173,7 +173,7 @@ fn options_are_grouped_and_global_options_come_last() {
     let headings = |path: &[&str]| -> Vec<String> {
         sections(&help(path, "-h")).into_iter().map(|s| s.0).collect()
     };
-    let rules = ["Input", "Rules", "Upload limits", "Performance"];
+    let rules = ["Rules", "Input", "Upload limits", "Performance"];
     for (path, first) in [
         (&["check"][..], "Report"),
         (&["clean"], "Outputs"),

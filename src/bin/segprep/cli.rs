@@ -12,7 +12,8 @@ use segprep::{
 
 /// The headings that group the options in help, so that a command's
 /// options read as a few short lists (ruff, cargo). Global options come
-/// last, under their own heading.
+/// last, under their own heading. The rules come first: the Python
+/// package lists its options in the order of `check --help`.
 pub mod heading {
     pub const INPUT: &str = "Input";
     pub const RULES: &str = "Rules";
@@ -353,50 +354,6 @@ fn parse_part_size(text: &str) -> Result<u64, String> {
 
 #[derive(Debug, Args)]
 pub struct CommonArgs {
-    /// Take the values from this column of each row: a number from 1,
-    /// or a name from the header in row 1 (ignoring case).
-    #[arg(long, value_name = "N|NAME",
-          value_parser = |s: &str| s.parse::<Column>(),
-          help_heading = heading::INPUT)]
-    pub column: Option<Column>,
-
-    /// What separates fields: one ASCII character (`,` `;` `|`), `tab`,
-    /// or `auto` (the one of , ; tab | that splits the first 100 rows
-    /// most consistently).
-    #[arg(long, value_name = "C", default_value = ",",
-          value_parser = |s: &str| s.parse::<Delimiter>(),
-          help_heading = heading::INPUT)]
-    pub delimiter: Delimiter,
-
-    /// Whether row 1 is a header.
-    #[arg(long, value_name = "MODE", default_value = "auto",
-          value_parser = enum_parser::<HeaderMode>(), ignore_case = true,
-          help_heading = heading::INPUT)]
-    pub header: HeaderMode,
-
-    /// The segment's attribute name; a row 1 equal to it (ignoring
-    /// case) is the header.
-    #[arg(long, value_name = "NAME", help_heading = heading::INPUT)]
-    pub attribute_name: Option<String>,
-
-    /// The input's text encoding; auto is UTF-8 unless the file starts
-    /// with a UTF-16 byte order mark. Other encodings become UTF-8.
-    #[arg(long, value_name = "ENCODING", default_value = "auto",
-          value_parser = enum_parser::<Encoding>(), ignore_case = true,
-          help_heading = heading::INPUT)]
-    pub encoding: Encoding,
-
-    /// Stop with an error past SIZE bytes of decoded input (after
-    /// decompressing), so a small compressed file cannot take all
-    /// memory; 0 means no cap. E.g. 1500M, 2GiB.
-    ///
-    /// SIZE is a number of bytes; digits may be grouped with `_`
-    /// (1_500_000_000) and followed by K, M or G (powers of 1000; KB,
-    /// MB, GB too) or KiB, MiB or GiB (powers of 1024), in either case.
-    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MAX_INPUT_BYTES,
-          value_parser = parse_size, help_heading = heading::INPUT)]
-    pub max_input_bytes: u64,
-
     /// What the values identify; sets the format check and the default
     /// case.
     #[arg(long, value_name = "TYPE", default_value = "string",
@@ -416,6 +373,17 @@ pub struct CommonArgs {
     #[arg(long, value_name = "CASE", value_parser = enum_parser::<Case>(),
           ignore_case = true, help_heading = heading::RULES)]
     pub case: Option<Case>,
+
+    /// Whether row 1 is a header.
+    #[arg(long, value_name = "MODE", default_value = "auto",
+          value_parser = enum_parser::<HeaderMode>(), ignore_case = true,
+          help_heading = heading::RULES)]
+    pub header: HeaderMode,
+
+    /// The segment's attribute name; a row 1 equal to it (ignoring
+    /// case) is the header.
+    #[arg(long, value_name = "NAME", help_heading = heading::RULES)]
+    pub attribute_name: Option<String>,
 
     /// With --id-type phone: the country of numbers written without a
     /// country code (ISO 3166 alpha-2, such as US, IN, GB); every valid
@@ -443,6 +411,39 @@ pub struct CommonArgs {
     #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_VALUE_LEN,
           help_heading = heading::RULES)]
     pub max_value_len: usize,
+
+    /// Take the values from this column of each row: a number from 1,
+    /// or a name from the header in row 1 (ignoring case).
+    #[arg(long, value_name = "N|NAME",
+          value_parser = |s: &str| s.parse::<Column>(),
+          help_heading = heading::INPUT)]
+    pub column: Option<Column>,
+
+    /// What separates fields: one ASCII character (`,` `;` `|`), `tab`,
+    /// or `auto` (the one of , ; tab | that splits the first 100 rows
+    /// most consistently).
+    #[arg(long, value_name = "C", default_value = ",",
+          value_parser = |s: &str| s.parse::<Delimiter>(),
+          help_heading = heading::INPUT)]
+    pub delimiter: Delimiter,
+
+    /// The input's text encoding; auto is UTF-8 unless the file starts
+    /// with a UTF-16 byte order mark. Other encodings become UTF-8.
+    #[arg(long, value_name = "ENCODING", default_value = "auto",
+          value_parser = enum_parser::<Encoding>(), ignore_case = true,
+          help_heading = heading::INPUT)]
+    pub encoding: Encoding,
+
+    /// Stop with an error past SIZE bytes of decoded input (after
+    /// decompressing), so a small compressed file cannot take all
+    /// memory; 0 means no cap. E.g. 1500M, 2GiB.
+    ///
+    /// SIZE is a number of bytes; digits may be grouped with `_`
+    /// (1_500_000_000) and followed by K, M or G (powers of 1000; KB,
+    /// MB, GB too) or KiB, MiB or GiB (powers of 1024), in either case.
+    #[arg(long, value_name = "SIZE", default_value_t = DEFAULT_MAX_INPUT_BYTES,
+          value_parser = parse_size, help_heading = heading::INPUT)]
+    pub max_input_bytes: u64,
 
     /// The platform's file size limit, e.g. 150M, 143MiB, 150_000_000.
     ///
