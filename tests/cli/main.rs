@@ -5,6 +5,7 @@ mod clean;
 mod decoding;
 mod errors;
 mod exports;
+mod help;
 mod hostile;
 mod options;
 mod pipelines;
