@@ -122,10 +122,27 @@ impl Pipeline {
     }
 }
 
+/// Runs the `segprep` command line on `argv` (the program's name first)
+/// and returns its exit status. For the package's `segprep` command,
+/// which exits with it: on SIGINT or SIGTERM the command line removes
+/// its temporary files and ends the process.
+#[pyfunction]
+fn main(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> u8 {
+    use std::io::Write;
+    use std::process::ExitCode;
+
+    let code = py.detach(|| segprep_cli::run(argv));
+    // What the Rust runtime does after a binary's `main`.
+    let _ = std::io::stdout().flush();
+    // `ExitCode` shows its value only by comparison.
+    (0..=u8::MAX).find(|&n| ExitCode::from(n) == code).unwrap_or(2)
+}
+
 /// The engine of the `segprep` package.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Pipeline>()?;
+    m.add_function(wrap_pyfunction!(main, m)?)?;
     m.add_class::<normalize::Buffer>()?;
     let rules: Vec<&str> =
         segprep::Reject::ALL.iter().map(|r| r.name()).collect();
