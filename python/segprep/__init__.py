@@ -244,6 +244,10 @@ def normalize(values: Any, **options: Any) -> Normalized:
     file would be; a CR at the end of a value is removed (``crlf``).
     A batch runs on the calling thread with the GIL released
     (``threads`` does not apply): engines call it from several threads.
+    ``column`` (a number) and ``delimiter`` pick a field of each value as
+    of a row of a file; a column name and ``delimiter="auto"``, which
+    need a file's first rows, raise :class:`ValueError`. The options of
+    a whole file (``header``, ``encoding``, the sizes) do not apply.
 
     >>> normalize(["38400000-8CF0-11BD-B23E-10B96E40000D", "x"], id_type="gaid")
     Normalized(values=['38400000-8cf0-11bd-b23e-10b96e40000d', None], rules=[None, 'bad-format'])

@@ -26,6 +26,9 @@ _IdType = Literal["string", "numeric", "uuid", "gaid", "idfa", "email", "phone"]
 _AttributeType = Literal["string", "double"]
 _Case = Literal["lower", "upper", "keep"]
 _HeaderMode = Literal["auto", "yes", "no"]
+_Encoding = Literal[
+    "auto", "utf-8", "utf-16le", "utf-16be", "windows-1252", "latin-1"
+]
 
 class Stats:
     input: str
@@ -70,11 +73,16 @@ def check(
     case: Optional[_Case] = ...,
     header: Optional[_HeaderMode] = ...,
     attribute_name: Optional[str] = ...,
+    column: Optional[Union[int, str]] = ...,
+    delimiter: Optional[str] = ...,
+    default_region: Optional[str] = ...,
     allow_chars: Optional[str] = ...,
     deny_chars: Optional[str] = ...,
     ascii_only: Optional[bool] = ...,
     max_value_len: Optional[int] = ...,
     max_bytes: Optional[int] = ...,
+    max_input_bytes: Optional[int] = ...,
+    encoding: Optional[_Encoding] = ...,
     threads: Optional[int] = ...,
 ) -> Report: ...
 def clean(
@@ -88,11 +96,16 @@ def clean(
     case: Optional[_Case] = ...,
     header: Optional[_HeaderMode] = ...,
     attribute_name: Optional[str] = ...,
+    column: Optional[Union[int, str]] = ...,
+    delimiter: Optional[str] = ...,
+    default_region: Optional[str] = ...,
     allow_chars: Optional[str] = ...,
     deny_chars: Optional[str] = ...,
     ascii_only: Optional[bool] = ...,
     max_value_len: Optional[int] = ...,
     max_bytes: Optional[int] = ...,
+    max_input_bytes: Optional[int] = ...,
+    encoding: Optional[_Encoding] = ...,
     threads: Optional[int] = ...,
 ) -> Stats: ...
 def normalize(
@@ -103,10 +116,15 @@ def normalize(
     case: Optional[_Case] = ...,
     header: Optional[_HeaderMode] = ...,
     attribute_name: Optional[str] = ...,
+    column: Optional[int] = ...,
+    delimiter: Optional[str] = ...,
+    default_region: Optional[str] = ...,
     allow_chars: Optional[str] = ...,
     deny_chars: Optional[str] = ...,
     ascii_only: Optional[bool] = ...,
     max_value_len: Optional[int] = ...,
     max_bytes: Optional[int] = ...,
+    max_input_bytes: Optional[int] = ...,
+    encoding: Optional[_Encoding] = ...,
     threads: Optional[int] = ...,
 ) -> Normalized: ...

@@ -2,7 +2,7 @@
 
 from typing import Any, Dict, List, Optional, Tuple, Union, final
 
-__all__ = ["Pipeline", "Buffer", "REJECTS", "OPTIONS", "__version__"]
+__all__ = ["Pipeline", "Buffer", "REJECTS", "OPTIONS", "__version__", "main"]
 
 __version__: str
 #: The options :class:`Pipeline` takes.
@@ -39,3 +39,8 @@ class Pipeline:
         length: int,
         large: bool,
     ) -> Tuple[Optional[Buffer], Buffer, Buffer, Buffer, int, bool]: ...
+
+def main(argv: List[str]) -> int:
+    """Runs the ``segprep`` command line on ``argv`` (the program's name
+    first); returns its exit status. For the ``segprep`` script only: the
+    command line takes over SIGINT and SIGTERM, which end the process."""

@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 
 use segprep::{
-    CheckReport, Diagnostic, Error, Finding, Kept, Pipeline, Rule, Sink, Stats,
+    CheckReport, Diagnostic, Error, Finding, InputBuilder, Kept, Pipeline,
+    Rule, Sink, Stats,
 };
 
 use crate::engine::{self, Source};
@@ -12,11 +13,12 @@ use crate::engine::{self, Source};
 /// Runs `check` and returns the report as JSON.
 pub fn run(
     pipeline: &Pipeline,
+    input: &InputBuilder,
     source: &Source<'_>,
     max_diagnostics: u64,
 ) -> Result<String, Error> {
-    let input = engine::open(source)?;
-    let run = engine::process(pipeline, input);
+    let input = engine::open(source, input)?;
+    let run = engine::process(pipeline, input)?;
     let stats = run.stats();
     let mut sink = Diagnostics::new(stats, max_diagnostics);
     let Ok(()) = run.emit(&mut sink);

@@ -4,7 +4,7 @@
 use std::io::BufWriter;
 use std::path::PathBuf;
 
-use segprep::{Error, ErrorKind, Pipeline, Stats};
+use segprep::{Error, ErrorKind, InputBuilder, Pipeline, Stats};
 use serde::Serialize;
 
 use crate::engine::{self, Source};
@@ -28,6 +28,7 @@ struct CleanStats<'a> {
 /// Runs `clean` and returns the statistics as JSON.
 pub fn run(
     pipeline: &Pipeline,
+    input: &InputBuilder,
     max_bytes: u64,
     source: &Source<'_>,
     paths: &Paths,
@@ -48,8 +49,8 @@ pub fn run(
             ))));
         }
     }
-    let input = engine::open(source)?;
-    let run = engine::process(pipeline, input);
+    let input = engine::open(source, input)?;
+    let run = engine::process(pipeline, input)?;
     run.check_clean_size().map_err(|e| e.with_path(&paths.output))?;
     let mut stats = run.stats().clone();
     // The command line's warning, so that the statistics are its own.

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use segprep::{Error, Input, MmapChoice, Order, Pipeline, Run};
+use segprep::{Error, Input, InputBuilder, Order, Pipeline, Run};
 
 /// The name of an input given as bytes, in the statistics.
 pub const BYTES_NAME: &str = "<bytes>";
@@ -34,19 +34,24 @@ impl<'a> Source<'a> {
     }
 }
 
-/// Reads the input as the command line does (gzip decompressed, UTF-16
-/// refused), but whole, never mapped: another process truncating a
-/// mapped file would kill the interpreter with SIGBUS.
-pub fn open(source: &Source<'_>) -> Result<Input, Error> {
+/// Reads the input as the command line does (decompressed, transcoded,
+/// capped), but whole, never mapped: another process truncating a
+/// mapped file would kill the interpreter with SIGBUS. (`InputBuilder`
+/// maps only when told to.)
+pub fn open(
+    source: &Source<'_>,
+    input: &InputBuilder,
+) -> Result<Input, Error> {
     match source {
-        Source::Path(path) => Input::open(path, MmapChoice::never()),
-        Source::Bytes(bytes) => Input::decode(bytes.to_vec(), BYTES_NAME),
+        Source::Path(path) => input.open(path),
+        Source::Bytes(bytes) => input.decode(bytes.to_vec(), BYTES_NAME),
     }
 }
 
-/// Runs the pipeline on the input.
-pub fn process(pipeline: &Pipeline, input: Input) -> Run {
-    pipeline.process(input)
+/// Runs the pipeline on the input: an error, as on the command line,
+/// when the header lacks the column named.
+pub fn process(pipeline: &Pipeline, input: Input) -> Result<Run, Error> {
+    pipeline.try_process(input)
 }
 
 /// Writes the clean file into a new, empty file.

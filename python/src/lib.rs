@@ -5,6 +5,7 @@
 //! documents it returns in `Stats` and `Report`. Everything that reads
 //! rows runs here with the GIL released.
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
 mod check;
@@ -19,7 +20,9 @@ mod output;
 #[pyclass(module = "segprep._native", frozen)]
 struct Pipeline {
     inner: segprep::Pipeline,
+    input: segprep::InputBuilder,
     max_bytes: u64,
+    not_for_values: Option<String>,
 }
 
 #[pymethods]
@@ -29,7 +32,12 @@ impl Pipeline {
     #[new]
     fn new(options: &Bound<'_, pyo3::types::PyDict>) -> PyResult<Self> {
         let built = options::build(options)?;
-        Ok(Pipeline { inner: built.pipeline, max_bytes: built.max_bytes })
+        Ok(Pipeline {
+            inner: built.pipeline,
+            input: built.input,
+            max_bytes: built.max_bytes,
+            not_for_values: built.not_for_values,
+        })
     }
 
     /// `segprep check`: the JSON document of `--format json`.
@@ -41,8 +49,8 @@ impl Pipeline {
         max_diagnostics: u64,
     ) -> PyResult<String> {
         let source = engine::Source::extract(source)?;
-        let pipeline = &self.inner;
-        py.detach(|| check::run(pipeline, &source, max_diagnostics))
+        let (pipeline, input) = (&self.inner, &self.input);
+        py.detach(|| check::run(pipeline, input, &source, max_diagnostics))
             .map_err(errors::to_py)
     }
 
@@ -58,11 +66,13 @@ impl Pipeline {
         sort: bool,
     ) -> PyResult<String> {
         let source = engine::Source::extract(source)?;
-        let pipeline = &self.inner;
+        let (pipeline, input) = (&self.inner, &self.input);
         let paths = clean::Paths { output, rejects };
         let max_bytes = self.max_bytes;
-        py.detach(|| clean::run(pipeline, max_bytes, &source, &paths, sort))
-            .map_err(errors::to_py)
+        py.detach(|| {
+            clean::run(pipeline, input, max_bytes, &source, &paths, sort)
+        })
+        .map_err(errors::to_py)
     }
 
     /// Normalizes a list of `str`, `bytes` or `None`: returns the values
@@ -71,6 +81,7 @@ impl Pipeline {
         &self,
         values: &Bound<'py, pyo3::types::PyList>,
     ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        self.for_values()?;
         normalize::list(&self.inner, values)
     }
 
@@ -88,6 +99,7 @@ impl Pipeline {
         length: usize,
         large: bool,
     ) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        self.for_values()?;
         let array = normalize::ArrowStrings {
             validity,
             offsets,
@@ -100,10 +112,37 @@ impl Pipeline {
     }
 }
 
+impl Pipeline {
+    /// Refuses options that need a file's rows, for `normalize`.
+    fn for_values(&self) -> PyResult<()> {
+        match &self.not_for_values {
+            Some(why) => Err(PyValueError::new_err(why.clone())),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Runs the `segprep` command line on `argv` (the program's name first)
+/// and returns its exit status. For the package's `segprep` command,
+/// which exits with it: on SIGINT or SIGTERM the command line removes
+/// its temporary files and ends the process.
+#[pyfunction]
+fn main(py: Python<'_>, argv: Vec<std::ffi::OsString>) -> u8 {
+    use std::io::Write;
+    use std::process::ExitCode;
+
+    let code = py.detach(|| segprep_cli::run(argv));
+    // What the Rust runtime does after a binary's `main`.
+    let _ = std::io::stdout().flush();
+    // `ExitCode` shows its value only by comparison.
+    (0..=u8::MAX).find(|&n| ExitCode::from(n) == code).unwrap_or(2)
+}
+
 /// The engine of the `segprep` package.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Pipeline>()?;
+    m.add_function(wrap_pyfunction!(main, m)?)?;
     m.add_class::<normalize::Buffer>()?;
     let rules: Vec<&str> =
         segprep::Reject::ALL.iter().map(|r| r.name()).collect();

@@ -7,29 +7,41 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 use segprep::{
-    AttributeType, Case, HeaderMode, IdType, Pipeline, PipelineBuilder,
+    AttributeType, Case, Column, Delimiter, Encoding, HeaderMode, IdType,
+    InputBuilder, Pipeline, PipelineBuilder,
 };
 
-/// Every option `build` takes, in the order of `segprep check --help`.
-pub const NAMES: [&str; 11] = [
+/// Every option `build` takes, in the order of `segprep check --help`
+/// (less `no_mmap`: the package never maps a file).
+pub const NAMES: [&str; 16] = [
     "id_type",
     "attribute_type",
     "case",
     "header",
     "attribute_name",
+    "column",
+    "delimiter",
+    "default_region",
     "allow_chars",
     "deny_chars",
     "ascii_only",
     "max_value_len",
     "max_bytes",
+    "max_input_bytes",
+    "encoding",
     "threads",
 ];
 
 /// A pipeline and the options it does not tell.
 pub struct Built {
     pub pipeline: Pipeline,
+    /// How files and bytes are read: `encoding`, `max_input_bytes`.
+    pub input: InputBuilder,
     /// `max_bytes`, which also limits the clean file.
     pub max_bytes: u64,
+    /// Why `normalize` cannot take these options, if it cannot: they
+    /// need a file's rows.
+    pub not_for_values: Option<String>,
 }
 
 /// Builds the pipeline of `options`.
@@ -40,7 +52,9 @@ pub struct Built {
 /// spelling, and options that contradict each other.
 pub fn build(options: &Bound<'_, PyDict>) -> PyResult<Built> {
     let mut builder = PipelineBuilder::new();
+    let mut input = InputBuilder::new();
     let mut max_bytes = segprep::DEFAULT_MAX_BYTES;
+    let mut not_for_values = None;
     for (key, value) in options.iter() {
         let key: String = key.extract()?;
         // `None` leaves the default, as leaving the option out does.
@@ -61,6 +75,32 @@ pub fn build(options: &Bound<'_, PyDict>) -> PyResult<Built> {
             "attribute_name" => builder.attribute_name(Some(
                 text(&value).ok_or_else(|| bad("a str"))?,
             )),
+            "column" => {
+                let column = column(&key, &value)?;
+                if let Column::Name(_) = column {
+                    not_for_values = Some(
+                        "column: a column name is looked up in a file's \
+                         header row; normalize takes values (give the \
+                         column's number)"
+                            .to_string(),
+                    );
+                }
+                builder.column(Some(column))
+            }
+            "delimiter" => {
+                let delimiter: Delimiter = parsed(&key, &value, "a str")?;
+                if delimiter == Delimiter::Auto {
+                    not_for_values = Some(
+                        "delimiter: auto looks at a file's first rows; \
+                         normalize takes values (give the character)"
+                            .to_string(),
+                    );
+                }
+                builder.delimiter(delimiter)
+            }
+            "default_region" => builder.default_region(Some(
+                &text(&value).ok_or_else(|| bad("a str"))?,
+            )),
             "allow_chars" => {
                 builder.allow_chars(&text(&value).ok_or_else(|| bad("a str"))?)
             }
@@ -76,6 +116,14 @@ pub fn build(options: &Bound<'_, PyDict>) -> PyResult<Built> {
                 max_bytes = count(&key, &value)?;
                 builder.max_bytes(max_bytes)
             }
+            "max_input_bytes" => {
+                input.max_input_bytes(count(&key, &value)?);
+                &mut builder
+            }
+            "encoding" => {
+                input.encoding(named::<Encoding>(&key, &value)?);
+                &mut builder
+            }
             "threads" => builder.threads(count(&key, &value)?),
             _ => {
                 return Err(PyValueError::new_err(format!(
@@ -88,7 +136,7 @@ pub fn build(options: &Bound<'_, PyDict>) -> PyResult<Built> {
     let pipeline = builder
         .build()
         .map_err(|err| PyValueError::new_err(err.to_string()))?;
-    Ok(Built { pipeline, max_bytes })
+    Ok(Built { pipeline, input, max_bytes, not_for_values })
 }
 
 fn type_name(value: &Bound<'_, PyAny>) -> String {
@@ -118,12 +166,51 @@ where
         .map_err(|message| PyValueError::new_err(format!("{key}: {message}")))
 }
 
+/// A `str` parsed as the command line parses it; anything else is not
+/// `expected`.
+fn parsed<T: FromStr<Err = String>>(
+    key: &str,
+    value: &Bound<'_, PyAny>,
+    expected: &str,
+) -> PyResult<T> {
+    let Some(text) = text(value) else {
+        return Err(PyValueError::new_err(format!(
+            "{key}: expected {expected}, got {}",
+            type_name(value)
+        )));
+    };
+    text.parse::<T>()
+        .map_err(|message| PyValueError::new_err(format!("{key}: {message}")))
+}
+
+/// `column`: a number from 1 as an `int`, or a `str` as `--column`
+/// takes it (digits are a number, anything else a header name).
+fn column(key: &str, value: &Bound<'_, PyAny>) -> PyResult<Column> {
+    if !value.is_instance_of::<PyInt>() || value.is_instance_of::<PyBool>() {
+        return parsed(key, value, "an int or a str");
+    }
+    let message = match value.extract::<u64>() {
+        Ok(n) if n >= 1 => match usize::try_from(n) {
+            Ok(n) => return Ok(Column::Number(n)),
+            Err(_) => format!("column {n} is too large"),
+        },
+        // As the command line says of `--column 0`.
+        Ok(0) => "columns are numbered from 1".to_string(),
+        _ => format!("expected a number from 1, got {}", repr(value)),
+    };
+    Err(PyValueError::new_err(format!("{key}: {message}")))
+}
+
+fn repr(value: &Bound<'_, PyAny>) -> String {
+    value.repr().map_or_else(|_| "?".to_string(), |r| r.to_string())
+}
+
 /// A non-negative integer that fits `T` (a bool is not one).
 fn count<T: TryFrom<u64>>(key: &str, value: &Bound<'_, PyAny>) -> PyResult<T> {
     let bad = || {
         PyValueError::new_err(format!(
             "{key}: expected a non-negative int, got {}",
-            value.repr().map_or_else(|_| "?".to_string(), |r| r.to_string())
+            repr(value)
         ))
     };
     if value.is_instance_of::<PyBool>() || !value.is_instance_of::<PyInt>() {
@@ -152,4 +239,8 @@ impl Names for Case {
 
 impl Names for HeaderMode {
     const NAMES: &'static [&'static str] = HeaderMode::NAMES;
+}
+
+impl Names for Encoding {
+    const NAMES: &'static [&'static str] = Encoding::NAMES;
 }

@@ -259,9 +259,10 @@ def test_utf16_is_read_as_the_cli_reads_it(cli, tmp_path):
         ({"ascii_only": "yes"}, "ascii_only: expected a bool, got str"),
         ({"allow_chars": 1}, "allow_chars: expected a str, got int"),
         ({"attribute_type": "double", "id_type": "uuid"}, "attribute type double needs id type string or numeric, not uuid"),
-        ({"column": "user_id"}, "unknown option 'column'"),
-        ({"default_region": "US"}, "unknown option 'default_region'"),
-        ({"encoding": "latin-1"}, "unknown option 'encoding'"),
+        ({"no_mmap": True}, "unknown option 'no_mmap'"),
+        ({"delimiter": "ab"}, "delimiter: unknown delimiter 'ab'"),
+        ({"default_region": "US"}, "a default region needs id type phone, not string"),
+        ({"encoding": "latin1"}, "encoding: unknown Encoding 'latin1'"),
         ({"idtype": "gaid"}, "unknown option 'idtype' (segprep's options: id_type, "),
     ],
 )
@@ -301,10 +302,17 @@ def test_every_option_is_accepted(sample):
         max_value_len=256,
         max_bytes=150_000_000,
         threads=2,
+        column=None,
+        delimiter=",",
+        default_region=None,
+        encoding="auto",
+        max_input_bytes=1_500_000_000,
     )
     assert report.header == "gaid"
+    assert report.to_dict() == segprep.check(sample).to_dict()
     assert set(segprep.OPTIONS) == {
         "id_type", "attribute_type", "case", "header", "attribute_name",
-        "allow_chars", "deny_chars", "ascii_only", "max_value_len",
-        "max_bytes", "threads",
+        "column", "delimiter", "default_region", "allow_chars",
+        "deny_chars", "ascii_only", "max_value_len", "max_bytes",
+        "max_input_bytes", "encoding", "threads",
     }

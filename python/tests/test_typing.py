@@ -23,6 +23,12 @@ first: segprep.Diagnostic = report.diagnostics[0]
 line: int = first.line
 stats: segprep.Stats = segprep.clean(b"a\\n", "clean.csv", threads=2)
 values, rules = segprep.normalize(["a", None], case="lower")
+export: segprep.Report = segprep.check(
+    b"id;x\\n1;2\\n", column="id", delimiter="auto", encoding="utf-16le",
+    max_input_bytes=0,
+)
+phones = segprep.clean("p.csv", "o.csv", id_type="phone", default_region="US")
+picked = segprep.normalize(["1;a"], column=1, delimiter=";")
 '''
 
 
@@ -51,6 +57,8 @@ def test_stubs_type_a_caller(tmp_path):
     (tmp_path / "bad.py").write_text(
         'import segprep\nsegprep.check("ids.csv", id_type="guid")\n'
         'segprep.clean("ids.csv", "out.csv", max_diagnostics=3)\n'
+        'segprep.check("ids.csv", encoding="utf8")\n'
+        'segprep.normalize(["a"], column="user_id")\n'
     )
     done = mypy("mypy", "--strict", "bad.py", cwd=tmp_path)
     assert done.returncode == 1
@@ -58,3 +66,5 @@ def test_stubs_type_a_caller(tmp_path):
     assert 'bad.py:3: error: Unexpected keyword argument "max_diagnostics"' in (
         done.stdout
     )
+    assert 'bad.py:4: error: Argument "encoding" to "check"' in done.stdout
+    assert 'bad.py:5: error: Argument "column" to "normalize"' in done.stdout

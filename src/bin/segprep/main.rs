@@ -11,6 +11,7 @@ mod reconcile;
 mod request;
 mod signals;
 
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 #[cfg(unix)]
 use std::os::fd::AsFd;
@@ -43,11 +44,22 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
-fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+/// Public, as the Python package compiles this file as a library.
+pub fn main() -> ExitCode {
+    run(std::env::args_os())
+}
+
+/// Runs the command line on `args`, the program's name first. Also the
+/// Python package's `segprep` command, in the interpreter's process: so
+/// it returns its status rather than exiting.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         // A usage error: clap's message and status, on standard error.
-        Err(err) if err.use_stderr() => err.exit(),
+        Err(err) if err.use_stderr() => {
+            let _ = err.print();
+            return ExitCode::from(err.exit_code() as u8);
+        }
         // --help and --version: standard output, where a write can fail.
         Err(err) => {
             let printed = check_stdout().and_then(|()| {
