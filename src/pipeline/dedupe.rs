@@ -29,7 +29,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use crate::pipeline::chunk::{Chunk, KeptRow, ZERO_ROW};
-use crate::pipeline::duplicates::{Duplicates, Marks};
+use crate::pipeline::duplicates::{Duplicates, Marks, Notes, DENSE_FROM};
 
 /// Number of dedupe shards: a power of two.
 pub(crate) const SHARDS: usize = 256;
@@ -84,11 +84,31 @@ type ShardRows = Vec<(u32, u32)>;
 /// lines. A shard of more than `table_rows` rows (at least 1) is split so
 /// that each table holds about that many. Uses `pool`'s threads when
 /// given.
+///
+/// Three passes: the shards note for each candidate (a row whose hash
+/// bits an earlier row had) that earlier row; each chunk then compares
+/// its candidates with their first rows in row order, so that its own
+/// rows are read one after the other, not in the shards' order; last,
+/// the few candidates whose bits matched a different value are deduped
+/// exactly.
 pub(crate) fn mark_duplicates(
     input: &[u8],
     chunks: &mut [Chunk],
     table_rows: usize,
     pool: Option<&rayon::ThreadPool>,
+) {
+    let lines = chunks.iter().map(|c| c.rows).sum();
+    mark_with_slots_for(input, chunks, table_rows, pool, lines);
+}
+
+/// `mark_duplicates` with slots wide enough for `lines` lines (tests
+/// pass more than the input has, to try 64-bit slots).
+fn mark_with_slots_for(
+    input: &[u8],
+    chunks: &mut [Chunk],
+    table_rows: usize,
+    pool: Option<&rayon::ThreadPool>,
+    lines: u64,
 ) {
     // The shard lists move out of the chunks, a column per shard, so that
     // each shard frees its rows once deduped: a file of one value repeated
@@ -100,24 +120,81 @@ pub(crate) fn mark_duplicates(
             column.push(rows);
         }
     }
-    let lines = chunks.iter().map(|c| c.rows).sum();
+    let mut offsets = Vec::with_capacity(chunks.len());
+    let mut kept = 0u64;
+    for chunk in chunks.iter() {
+        offsets.push(kept);
+        kept += u64::from(chunk.kept_len());
+    }
+    // Kept rows number fewer than lines: slots that fit every line fit
+    // every kept row's number, plus one.
     let marks =
         Marks::new(chunks.iter().map(Chunk::kept_len).collect(), lines);
-    let rows = Rows { input, chunks };
-    let run = |column| dedupe_shard(&rows, column, table_rows, &marks);
-    match pool {
-        Some(pool) => pool.install(|| columns.into_par_iter().for_each(run)),
-        None => columns.into_iter().for_each(run),
+    let rows = Rows { input, chunks, offsets };
+    let shard = |column| dedupe_shard(&rows, column, table_rows, &marks);
+    let listed: Vec<Listed> = match pool {
+        Some(pool) => {
+            pool.install(|| columns.into_par_iter().map(shard).collect())
+        }
+        None => columns.into_iter().map(shard).collect(),
+    };
+    let mut notes = marks.into_notes();
+    // The shards' lists, by chunk.
+    let mut by_chunk: Vec<Vec<(u32, u64)>> = vec![Vec::new(); chunks.len()];
+    for (c, r, number) in listed.into_iter().flatten() {
+        by_chunk[c as usize].push((r, number));
     }
-    let found = marks.into_duplicates();
-    let apply = |(chunk, duplicates): (&mut Chunk, Duplicates)| {
-        chunk.set_duplicates(duplicates);
+    for (notes, listed) in notes.iter_mut().zip(by_chunk) {
+        if !listed.is_empty() {
+            notes.add(listed);
+        }
+    }
+    let confirm = |(c, notes): (usize, &mut Notes)| {
+        let c = c as u32;
+        match notes {
+            Notes::Empty => Vec::new(),
+            Notes::Listed(list) => confirm(&rows, c, &mut ListedRows(list, 0)),
+            Notes::Narrow(slots) => {
+                confirm(&rows, c, &mut SlotRows { slots, from: 0 })
+            }
+            Notes::Wide(slots) => {
+                confirm(&rows, c, &mut SlotRows { slots, from: 0 })
+            }
+        }
+    };
+    let mismatched: Vec<Vec<(RowId, RowId)>> = match pool {
+        Some(pool) => pool.install(|| {
+            notes.par_iter_mut().enumerate().map(confirm).collect()
+        }),
+        None => notes.iter_mut().enumerate().map(confirm).collect(),
+    };
+    // These rows share hash bits with a different value. Equal values
+    // have equal bits, so such a row can only repeat an earlier one of
+    // these with the same first row: dedupe each group by its bytes, in
+    // row order. Collisions grow with the square of a shard's rows (a
+    // 1.5 GB input has some in nearly every shard), so only these rows
+    // are looked at again.
+    let mut groups: HashMap<RowId, HashMap<&[u8], RowId>> = HashMap::new();
+    for (row, first) in mismatched.into_iter().flatten() {
+        match groups.entry(first).or_default().entry(rows.value_of(row)) {
+            Entry::Occupied(seen) => {
+                notes[row.0 as usize].set(row.1, rows.line_of(*seen.get()));
+            }
+            Entry::Vacant(new) => {
+                new.insert(row);
+            }
+        }
+    }
+    drop(groups);
+    drop(rows);
+    let apply = |(chunk, notes): (&mut Chunk, Notes)| {
+        chunk.set_duplicates(Duplicates::seal(notes));
     };
     match pool {
         Some(pool) => pool.install(|| {
-            chunks.par_iter_mut().zip(found).for_each(apply);
+            chunks.par_iter_mut().zip(notes).for_each(apply);
         }),
-        None => chunks.iter_mut().zip(found).for_each(apply),
+        None => chunks.iter_mut().zip(notes).for_each(apply),
     }
 }
 
@@ -134,19 +211,43 @@ const SUB_SHIFT: u32 = 16;
 /// tag's.
 const MAX_SUB_BITS: u32 = 9;
 
-/// Dedupes one shard, `column` holding its rows of each chunk, in chunk
-/// order.
+/// A shard's candidates while they are few: (chunk, kept index, first
+/// row's number plus one).
+type Listed = Vec<(u32, u32, u64)>;
+
+/// Finds one shard's candidates, `column` holding its rows of each
+/// chunk, in chunk order, with each one's first row. They are listed
+/// while fewer than one in `DENSE_FROM` of the shard's rows, else noted
+/// in `marks`, a slot per kept row: few duplicates cost no more than
+/// their list, many no more than 4 bytes a row.
 fn dedupe_shard(
     rows: &Rows,
     mut column: Vec<ShardRows>,
     table_rows: usize,
     marks: &Marks,
-) {
+) -> Listed {
     let size: usize = column.iter().map(Vec::len).sum();
     // A table never starts larger than this: where rows share few values
     // it would stay mostly empty.
     let table_cap = size.min(table_rows.max(1) * 4);
-    let mut confirm = Confirm::new(rows, marks);
+    let most = size / DENSE_FROM;
+    let mut listed = Vec::new();
+    let mut spilled = false;
+    let mut note = |(c, r): RowId, first: RowId| {
+        let number = rows.number(first) + 1;
+        if spilled {
+            marks.mark(c, r, number);
+            return;
+        }
+        listed.push((c, r, number));
+        if listed.len() > most {
+            for (c, r, number) in listed.drain(..) {
+                marks.mark(c, r, number);
+            }
+            listed = Vec::new();
+            spilled = true;
+        }
+    };
     // A large input makes a shard's table outgrow the cache. Its rows are
     // then split again by more hash bits, keeping their order, and each
     // part gets a table of its own: equal values stay together.
@@ -159,9 +260,8 @@ fn dedupe_shard(
         let all = column.iter().enumerate().flat_map(|(c, list)| {
             list.iter().map(move |&(r, low)| ((c as u32, r), low))
         });
-        find_candidates(all, table_cap, &mut confirm);
-        confirm.finish();
-        return;
+        find_candidates(all, table_cap, &mut note);
+        return listed;
     }
     let sub = |low: u32| (low >> SUB_SHIFT) as usize & ((1 << sub_bits) - 1);
     // Each chunk's list is put in part order, keeping row order within a
@@ -183,9 +283,9 @@ fn dedupe_shard(
                     .map(move |&(r, low)| ((c as u32, r), low))
             },
         );
-        find_candidates(rows, size.min(table_cap), &mut confirm);
+        find_candidates(rows, size.min(table_cap), &mut note);
     }
-    confirm.finish();
+    listed
 }
 
 /// Puts `list` in the order of `part` of its rows, keeping their order
@@ -220,19 +320,19 @@ fn partition(
     starts
 }
 
-/// Hands `confirm` each of `rows` (in row order) whose hash bits an
-/// earlier one had, with that earlier row. `capacity` sizes the table.
+/// Hands `note` each of `rows` (in row order) whose hash bits an earlier
+/// one had, with that earlier row. `capacity` sizes the table.
 fn find_candidates(
     rows: impl Iterator<Item = (RowId, u32)>,
     capacity: usize,
-    confirm: &mut Confirm,
+    mut note: impl FnMut(RowId, RowId),
 ) {
     let mut firsts: HashTable<(u32, u32, u32)> =
         HashTable::with_capacity(capacity);
     for ((c, r), low) in rows {
         let hash = table_hash(low);
         match firsts.find(hash, |slot| slot.2 == low) {
-            Some(&(fc, fr, _)) => confirm.push((c, r), (fc, fr)),
+            Some(&(fc, fr, _)) => note((c, r), (fc, fr)),
             None => {
                 firsts.insert_unique(hash, (c, r, low), |slot| {
                     table_hash(slot.2)
@@ -246,6 +346,8 @@ fn find_candidates(
 struct Rows<'a> {
     input: &'a [u8],
     chunks: &'a [Chunk],
+    /// The number of the first kept row of each chunk, counting from 0.
+    offsets: Vec<u64>,
 }
 
 /// Where a kept row is stored: its chunk, its entry there, and its place
@@ -253,6 +355,18 @@ struct Rows<'a> {
 type Place = (u32, usize, u32);
 
 impl<'a> Rows<'a> {
+    /// The row's number among all kept rows, from 0.
+    fn number(&self, (c, r): RowId) -> u64 {
+        self.offsets[c as usize] + u64::from(r)
+    }
+
+    /// The row numbered `number`.
+    fn id(&self, number: u64) -> RowId {
+        // Chunks with no kept rows share their offset with the next one.
+        let c = self.offsets.partition_point(|&o| o <= number) - 1;
+        (c as u32, (number - self.offsets[c]) as u32)
+    }
+
     fn place(&self, (c, r): RowId) -> Place {
         let (entry, k) = self.chunks[c as usize].locate(r);
         (c, entry, k)
@@ -284,106 +398,128 @@ impl<'a> Rows<'a> {
     }
 }
 
-/// Candidates a batch at a time: however many duplicates a shard has,
-/// the ones waiting to be compared stay few.
-const BATCH: usize = 1 << 12;
-
-/// Compares candidates with their first rows and marks the real
-/// duplicates. Within each group of rows that share hash bits, the
-/// candidates must come in row order.
-struct Confirm<'r, 'a> {
-    rows: &'r Rows<'a>,
-    marks: &'r Marks,
-    /// (candidate, the first row with its hash bits).
-    batch: Vec<(RowId, RowId)>,
-    mismatched: Vec<(RowId, RowId)>,
-    /// Rows that share hash bits with a different value, by that first
-    /// row: each distinct value's first row among them.
-    groups: HashMap<RowId, HashMap<&'a [u8], RowId>>,
+/// A slot of `Notes`, of either width.
+trait Slot: Copy {
+    fn get(self) -> u64;
+    fn put(value: u64) -> Self;
 }
 
-impl<'r, 'a> Confirm<'r, 'a> {
-    fn new(rows: &'r Rows<'a>, marks: &'r Marks) -> Self {
-        Confirm {
-            rows,
-            marks,
-            batch: Vec::with_capacity(BATCH),
-            mismatched: Vec::new(),
-            groups: HashMap::new(),
-        }
+impl Slot for u32 {
+    fn get(self) -> u64 {
+        u64::from(self)
     }
+    fn put(value: u64) -> u32 {
+        // `Marks::new` chose 32 bits where every value fits.
+        value as u32
+    }
+}
 
+impl Slot for u64 {
+    fn get(self) -> u64 {
+        self
+    }
+    fn put(value: u64) -> u64 {
+        value
+    }
+}
+
+/// A chunk's candidates in row order, each with a note to overwrite.
+trait Candidates {
+    /// The next candidate: where its note is, its kept index, and its
+    /// note.
+    fn next(&mut self) -> Option<(usize, u32, u64)>;
+    fn set(&mut self, at: usize, value: u64);
+}
+
+/// Candidates listed, and the next one's place.
+struct ListedRows<'a>(&'a mut Vec<(u32, u64)>, usize);
+
+impl Candidates for ListedRows<'_> {
     #[inline]
-    fn push(&mut self, row: RowId, first: RowId) {
-        self.batch.push((row, first));
-        if self.batch.len() == BATCH {
-            self.compare();
+    fn next(&mut self) -> Option<(usize, u32, u64)> {
+        let at = self.1;
+        let &(r, note) = self.0.get(at)?;
+        self.1 += 1;
+        Some((at, r, note))
+    }
+    #[inline]
+    fn set(&mut self, at: usize, value: u64) {
+        self.0[at].1 = value;
+    }
+}
+
+/// Candidates in a slot per kept row, and the next slot to look at.
+struct SlotRows<'a, T> {
+    slots: &'a mut [T],
+    from: usize,
+}
+
+impl<T: Slot> Candidates for SlotRows<'_, T> {
+    #[inline]
+    fn next(&mut self) -> Option<(usize, u32, u64)> {
+        let found = self.slots[self.from..].iter().position(|s| s.get() != 0);
+        let at = self.from + found?;
+        self.from = at + 1;
+        Some((at, at as u32, self.slots[at].get()))
+    }
+    #[inline]
+    fn set(&mut self, at: usize, value: u64) {
+        self.slots[at] = T::put(value);
+    }
+}
+
+/// Compares chunk `c`'s candidates, whose notes hold their first rows'
+/// numbers plus one, with those rows, in row order: a duplicate's note
+/// then holds its first row's line, any other's 0. Returns the
+/// candidates whose bits matched a different value, with their first
+/// rows, in row order.
+fn confirm(
+    rows: &Rows,
+    c: u32,
+    candidates: &mut impl Candidates,
+) -> Vec<(RowId, RowId)> {
+    let chunk = &rows.chunks[c as usize];
+    let mut mismatched = Vec::new();
+    // First rows, then their values, are fetched ahead: they lie anywhere
+    // in the input and would otherwise be waited for one by one. Each
+    // stage leaves what it found for the next in a ring.
+    const RING: usize = 4 * AHEAD;
+    let mut placed = [(0, 0, (0, 0), (0, 0, 0)); RING];
+    let mut found = [(0, 0, (0, 0), (0, ZERO_ROW)); RING];
+    let mut total = usize::MAX;
+    for i in 0.. {
+        if total == usize::MAX {
+            match candidates.next() {
+                Some((at, r, note)) => {
+                    let first = rows.id(note - 1);
+                    let place = rows.place(first);
+                    prefetch(rows.entry(place));
+                    placed[i % RING] = (at, r, first, place);
+                }
+                None => total = i,
+            }
         }
-    }
-
-    fn finish(mut self) {
-        self.compare();
-    }
-
-    fn mark(&self, row: RowId, line: u64) {
-        self.marks.mark(row.0, row.1, line);
-    }
-
-    fn compare(&mut self) {
-        let rows = self.rows;
-        let candidates = &self.batch;
-        // Rows, then their values, are fetched ahead: these reads land
-        // anywhere in the input and would otherwise wait one by one. Each
-        // stage leaves what it found for the next in a ring.
-        const RING: usize = 4 * AHEAD;
-        let mut places = [((0, 0, 0), (0, 0, 0)); RING];
-        let mut found = [((0, ZERO_ROW), (0, ZERO_ROW)); RING];
-        for i in 0..candidates.len() + 2 * AHEAD {
-            if let Some(&(row, first)) = candidates.get(i) {
-                let place = (rows.place(row), rows.place(first));
-                prefetch(rows.entry(place.0));
-                prefetch(rows.entry(place.1));
-                places[i % RING] = place;
-            }
-            if let Some(j) =
-                i.checked_sub(AHEAD).filter(|&j| j < candidates.len())
-            {
-                let (row, first) = places[j % RING];
-                let pair = (rows.row(row), rows.row(first));
-                prefetch_bytes(rows.value(pair.0));
-                prefetch_bytes(rows.value(pair.1));
-                found[j % RING] = pair;
-            }
-            let Some(j) = i.checked_sub(2 * AHEAD) else {
-                continue;
-            };
-            let (row, first) = found[j % RING];
-            if rows.value(row) == rows.value(first) {
-                self.mark(candidates[j].0, rows.line(first));
+        if let Some(j) = i.checked_sub(AHEAD).filter(|&j| j < total) {
+            let (at, r, first, place) = placed[j % RING];
+            let first_row = rows.row(place);
+            prefetch_bytes(rows.value(first_row));
+            found[j % RING] = (at, r, first, first_row);
+        }
+        if let Some(j) = i.checked_sub(2 * AHEAD).filter(|&j| j < total) {
+            let (at, r, first, first_row) = found[j % RING];
+            let value = chunk.value(rows.input, &chunk.kept_row(r));
+            if value == rows.value(first_row) {
+                candidates.set(at, rows.line(first_row));
             } else {
-                self.mismatched.push(candidates[j]);
+                candidates.set(at, 0);
+                mismatched.push(((c, r), first));
             }
         }
-        self.batch.clear();
-        // These rows share hash bits with a different value. Equal values
-        // have equal bits, so such a row can only repeat an earlier one of
-        // these with the same first row: dedupe each group by its bytes.
-        // Collisions grow with the square of a shard's rows (a 1.5 GB
-        // input has some in nearly every shard), so only these rows are
-        // looked at again.
-        for (row, first) in std::mem::take(&mut self.mismatched) {
-            let group = self.groups.entry(first).or_default();
-            match group.entry(rows.value_of(row)) {
-                Entry::Occupied(seen) => {
-                    let line = rows.line_of(*seen.get());
-                    self.marks.mark(row.0, row.1, line);
-                }
-                Entry::Vacant(new) => {
-                    new.insert(row);
-                }
-            }
+        if i >= total.saturating_add(2 * AHEAD) {
+            break;
         }
     }
+    mismatched
 }
 
 /// Asks for the cache line holding `data`'s start.
@@ -484,7 +620,17 @@ mod tests {
                 (0..chunk.kept_len()).map(|r| (r, 0xdead_beef)).collect();
         });
         mark_duplicates(input, &mut chunks, table_rows, None);
-        firsts(&chunks)
+        let narrow = firsts(&chunks);
+        let mut chunks = chunks_of(input, chunk_bytes, |chunk| {
+            for shard in &mut chunk.shards {
+                shard.clear();
+            }
+            chunk.shards[7] =
+                (0..chunk.kept_len()).map(|r| (r, 0xdead_beef)).collect();
+        });
+        mark_with_slots_for(input, &mut chunks, table_rows, None, u64::MAX);
+        assert_eq!(firsts(&chunks), narrow, "64-bit slots");
+        narrow
     }
 
     #[test]

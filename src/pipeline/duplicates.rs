@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 /// Below one duplicate in this many kept rows, a list costs less than a
 /// slot per row.
-const DENSE_FROM: u32 = 8;
+pub(crate) const DENSE_FROM: usize = 8;
 
 /// A chunk's duplicates, in row order.
 #[derive(Debug, Default)]
@@ -102,10 +102,10 @@ impl Iterator for Iter<'_> {
     }
 }
 
-/// Where the dedupe shards, running in parallel, mark the duplicates they
-/// find: a slot per kept row of each chunk, made on the first mark there
-/// (an input with no duplicates makes none). Each row is in one shard, so
-/// no slot is marked twice.
+/// Where the dedupe shards, running in parallel, note a value for some
+/// kept rows: a slot per kept row of each chunk, made on the first note
+/// there (an input with no duplicates makes none). Each row is in one
+/// shard, so no slot is written twice.
 pub(crate) struct Marks {
     lens: Vec<u32>,
     slots: Slots,
@@ -118,7 +118,7 @@ enum Slots {
 
 impl Marks {
     /// Marks for chunks of `lens` kept rows, in an input of `lines`
-    /// lines.
+    /// lines: slots of 32 bits hold any line or kept row's number there.
     pub(crate) fn new(lens: Vec<u32>, lines: u64) -> Marks {
         let slots = if lines < u64::from(u32::MAX) {
             Slots::Narrow(lens.iter().map(|_| OnceLock::new()).collect())
@@ -128,10 +128,10 @@ impl Marks {
         Marks { lens, slots }
     }
 
-    /// Marks kept row `row` of chunk `chunk` as a duplicate of line
-    /// `first`.
+    /// Notes `value` (not 0; below `lines + 1`) for kept row `row` of
+    /// chunk `chunk`.
     #[inline]
-    pub(crate) fn mark(&self, chunk: u32, row: u32, first: u64) {
+    pub(crate) fn mark(&self, chunk: u32, row: u32, value: u64) {
         let (c, r) = (chunk as usize, row as usize);
         let len = self.lens[c] as usize;
         // Relaxed: the shards' join orders these stores before any read.
@@ -140,44 +140,43 @@ impl Marks {
                 let slots = slots[c].get_or_init(|| {
                     (0..len).map(|_| AtomicU32::new(0)).collect()
                 });
-                // Narrow only where every line fits.
-                slots[r].store(first as u32, Ordering::Relaxed);
+                // Narrow only where every value fits.
+                slots[r].store(value as u32, Ordering::Relaxed);
             }
             Slots::Wide(slots) => {
                 let slots = slots[c].get_or_init(|| {
                     (0..len).map(|_| AtomicU64::new(0)).collect()
                 });
-                slots[r].store(first, Ordering::Relaxed);
+                slots[r].store(value, Ordering::Relaxed);
             }
         }
     }
 
-    /// Each chunk's duplicates, in chunk order.
-    pub(crate) fn into_duplicates(self) -> Vec<Duplicates> {
+    /// Each chunk's notes, in chunk order.
+    pub(crate) fn into_notes(self) -> Vec<Notes> {
+        // Collecting from the atomics' own iterator reuses their memory.
         match self.slots {
             Slots::Narrow(slots) => slots
                 .into_iter()
                 .map(|slot| match slot.into_inner() {
-                    None => Duplicates::default(),
-                    Some(firsts) => seal(
-                        firsts
-                            .into_vec()
+                    None => Notes::Empty,
+                    Some(all) => Notes::Narrow(
+                        all.into_vec()
                             .into_iter()
-                            .map(AtomicU32::into_inner),
-                        Firsts::Narrow,
+                            .map(AtomicU32::into_inner)
+                            .collect(),
                     ),
                 })
                 .collect(),
             Slots::Wide(slots) => slots
                 .into_iter()
                 .map(|slot| match slot.into_inner() {
-                    None => Duplicates::default(),
-                    Some(firsts) => seal(
-                        firsts
-                            .into_vec()
+                    None => Notes::Empty,
+                    Some(all) => Notes::Wide(
+                        all.into_vec()
                             .into_iter()
-                            .map(AtomicU64::into_inner),
-                        Firsts::Wide,
+                            .map(AtomicU64::into_inner)
+                            .collect(),
                     ),
                 })
                 .collect(),
@@ -185,19 +184,77 @@ impl Marks {
     }
 }
 
-/// A chunk's duplicates from its slots: a list when they are few.
-fn seal<T>(
-    slots: impl Iterator<Item = T>,
-    dense: fn(Vec<T>) -> Firsts,
-) -> Duplicates
+/// What the shards noted for a chunk's kept rows: a value for some of
+/// them, 0 for none.
+pub(crate) enum Notes {
+    /// Nothing was noted.
+    Empty,
+    /// (kept index, value), sorted: where the shards noted few.
+    Listed(Vec<(u32, u64)>),
+    /// A slot per kept row.
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Notes {
+    /// Adds notes (kept index, value) for rows with none yet.
+    pub(crate) fn add(&mut self, mut notes: Vec<(u32, u64)>) {
+        match self {
+            Notes::Empty => {
+                notes.sort_unstable();
+                *self = Notes::Listed(notes);
+            }
+            Notes::Listed(_) => unreachable!("notes are listed at once"),
+            Notes::Narrow(_) | Notes::Wide(_) => {
+                for (index, value) in notes {
+                    self.set(index, value);
+                }
+            }
+        }
+    }
+
+    /// Sets the note of kept row `index`, which has one, to `value`
+    /// (below `lines + 1` of `Marks::new`).
+    #[inline]
+    pub(crate) fn set(&mut self, index: u32, value: u64) {
+        match self {
+            Notes::Empty => unreachable!("only noted rows are set"),
+            Notes::Listed(list) => {
+                let at = list
+                    .binary_search_by_key(&index, |&(i, _)| i)
+                    .expect("only noted rows are set");
+                list[at].1 = value;
+            }
+            Notes::Narrow(slots) => slots[index as usize] = value as u32,
+            Notes::Wide(slots) => slots[index as usize] = value,
+        }
+    }
+}
+
+impl Duplicates {
+    /// A chunk's duplicates from notes holding first lines (0 for a row
+    /// that is none): a list when they are few.
+    pub(crate) fn seal(notes: Notes) -> Duplicates {
+        match notes {
+            Notes::Empty => Duplicates::default(),
+            Notes::Listed(mut list) => {
+                list.retain(|&(_, first)| first != 0);
+                let count = list.len() as u32;
+                Duplicates { firsts: Firsts::Listed(list), count }
+            }
+            Notes::Narrow(firsts) => seal(firsts, Firsts::Narrow),
+            Notes::Wide(firsts) => seal(firsts, Firsts::Wide),
+        }
+    }
+}
+
+fn seal<T>(firsts: Vec<T>, dense: fn(Vec<T>) -> Firsts) -> Duplicates
 where
     T: Copy + Into<u64> + Default + PartialEq,
 {
-    // Collecting from the slots' own iterator reuses their memory.
-    let firsts: Vec<T> = slots.collect();
     let zero = T::default();
     let count = firsts.iter().filter(|&&f| f != zero).count() as u32;
-    if count < (firsts.len() as u32).div_ceil(DENSE_FROM) {
+    if (count as usize) < firsts.len().div_ceil(DENSE_FROM) {
         let list = (0..)
             .zip(&firsts)
             .filter(|&(_, &f)| f != zero)
@@ -223,7 +280,8 @@ mod tests {
         for &(c, r, first) in dups {
             marks.mark(c, r, first);
         }
-        let sealed = marks.into_duplicates();
+        let sealed: Vec<Duplicates> =
+            marks.into_notes().into_iter().map(Duplicates::seal).collect();
         for (d, &len) in sealed.iter().zip(lens) {
             assert!(d.iter().all(|(index, _)| index < len));
             assert_eq!(d.len() as usize, d.iter().count());
