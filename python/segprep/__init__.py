@@ -52,11 +52,18 @@ class Stats:
     """The statistics of a run: the fields of the JSON document that
     ``segprep clean --stats`` writes, as attributes.
 
+    ``schema`` names the document and its version (``segprep-stats/1``;
+    ``segprep-check/1`` for a :class:`Report`). ``warning_codes`` holds a
+    stable code for each of ``warnings``, in the same order. ``options``
+    is the run's options as a dict, by their keyword names, with the
+    defaults filled in and ``case`` resolved to the id type's (the
+    thread count left out: it does not change the result).
     ``uncompressed_bytes`` is ``None`` unless the input was gzip;
     ``output`` and ``output_bytes`` are ``None`` for :func:`check`.
     :meth:`to_dict` gives the JSON document itself.
     """
 
+    schema: str
     input: str
     bytes: int
     uncompressed_bytes: Optional[int]
@@ -67,10 +74,13 @@ class Stats:
     rejected: Dict[str, int]
     fixed: Dict[str, int]
     warnings: List[str]
+    warning_codes: List[str]
+    options: Dict[str, Any]
     output: Optional[str]
     output_bytes: Optional[int]
 
     _FIELDS = (
+        "schema",
         "input",
         "bytes",
         "uncompressed_bytes",
@@ -81,6 +91,8 @@ class Stats:
         "rejected",
         "fixed",
         "warnings",
+        "warning_codes",
+        "options",
         "output",
         "output_bytes",
     )
@@ -121,12 +133,24 @@ class Diagnostic(NamedTuple):
     """The row as it was (invalid UTF-8 replaced by U+FFFD)."""
     detail: str
     """Why, in a few words."""
+    raw_base64: Optional[str] = None
+    """The row's exact bytes in base64, for a row that is not UTF-8
+    (``raw`` cannot hold them); ``None`` otherwise."""
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The diagnostic's JSON object, exactly: ``raw_base64`` only for
+        a row that is not UTF-8."""
+        document = self._asdict()
+        if self.raw_base64 is None:
+            del document["raw_base64"]
+        return document
 
 
 class Report(Stats):
     """What :func:`check` found: the statistics, whether the file
     conforms, the file-level findings and the diagnostics (at most
-    ``max_diagnostics`` per rule), as in ``check --format json``."""
+    ``max_diagnostics`` per rule), as in ``check --format json``
+    (``schema`` is ``segprep-check/1``)."""
 
     conforms: bool
     file_findings: List[str]

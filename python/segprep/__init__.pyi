@@ -31,6 +31,7 @@ _Encoding = Literal[
 ]
 
 class Stats:
+    schema: str
     input: str
     bytes: int
     uncompressed_bytes: Optional[int]
@@ -41,6 +42,8 @@ class Stats:
     rejected: Dict[str, int]
     fixed: Dict[str, int]
     warnings: List[str]
+    warning_codes: List[str]
+    options: Dict[str, Any]
     output: Optional[str]
     output_bytes: Optional[int]
     def __init__(self, document: Dict[str, Any]) -> None: ...
@@ -53,6 +56,8 @@ class Diagnostic(NamedTuple):
     kind: str
     raw: str
     detail: str
+    raw_base64: Optional[str] = None
+    def to_dict(self) -> Dict[str, Any]: ...
 
 class Report(Stats):
     conforms: bool

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 use segprep::{
     CheckReport, Diagnostic, Error, Finding, InputBuilder, Kept, Pipeline,
-    Rule, Sink, Stats,
+    Rule, RunOptions, Sink, Stats,
 };
 
 use crate::engine::{self, Source};
@@ -14,15 +14,17 @@ use crate::engine::{self, Source};
 pub fn run(
     pipeline: &Pipeline,
     input: &InputBuilder,
+    options: &RunOptions,
     source: &Source<'_>,
     max_diagnostics: u64,
 ) -> Result<String, Error> {
     let input = engine::open(source, input)?;
     let run = engine::process(pipeline, input)?;
-    let stats = run.stats();
-    let mut sink = Diagnostics::new(stats, max_diagnostics);
+    let mut stats = run.stats().clone();
+    stats.options = Some(options.clone());
+    let mut sink = Diagnostics::new(&stats, max_diagnostics);
     let Ok(()) = run.emit(&mut sink);
-    let report = CheckReport::new(stats, sink.list);
+    let report = CheckReport::new(&stats, sink.list);
     Ok(serde_json::to_string(&report).expect("a report serializes"))
 }
 

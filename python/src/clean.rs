@@ -4,8 +4,9 @@
 use std::io::BufWriter;
 use std::path::PathBuf;
 
-use segprep::{Error, ErrorKind, InputBuilder, Pipeline, Stats};
-use serde::Serialize;
+use segprep::{
+    Error, ErrorKind, InputBuilder, Pipeline, RunOptions, StatsFile,
+};
 
 use crate::engine::{self, Source};
 use crate::output::{refuse_input, same_file, AtomicFile};
@@ -16,20 +17,11 @@ pub struct Paths {
     pub rejects: Option<PathBuf>,
 }
 
-/// The statistics `clean` writes.
-#[derive(Serialize)]
-struct CleanStats<'a> {
-    #[serde(flatten)]
-    stats: &'a Stats,
-    output: String,
-    output_bytes: u64,
-}
-
 /// Runs `clean` and returns the statistics as JSON.
 pub fn run(
     pipeline: &Pipeline,
     input: &InputBuilder,
-    max_bytes: u64,
+    options: &RunOptions,
     source: &Source<'_>,
     paths: &Paths,
     sort: bool,
@@ -53,6 +45,8 @@ pub fn run(
     let run = engine::process(pipeline, input)?;
     run.check_clean_size().map_err(|e| e.with_path(&paths.output))?;
     let mut stats = run.stats().clone();
+    stats.options = Some(options.clone());
+    let max_bytes = options.max_bytes;
     // The command line's warning, so that the statistics are its own.
     if stats.content_bytes() > max_bytes {
         stats.warnings.push(format!(
@@ -75,10 +69,10 @@ pub fn run(
     for file in rejects.into_iter().chain([out]) {
         file.commit()?;
     }
-    let report = CleanStats {
-        output_bytes: stats.clean_bytes,
-        stats: &stats,
-        output: paths.output.display().to_string(),
+    let report = StatsFile {
+        stats,
+        output: Some(paths.output.display().to_string()),
+        parts: None,
     };
     Ok(serde_json::to_string(&report).expect("statistics serialize"))
 }

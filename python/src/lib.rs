@@ -21,7 +21,8 @@ mod output;
 struct Pipeline {
     inner: segprep::Pipeline,
     input: segprep::InputBuilder,
-    max_bytes: u64,
+    /// What the documents echo as `"options"`.
+    options: segprep::RunOptions,
     not_for_values: Option<String>,
 }
 
@@ -35,7 +36,7 @@ impl Pipeline {
         Ok(Pipeline {
             inner: built.pipeline,
             input: built.input,
-            max_bytes: built.max_bytes,
+            options: built.options,
             not_for_values: built.not_for_values,
         })
     }
@@ -50,8 +51,11 @@ impl Pipeline {
     ) -> PyResult<String> {
         let source = engine::Source::extract(source)?;
         let (pipeline, input) = (&self.inner, &self.input);
-        py.detach(|| check::run(pipeline, input, &source, max_diagnostics))
-            .map_err(errors::to_py)
+        let options = &self.options;
+        py.detach(|| {
+            check::run(pipeline, input, options, &source, max_diagnostics)
+        })
+        .map_err(errors::to_py)
     }
 
     /// `segprep clean`: writes the clean file (and the rejects file) and
@@ -68,9 +72,9 @@ impl Pipeline {
         let source = engine::Source::extract(source)?;
         let (pipeline, input) = (&self.inner, &self.input);
         let paths = clean::Paths { output, rejects };
-        let max_bytes = self.max_bytes;
+        let options = &self.options;
         py.detach(|| {
-            clean::run(pipeline, input, max_bytes, &source, &paths, sort)
+            clean::run(pipeline, input, options, &source, &paths, sort)
         })
         .map_err(errors::to_py)
     }

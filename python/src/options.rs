@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyString};
 use segprep::{
     AttributeType, Case, Column, Delimiter, Encoding, HeaderMode, IdType,
-    InputBuilder, Pipeline, PipelineBuilder,
+    InputBuilder, Pipeline, PipelineBuilder, RunOptions,
 };
 
 /// Every option `build` takes, in the order of `segprep check --help`
@@ -37,8 +37,9 @@ pub struct Built {
     pub pipeline: Pipeline,
     /// How files and bytes are read: `encoding`, `max_input_bytes`.
     pub input: InputBuilder,
+    /// The options as the JSON documents echo them (`"options"`), with
     /// `max_bytes`, which also limits the clean file.
-    pub max_bytes: u64,
+    pub options: RunOptions,
     /// Why `normalize` cannot take these options, if it cannot: they
     /// need a file's rows.
     pub not_for_values: Option<String>,
@@ -53,8 +54,27 @@ pub struct Built {
 pub fn build(options: &Bound<'_, PyDict>) -> PyResult<Built> {
     let mut builder = PipelineBuilder::new();
     let mut input = InputBuilder::new();
-    let mut max_bytes = segprep::DEFAULT_MAX_BYTES;
     let mut not_for_values = None;
+    // The command line's defaults; `case` is resolved once the id type
+    // is known.
+    let mut case = None;
+    let mut echo = RunOptions {
+        id_type: IdType::String,
+        attribute_type: AttributeType::String,
+        case: Case::Keep,
+        header: HeaderMode::Auto,
+        attribute_name: None,
+        column: None,
+        delimiter: Delimiter::default(),
+        default_region: None,
+        allow_chars: String::new(),
+        deny_chars: String::new(),
+        ascii_only: false,
+        max_value_len: segprep::DEFAULT_MAX_VALUE_LEN as u64,
+        max_bytes: segprep::DEFAULT_MAX_BYTES,
+        max_input_bytes: segprep::DEFAULT_MAX_INPUT_BYTES,
+        encoding: Encoding::Auto,
+    };
     for (key, value) in options.iter() {
         let key: String = key.extract()?;
         // `None` leaves the default, as leaving the option out does.
@@ -68,13 +88,27 @@ pub fn build(options: &Bound<'_, PyDict>) -> PyResult<Built> {
             ))
         };
         match key.as_str() {
-            "id_type" => builder.id_type(named(&key, &value)?),
-            "attribute_type" => builder.attribute_type(named(&key, &value)?),
-            "case" => builder.case(Some(named::<Case>(&key, &value)?)),
-            "header" => builder.header(named::<HeaderMode>(&key, &value)?),
-            "attribute_name" => builder.attribute_name(Some(
-                text(&value).ok_or_else(|| bad("a str"))?,
-            )),
+            "id_type" => {
+                echo.id_type = named(&key, &value)?;
+                builder.id_type(echo.id_type)
+            }
+            "attribute_type" => {
+                echo.attribute_type = named(&key, &value)?;
+                builder.attribute_type(echo.attribute_type)
+            }
+            "case" => {
+                case = Some(named::<Case>(&key, &value)?);
+                builder.case(case)
+            }
+            "header" => {
+                echo.header = named(&key, &value)?;
+                builder.header(echo.header)
+            }
+            "attribute_name" => {
+                echo.attribute_name =
+                    Some(text(&value).ok_or_else(|| bad("a str"))?);
+                builder.attribute_name(echo.attribute_name.clone())
+            }
             "column" => {
                 let column = column(&key, &value)?;
                 if let Column::Name(_) = column {
@@ -85,6 +119,7 @@ pub fn build(options: &Bound<'_, PyDict>) -> PyResult<Built> {
                             .to_string(),
                     );
                 }
+                echo.column = Some(column.clone());
                 builder.column(Some(column))
             }
             "delimiter" => {
@@ -96,32 +131,44 @@ pub fn build(options: &Bound<'_, PyDict>) -> PyResult<Built> {
                             .to_string(),
                     );
                 }
+                echo.delimiter = delimiter;
                 builder.delimiter(delimiter)
             }
-            "default_region" => builder.default_region(Some(
-                &text(&value).ok_or_else(|| bad("a str"))?,
-            )),
+            "default_region" => {
+                echo.default_region =
+                    Some(text(&value).ok_or_else(|| bad("a str"))?);
+                builder.default_region(echo.default_region.as_deref())
+            }
             "allow_chars" => {
-                builder.allow_chars(&text(&value).ok_or_else(|| bad("a str"))?)
+                echo.allow_chars = text(&value).ok_or_else(|| bad("a str"))?;
+                builder.allow_chars(&echo.allow_chars)
             }
             "deny_chars" => {
-                builder.deny_chars(&text(&value).ok_or_else(|| bad("a str"))?)
+                echo.deny_chars = text(&value).ok_or_else(|| bad("a str"))?;
+                builder.deny_chars(&echo.deny_chars)
             }
             "ascii_only" => {
                 let yes = value.cast::<PyBool>().map_err(|_| bad("a bool"))?;
-                builder.ascii_only(yes.is_true())
+                echo.ascii_only = yes.is_true();
+                builder.ascii_only(echo.ascii_only)
             }
-            "max_value_len" => builder.max_value_len(count(&key, &value)?),
+            "max_value_len" => {
+                let len: usize = count(&key, &value)?;
+                echo.max_value_len = len as u64;
+                builder.max_value_len(len)
+            }
             "max_bytes" => {
-                max_bytes = count(&key, &value)?;
-                builder.max_bytes(max_bytes)
+                echo.max_bytes = count(&key, &value)?;
+                builder.max_bytes(echo.max_bytes)
             }
             "max_input_bytes" => {
-                input.max_input_bytes(count(&key, &value)?);
+                echo.max_input_bytes = count(&key, &value)?;
+                input.max_input_bytes(echo.max_input_bytes);
                 &mut builder
             }
             "encoding" => {
-                input.encoding(named::<Encoding>(&key, &value)?);
+                echo.encoding = named::<Encoding>(&key, &value)?;
+                input.encoding(echo.encoding);
                 &mut builder
             }
             "threads" => builder.threads(count(&key, &value)?),
@@ -133,10 +180,12 @@ pub fn build(options: &Bound<'_, PyDict>) -> PyResult<Built> {
             }
         };
     }
+    // As the command line resolves it: the id type's case unless given.
+    echo.case = case.unwrap_or(echo.id_type.default_case());
     let pipeline = builder
         .build()
         .map_err(|err| PyValueError::new_err(err.to_string()))?;
-    Ok(Built { pipeline, input, max_bytes, not_for_values })
+    Ok(Built { pipeline, input, options: echo, not_for_values })
 }
 
 fn type_name(value: &Bound<'_, PyAny>) -> String {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import os
@@ -74,9 +75,13 @@ def test_check_is_the_cli_json(cli, sample, options, max_diagnostics):
     # The attributes are the document's fields.
     for key, value in want.items():
         if key == "diagnostics":
-            assert [d._asdict() for d in report.diagnostics] == value
+            assert [d.to_dict() for d in report.diagnostics] == value
+            for d, item in zip(report.diagnostics, value):
+                for field in d._fields:
+                    assert getattr(d, field) == item.get(field), field
         else:
             assert getattr(report, key) == value, key
+    assert report.schema == "segprep-check/1"
     assert report.output is None and report.output_bytes is None
 
 
@@ -100,6 +105,7 @@ def test_clean_writes_the_cli_files(cli, sample, tmp_path, options, sort):
     assert rejects.read_bytes() == want_rejects.read_bytes()
     for key, value in want.items():
         assert getattr(stats, key) == value, key
+    assert stats.schema == "segprep-stats/1"
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]
 
 
@@ -150,6 +156,52 @@ def test_a_conforming_file(tmp_path):
     assert report.conforms
     assert report.diagnostics == []
     assert report.values_processed == 2
+
+
+def test_a_row_that_is_not_utf8_keeps_its_bytes(sample):
+    report = segprep.check(sample, max_diagnostics=0)
+    broken = [d for d in report.diagnostics if d.rule == "invalid-utf8"]
+    assert [d.line for d in broken] == [13]
+    assert base64.b64decode(broken[0].raw_base64) == b"\xff\xfe broken"
+    assert broken[0].raw == "\ufffd\ufffd broken"
+    # Only such rows carry the bytes, in the attribute and the document.
+    others = [d for d in report.diagnostics if d.rule != "invalid-utf8"]
+    assert others and all(d.raw_base64 is None for d in others)
+    documents = report.to_dict()["diagnostics"]
+    assert [d.to_dict() for d in report.diagnostics] == documents
+    assert ["raw_base64" in d for d in documents] == [
+        d.rule == "invalid-utf8" for d in report.diagnostics
+    ]
+
+
+@pytest.mark.parametrize(
+    "options, case",
+    [
+        ({}, "keep"),
+        ({"id_type": "gaid"}, "lower"),
+        ({"id_type": "idfa"}, "upper"),
+        ({"id_type": "idfa", "case": "keep"}, "keep"),
+        ({"id_type": "uuid", "case": None}, "lower"),
+        ({"id_type": "email", "case": "upper", "max_value_len": 40,
+          "column": "1", "delimiter": "tab", "encoding": "utf-8",
+          "max_input_bytes": 0, "attribute_name": "Email",
+          "deny_chars": "+", "allow_chars": "#", "ascii_only": True,
+          "threads": 1}, "upper"),
+    ],
+)
+def test_options_are_the_run_s_as_the_cli_echoes_them(
+    cli, sample, tmp_path, options, case
+):
+    given = {k: v for k, v in options.items() if v is not None}
+    args = options_to_args(given)
+    want = cli_check(cli, sample, *args)["options"]
+    report = segprep.check(sample, **options)
+    assert report.options == want
+    assert report.options["case"] == case
+    assert "threads" not in report.options
+    stats = segprep.clean(sample, tmp_path / "out.csv", **options)
+    assert stats.options == want
+    assert stats.to_dict()["options"] == want
 
 
 def test_stats_json_round_trips_and_compares():
@@ -309,7 +361,12 @@ def test_every_option_is_accepted(sample):
         max_input_bytes=1_500_000_000,
     )
     assert report.header == "gaid"
-    assert report.to_dict() == segprep.check(sample).to_dict()
+    # Every default given is the same run as none given, but for the
+    # attribute name, which the options echo.
+    assert report.to_dict() == segprep.check(
+        sample, attribute_name="gaid"
+    ).to_dict()
+    assert report.options["attribute_name"] == "gaid"
     assert set(segprep.OPTIONS) == {
         "id_type", "attribute_type", "case", "header", "attribute_name",
         "column", "delimiter", "default_region", "allow_chars",

@@ -48,7 +48,12 @@ CASES: List[List[str]] = [
     ["--version"],
     ["--help"],
     ["check", "--help"],
+    ["check", "-h"],
     ["clean", "--help"],
+    # One subcommand per operation, each with its own help.
+    ["request", "--help"],
+    ["request", "add", "--help"],
+    ["request"],
     [],
     ["check"],
     ["check", "ok.csv"],
