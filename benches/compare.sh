@@ -14,6 +14,12 @@
 #                     folder inside it, removed at exit; the tables are also
 #                     saved as DIR/compare-last.txt
 #   --only KINDS      gaid, unique, emails, or a comma-separated list; also
+#                     dups (not run by default): check and clean of
+#                     unique GAIDs against GAIDs repeated 14 times (the
+#                     generator's --repeat 14), both at 150 MB and at
+#                     1.5 GB, with the ratio; needs about 3 GB of disk.
+#                     diff (not run by default): diff of two 150 MB GAID
+#                     files of different seeds.
 #                     growth (not run by default): cp, check and clean of
 #                     gaid at 150 MB and at 1.5 GB (gaid15.csv, generated
 #                     with --bytes 1500000000), and each one's ratio of the
@@ -70,8 +76,8 @@ case "$RUNS" in ''|*[!0-9]*|0) echo "compare.sh: --runs must be a positive whole
 KINDS=()
 for k in ${ONLY//,/ }; do
     case "$k" in
-        gaid|unique|emails|growth) KINDS+=("$k") ;;
-        *) echo "compare.sh: --only: unknown kind '$k' (gaid, unique, emails, growth)" >&2; exit 2 ;;
+        gaid|unique|emails|growth|dups|diff) KINDS+=("$k") ;;
+        *) echo "compare.sh: --only: unknown kind '$k' (gaid, unique, emails, growth, dups, diff)" >&2; exit 2 ;;
     esac
 done
 
@@ -173,6 +179,16 @@ for kind in "${KINDS[@]}"; do
         growth)
             generate gaid "$DATA/gaid.csv"
             generate gaid "$DATA/gaid15.csv" --bytes 1500000000
+            ;;
+        dups)
+            generate gaid "$DATA/gaid.csv"
+            generate gaid "$DATA/gaid-x14.csv" --repeat 14
+            generate gaid "$DATA/gaid15.csv" --bytes 1500000000
+            generate gaid "$DATA/gaid15-x14.csv" --bytes 1500000000 --repeat 14
+            ;;
+        diff)
+            generate gaid "$DATA/gaid.csv"
+            generate gaid "$DATA/gaid-seed2.csv" --seed 2
             ;;
         *) generate "$kind" "$DATA/$kind.csv" ;;
     esac
@@ -424,6 +440,60 @@ run_growth() {
     ROWS=()
 }
 
+# check and clean of a file of unique GAIDs and of one of GAIDs repeated
+# 14 times (daily exports appended), same size, at 150 MB and 1.5 GB.
+run_dups() {
+    local o="$OUTDIR/out.csv" O S size f F shape
+    O="$(q "$o")"
+    S="$(q "$SEGPREP_BIN")"
+    [ -n "$SEGPREP_NOTE" ] && { log "dups: $SEGPREP_NOTE"; return; }
+    for size in "150 MB" "1.5 GB"; do
+        for shape in unique x14; do
+            f="$DATA/gaid.csv"
+            [ "$size" = "1.5 GB" ] && f="$DATA/gaid15.csv"
+            [ "$shape" = x14 ] && f="${f%.csv}-x14.csv"
+            F="$(q "$f")"
+            cat "$f" > /dev/null  # warm the page cache
+            measure "check -q --id-type gaid, $shape ($size)" segprep "0 1" - \
+                "exec $S check -q $F --id-type gaid --max-input-bytes 0" 1
+            measure "clean --id-type gaid, $shape ($size)" segprep 0 "$o" \
+                "exec $S clean -q $F -o $O --id-type gaid --max-bytes 2000000000 --max-input-bytes 0 > /dev/null"
+        done
+    done
+    printf '\n== dups: unique GAIDs against GAIDs x14, same size, %s runs each, medians\n' "$RUNS"
+    printf '%s\n' "${ROWS[@]}" | awk -F'\t' '
+        function secs(x) { return x == "n/a" ? x : sprintf("%.3f s", x) }
+        {
+            name = $1; shape = (name ~ /, x14 /) ? "x14" : "unique"
+            sub(/, (unique|x14) /, " ", name)
+            if (!(name in seen)) { order[++n] = name; seen[name] = 1 }
+            t[name, shape] = $3; m[name, shape] = $5
+        }
+        END {
+            fmt = "%-42s %10s %10s %8s %16s\n"
+            printf fmt, "command", "unique", "x14", "ratio", "peak MiB u / x14"
+            for (i = 1; i <= n; i++) {
+                c = order[i]; u = t[c, "unique"]; x = t[c, "x14"]
+                r = (u == "n/a" || x == "n/a" || u + 0 == 0) ? "-" : sprintf("%.2fx", x / u)
+                printf fmt, c, secs(u), secs(x), r, m[c, "unique"] " / " m[c, "x14"]
+            }
+        }'
+    ROWS=()
+}
+
+# diff of two 150 MB GAID files (different seeds).
+run_diff() {
+    local a="$OUTDIR/added.csv" r="$OUTDIR/removed.csv" S A B
+    S="$(q "$SEGPREP_BIN")"
+    A="$(q "$DATA/gaid.csv")"
+    B="$(q "$DATA/gaid-seed2.csv")"
+    [ -n "$SEGPREP_NOTE" ] && { log "diff: $SEGPREP_NOTE"; return; }
+    cat "$DATA/gaid.csv" "$DATA/gaid-seed2.csv" > /dev/null
+    measure "segprep diff OLD NEW --added A --removed R" segprep 0 "$a" \
+        "exec $S diff -q $A $B --id-type gaid --added $(q "$a") --removed $(q "$r") > /dev/null"
+    print_table "diff against gaid-seed2.csv" "$DATA/gaid.csv"
+}
+
 WALL_BY="the shell's clock"; [ -n "$HYPERFINE" ] && WALL_BY="hyperfine"
 CPU_BY="n/a (no GNU time)"; [ -n "$TIME_BIN" ] && CPU_BY="GNU time -v"
 {
@@ -435,6 +505,8 @@ CPU_BY="n/a (no GNU time)"; [ -n "$TIME_BIN" ] && CPU_BY="GNU time -v"
         log "measuring $kind"
         case "$kind" in
             growth) run_growth ;;
+            dups) run_dups ;;
+            diff) run_diff ;;
             *) run_kind "$kind" ;;
         esac
     done
