@@ -1,0 +1,48 @@
+//! Memory bounded by the input: a long row, or a number whose canonical
+//! form is long, costs a few bytes of its own, not a copy per field or
+//! per row. Each test runs the binary with its address space capped well
+//! below what a copy of the input per field or per row would take.
+
+use std::process::{Command, Stdio};
+
+use crate::util::{Dir, Output, SEGPREP};
+
+/// The address space each run gets, in KiB: room for the binary, its
+/// threads and a mapped input of tens of MB, not for a few copies more.
+const CAP_KIB: u64 = 128 << 10;
+
+/// `segprep ARGS` in the test folder with the address space capped at
+/// `CAP_KIB`, on two threads.
+fn capped(dir: &Dir, args: &[&str]) -> Output {
+    let script =
+        format!("ulimit -v {CAP_KIB}; exec \"$0\" \"$@\" --threads 2");
+    let out = Command::new("sh")
+        .current_dir(dir.root())
+        .args(["-c", &script, SEGPREP])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run sh");
+    let summarizes = args.first() == Some(&"clean") && !args.contains(&"-q");
+    Output { summarizes, ..Output::from(out) }
+}
+
+#[test]
+fn a_row_of_five_million_fields_is_counted_in_place() {
+    let dir = Dir::new("memory_fields");
+    // Two values 5 MB of commas apart, and a row of commas only.
+    let commas = ",".repeat(5_000_000);
+    dir.create("c.csv", format!("x{commas}y\n{commas}\nok\n"));
+    let out = capped(&dir, &["check", "c.csv"]);
+    assert_eq!(out.code(), 1, "{}", out.render());
+    let text = out.stdout_text();
+    assert!(
+        text.contains("c.csv:1: multi-column 5000001 fields where 1"),
+        "{text}"
+    );
+    assert!(text.contains("c.csv:2: empty-row no value"), "{text}");
+    // Trailing commas after one value are a fix, the value kept.
+    dir.create("t.csv", format!("x{commas}\n"));
+    let out = capped(&dir, &["clean", "-q", "t.csv", "-o", "-"]);
+    assert_eq!((out.code(), out.stdout_text()), (0, "x\n".into()));
+}
