@@ -28,7 +28,7 @@ use foldhash::SharedSeed;
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use crate::pipeline::chunk::{Chunk, KeptRow, ZERO_ROW};
+use crate::pipeline::chunk::{Chunk, KeptRow, Stored, ZERO_ROW};
 use crate::pipeline::duplicates::{Duplicates, Marks};
 
 /// Number of dedupe shards: a power of two.
@@ -267,15 +267,15 @@ impl<'a> Rows<'a> {
         (place.0, self.entry(place).row(place.2))
     }
 
-    fn value(&self, (c, row): (u32, KeptRow)) -> &'a [u8] {
-        self.chunks[c as usize].value(self.input, &row)
+    fn value(&self, (c, row): (u32, KeptRow)) -> Stored<'a> {
+        self.chunks[c as usize].stored(self.input, &row)
     }
 
     fn line(&self, (c, row): (u32, KeptRow)) -> u64 {
         self.chunks[c as usize].first_line + u64::from(row.line)
     }
 
-    fn value_of(&self, id: RowId) -> &'a [u8] {
+    fn value_of(&self, id: RowId) -> Stored<'a> {
         self.value(self.row(self.place(id)))
     }
 
@@ -299,7 +299,7 @@ struct Confirm<'r, 'a> {
     mismatched: Vec<(RowId, RowId)>,
     /// Rows that share hash bits with a different value, by that first
     /// row: each distinct value's first row among them.
-    groups: HashMap<RowId, HashMap<&'a [u8], RowId>>,
+    groups: HashMap<RowId, HashMap<Stored<'a>, RowId>>,
 }
 
 impl<'r, 'a> Confirm<'r, 'a> {
@@ -350,8 +350,8 @@ impl<'r, 'a> Confirm<'r, 'a> {
             {
                 let (row, first) = places[j % RING];
                 let pair = (rows.row(row), rows.row(first));
-                prefetch_bytes(rows.value(pair.0));
-                prefetch_bytes(rows.value(pair.1));
+                prefetch_bytes(rows.value(pair.0).bytes());
+                prefetch_bytes(rows.value(pair.1).bytes());
                 found[j % RING] = pair;
             }
             let Some(j) = i.checked_sub(2 * AHEAD) else {

@@ -68,13 +68,16 @@ pub(crate) fn read_row(
     let mut first = None;
     let mut total = 0;
     let mut count = 0;
-    for field in fields(trimmed, delimiter) {
+    let mut fields = fields(trimmed, delimiter);
+    loop {
+        total += fields.skip_bare();
+        let Some(field) = fields.next() else { break };
         let field = field?;
         total += 1;
         if !field.value.is_empty() {
             count = total;
         }
-        if first.is_none() {
+        if total == 1 {
             first = Some(field);
         }
     }
@@ -105,7 +108,14 @@ pub(crate) fn read_column(
     }
     let mut picked = None;
     let mut count = 0;
-    for field in fields(text, delimiter) {
+    let mut fields = fields(text, delimiter);
+    loop {
+        let bare = fields.skip_bare();
+        if (count..count + bare).contains(&index) {
+            picked = Some(RawField::EMPTY);
+        }
+        count += bare;
+        let Some(field) = fields.next() else { break };
         let field = field?;
         if count == index {
             picked = Some(field);
@@ -134,7 +144,10 @@ pub(crate) fn count_fields(row: &[u8], delimiter: u8) -> Option<usize> {
         return None;
     }
     let mut count = 0;
-    for field in fields(text, delimiter) {
+    let mut fields = fields(text, delimiter);
+    loop {
+        count += fields.skip_bare();
+        let Some(field) = fields.next() else { break };
         field.ok()?;
         count += 1;
     }
@@ -157,6 +170,10 @@ pub(crate) fn header_fields(row: &[u8], delimiter: u8) -> Vec<String> {
 }
 
 impl RawField<'_> {
+    /// A field with nothing between its delimiters.
+    const EMPTY: RawField<'static> =
+        RawField { value: Cow::Borrowed(""), quoted: false, trimmed: false };
+
     fn fixes(&self) -> FixSet {
         let mut fixes = FixSet::EMPTY;
         if self.quoted {
@@ -187,6 +204,21 @@ fn fields(
         rest: Some(record),
         white: white_but(delimiter),
         delimiter: char::from(delimiter),
+    }
+}
+
+impl<W> Fields<'_, W> {
+    /// Steps over the empty fields ahead that are bare delimiters, all at
+    /// once, and says how many: a row of commas is counted at the speed
+    /// of a byte loop, not of a field at a time. `next` reads the field
+    /// after them.
+    fn skip_bare(&mut self) -> usize {
+        let Some(rest) = self.rest else { return 0 };
+        let delimiter = self.delimiter as u8;
+        let bare = rest.bytes().take_while(|&b| b == delimiter).count();
+        // The delimiter is ASCII: `bare` is on a character boundary.
+        self.rest = Some(&rest[bare..]);
+        bare
     }
 }
 
@@ -380,6 +412,22 @@ mod tests {
         assert_eq!(pick(b"\t\tab", b'\t', 2), r#"ab []"#);
         let err = read_column(b"1;ab", b';', 2).unwrap_err();
         assert_eq!(err.1, Detail::MissingColumn { fields: 2, column: 3 });
+        // Runs of bare delimiters are skipped as many fields.
+        assert_eq!(pick(b";;;ab;", b';', 3), r#"ab []"#);
+        assert_eq!(pick(b";;;ab", b';', 2), "[empty-row]");
+        assert_eq!(pick(b"ab;;;", b';', 3), "[empty-row]");
+        let err = read_column(b"ab;;", b';', 5).unwrap_err();
+        assert_eq!(err.1, Detail::MissingColumn { fields: 3, column: 6 });
+    }
+
+    #[test]
+    fn runs_of_delimiters_count_as_their_fields() {
+        let err = read_row(b",,a,,b,,", b',').unwrap_err();
+        assert_eq!(err.1, Detail::Columns(5));
+        assert_eq!(read(b"a,,,, ,"), r#"a ["trailing-comma"]"#);
+        assert_eq!(read(b",,\"\",,"), "[empty-row]");
+        assert_eq!(count_fields(b",,\"a,\",,", b','), Some(5));
+        assert_eq!(count_fields(b",,\"a", b','), None);
     }
 
     #[test]

@@ -46,3 +46,28 @@ fn a_row_of_five_million_fields_is_counted_in_place() {
     let out = capped(&dir, &["clean", "-q", "t.csv", "-o", "-"]);
     assert_eq!((out.code(), out.stdout_text()), (0, "x\n".into()));
 }
+
+#[test]
+fn long_canonical_numbers_are_kept_as_numbers_until_written() {
+    let dir = Dir::new("memory_numbers");
+    // A million rows of `1e308`, whose canonical text is 309 digits,
+    // among other spellings of it and of numbers as long.
+    let mut input = String::from("10e307\n-1e-300\n");
+    input.push_str(&"1e308\n".repeat(1_000_000));
+    input.push_str("\"1.0E308\"\n1e300\n-0.1e-299\n 1e300 \n");
+    dir.create("n.csv", &input);
+    let want: String = [1e308, -1e-300, 1e300]
+        .iter()
+        .map(|n: &f64| format!("{n}\n"))
+        .collect();
+    assert_eq!(want.len(), 310 + 304 + 302);
+    let out = capped(
+        &dir,
+        &["clean", "-q", "n.csv", "-o", "-", "--attribute-type", "double"],
+    );
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert!(out.stdout_text() == want, "{}", out.stdout_text());
+    let out =
+        capped(&dir, &["check", "-q", "n.csv", "--attribute-type", "double"]);
+    assert_eq!(out.code(), 1, "{}", out.render());
+}
