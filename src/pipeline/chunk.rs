@@ -8,16 +8,27 @@
 //! hand-over to a sink reads it. A dropped row costs 12 bytes: its place
 //! and line. Its reason is counted at once and worked out again, from the
 //! same bytes by the same rules, only when a sink asks for it.
+//!
+//! With `--attribute-type double`, a value whose canonical text is long
+//! (`1e308` is 309 digits) is kept as its number, in the row's own
+//! fields: equal texts are equal numbers, so dedupe compares the numbers,
+//! and the text is written out again only where bytes are needed.
 
+use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use crate::pipeline::dedupe::{shard_of, ValueHash, SHARDS};
 use crate::pipeline::duplicates::Duplicates;
 use crate::pipeline::row::{RowRules, Scratch, Value};
 use crate::pipeline::rows::Rows;
+use crate::pipeline::value::write_canonical;
 use crate::rule::{Detail, Rejection};
 use crate::rule::{Fix, FixSet, Reject};
 
+/// `KeptRow::flags`: the value is a number, its bits in `start` (low)
+/// and `len` (high).
+const NUMBER: u16 = 1 << 13;
 /// `KeptRow::flags`: the value is in the chunk's arena.
 const IN_ARENA: u16 = 1 << 14;
 /// `KeptRow::flags` of an entry of `Chunk::entries`: a run of UUID rows
@@ -28,9 +39,14 @@ const UUID_LINE: u32 = 37;
 /// Kept indices per block of `Chunk::run_blocks`.
 const BLOCK: u32 = 64;
 
+/// Canonical numbers longer than this are kept as numbers: no text
+/// Display writes for one is between 17 and this long, so common values
+/// never pay for the parse that finds their number.
+const NUMBER_FROM: usize = 24;
+
 /// A placeholder row.
 pub(crate) const ZERO_ROW: KeptRow =
-    KeptRow { start: 0, len: 0, line: 0, flags: 0 };
+    KeptRow { start: 0, len: 0, line: 0, flags: 0, text_len: 0 };
 
 /// A row whose value passed steps 1 to 10; in `Chunk::entries`, also a
 /// run of them.
@@ -42,13 +58,55 @@ pub(crate) struct KeptRow {
     len: u32,
     /// Line relative to the chunk (1-based).
     pub(crate) line: u32,
-    /// Fix bits, `IN_ARENA` and `RUN`.
+    /// Fix bits, `NUMBER`, `IN_ARENA` and `RUN`.
     flags: u16,
+    /// The length of a `NUMBER`'s text.
+    text_len: u16,
+}
+
+/// A kept value as stored, for comparing: equal values are equal
+/// `Stored`, since a value is a `Number` exactly when its text is a
+/// canonical number longer than `NUMBER_FROM`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Stored<'a> {
+    Bytes(&'a [u8]),
+    /// The bits of an `f64`.
+    Number(u64),
+}
+
+impl<'a> Stored<'a> {
+    /// The bytes of a value stored as bytes; none for a number.
+    pub(crate) fn bytes(self) -> &'a [u8] {
+        match self {
+            Stored::Bytes(bytes) => bytes,
+            Stored::Number(_) => &[],
+        }
+    }
+
+    /// The value's text.
+    pub(crate) fn text(self) -> Cow<'a, [u8]> {
+        match self {
+            Stored::Bytes(bytes) => Cow::Borrowed(bytes),
+            Stored::Number(bits) => {
+                let mut text = Vec::with_capacity(64);
+                write_canonical(f64::from_bits(bits), &mut text);
+                Cow::Owned(text)
+            }
+        }
+    }
 }
 
 impl KeptRow {
     pub(crate) fn fixes(&self) -> FixSet {
         FixSet::from_bits(self.flags)
+    }
+
+    /// The length of the value's text.
+    pub(crate) fn value_len(&self) -> u32 {
+        match self.flags & NUMBER {
+            0 => self.len,
+            _ => u32::from(self.text_len),
+        }
     }
 
     /// The rows of an entry.
@@ -70,6 +128,7 @@ impl KeptRow {
             len: UUID_LINE - 1,
             line: self.line + k,
             flags: 0,
+            text_len: 0,
         }
     }
 }
@@ -115,7 +174,7 @@ pub(crate) struct Tally {
 impl Tally {
     fn count(&mut self, row: &KeptRow) {
         self.values += 1;
-        self.bytes += u64::from(row.len) + 1;
+        self.bytes += u64::from(row.value_len()) + 1;
         for fix in row.fixes().indices() {
             self.fixed[fix] += 1;
         }
@@ -123,7 +182,7 @@ impl Tally {
 
     fn uncount(&mut self, row: &KeptRow) {
         self.values -= 1;
-        self.bytes -= u64::from(row.len) + 1;
+        self.bytes -= u64::from(row.value_len()) + 1;
         for fix in row.fixes().indices() {
             self.fixed[fix] -= 1;
         }
@@ -170,20 +229,70 @@ pub(crate) struct Chunk {
     pub(crate) shards: Vec<Vec<(u32, u32)>>,
     /// The kept rows that repeat an earlier value.
     pub(crate) duplicates: Duplicates,
+    /// The text of each unique `NUMBER` row, in row order, and where
+    /// each ends: made when `unique_values` first needs it.
+    numbers: OnceLock<(Vec<u8>, Vec<u32>)>,
 }
 
 impl Chunk {
+    /// A kept row's value as stored, for comparing.
+    #[inline]
+    pub(crate) fn stored<'a>(
+        &'a self,
+        input: &'a [u8],
+        row: &KeptRow,
+    ) -> Stored<'a> {
+        let (start, len) = (row.start as usize, row.len as usize);
+        if row.flags & NUMBER != 0 {
+            Stored::Number(u64::from(row.len) << 32 | u64::from(row.start))
+        } else if row.flags & IN_ARENA != 0 {
+            Stored::Bytes(&self.arena[start..start + len])
+        } else {
+            Stored::Bytes(&input[self.base + start..][..len])
+        }
+    }
+
+    /// A kept row's value: its text, written out for a number.
     pub(crate) fn value<'a>(
         &'a self,
         input: &'a [u8],
         row: &KeptRow,
-    ) -> &'a [u8] {
-        let (start, len) = (row.start as usize, row.len as usize);
-        if row.flags & IN_ARENA != 0 {
-            &self.arena[start..start + len]
-        } else {
-            &input[self.base + start..][..len]
+    ) -> Cow<'a, [u8]> {
+        self.stored(input, row).text()
+    }
+
+    /// The values of `unique_rows`, in line order. Numbers are written
+    /// out once, on the first call.
+    pub(crate) fn unique_values<'a>(
+        &'a self,
+        input: &'a [u8],
+    ) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut number = 0;
+        let mut from = 0;
+        self.unique_rows().map(move |row| match self.stored(input, &row) {
+            Stored::Bytes(bytes) => bytes,
+            Stored::Number(_) => {
+                let (text, ends) =
+                    self.numbers.get_or_init(|| self.write_numbers(input));
+                let end = ends[number] as usize;
+                number += 1;
+                let start = std::mem::replace(&mut from, end);
+                &text[start..end]
+            }
+        })
+    }
+
+    /// The text of each unique `NUMBER` row, and where each ends.
+    fn write_numbers(&self, input: &[u8]) -> (Vec<u8>, Vec<u32>) {
+        let mut text = Vec::new();
+        let mut ends = Vec::new();
+        for row in self.unique_rows() {
+            if let Stored::Number(bits) = self.stored(input, &row) {
+                write_canonical(f64::from_bits(bits), &mut text);
+                ends.push(text.len() as u32);
+            }
         }
+        (text, ends)
     }
 
     /// The number of kept rows, duplicates included.
@@ -268,7 +377,7 @@ impl Chunk {
             let end = index + entry.rows();
             if entry.flags & RUN == 0 {
                 if duplicates.next_if_eq(&index).is_none() {
-                    write(self.value(input, entry), true)?;
+                    write(&self.value(input, entry), true)?;
                 }
                 index = end;
                 continue;
@@ -349,6 +458,7 @@ impl Chunk {
             len: count,
             line: line + 1,
             flags: RUN,
+            text_len: 0,
         });
         self.kept_len += count;
         count
@@ -430,22 +540,34 @@ impl Chunk {
             if crlf {
                 fixes.insert(Fix::Crlf);
             }
-            let (start, len, flags) =
-                match rules.process(raw, &mut scratch, &mut fixes) {
-                    Ok(Value::Borrowed(v)) => {
-                        (offset(v) - base, v.len(), fixes.bits())
-                    }
-                    Ok(Value::Scratch) => {
-                        let start = chunk.arena.len();
-                        chunk.arena.extend_from_slice(&scratch.value);
-                        (start, scratch.value.len(), fixes.bits() | IN_ARENA)
-                    }
-                    Err((reject, _)) => {
-                        chunk.rejected[reject.index()] += 1;
-                        chunk.dropped.push(dropped);
-                        continue;
-                    }
-                };
+            let value = match rules.process(raw, &mut scratch, &mut fixes) {
+                Ok(value) => value,
+                Err((reject, _)) => {
+                    chunk.rejected[reject.index()] += 1;
+                    chunk.dropped.push(dropped);
+                    continue;
+                }
+            };
+            let text = match value {
+                Value::Borrowed(v) => v,
+                Value::Scratch => &scratch.value[..],
+            };
+            let hash = hasher.hash(text);
+            let number = (rules.value.double && text.len() > NUMBER_FROM)
+                .then(|| canonical_bits(text));
+            let (start, len, flags) = match (number, value) {
+                (Some(bits), _) => {
+                    (bits as u32 as usize, (bits >> 32) as usize, NUMBER)
+                }
+                (None, Value::Borrowed(v)) => (offset(v) - base, v.len(), 0),
+                (None, Value::Scratch) => {
+                    let start = chunk.arena.len();
+                    chunk.arena.extend_from_slice(&scratch.value);
+                    (start, scratch.value.len(), IN_ARENA)
+                }
+            };
+            // Canonical numbers are a few hundred bytes at most.
+            let text_len = number.map_or(0, |_| text.len() as u16);
             // A picked column's value is not its row either.
             if !fixes.is_empty() || rules.split.column.is_some() {
                 chunk.changed_raws.push((
@@ -454,9 +576,13 @@ impl Chunk {
                     raw.len() as u32,
                 ));
             }
-            let row =
-                KeptRow { start: start as u32, len: len as u32, line, flags };
-            let hash = hasher.hash(chunk.value(input, &row));
+            let row = KeptRow {
+                start: start as u32,
+                len: len as u32,
+                line,
+                flags: fixes.bits() | flags,
+                text_len,
+            };
             chunk.keep(row, hash);
         }
         chunk.rows = u64::from(line);
@@ -536,12 +662,12 @@ impl Chunk {
                 return Some(ChunkRow::Dropped(row, self.raw(input, row)));
             }
             let (index, row) = kept.next().expect("peeked");
-            let value = self.value(input, &row);
+            let value = self.stored(input, &row);
             let raw = match changed.next_if(|c| c.0 == index) {
-                Some(&(_, start, len)) => {
-                    &input[self.base + start as usize..][..len as usize]
-                }
-                None => value,
+                Some(&(_, start, len)) => Cow::Borrowed(
+                    &input[self.base + start as usize..][..len as usize],
+                ),
+                None => value.text(),
             };
             let first = dups.next_if(|d| d.0 == index).map(|d| d.1);
             Some(ChunkRow::Kept { row, value, raw, first })
@@ -549,12 +675,23 @@ impl Chunk {
     }
 }
 
+/// The bits of the number whose canonical text is `text`.
+fn canonical_bits(text: &[u8]) -> u64 {
+    // Display's digits round-trip: parsing gives the number back.
+    std::str::from_utf8(text)
+        .ok()
+        .and_then(|text| text.parse::<f64>().ok())
+        .expect("a canonical number parses")
+        .to_bits()
+}
+
 /// One row of a chunk, as `Chunk::rows` yields it.
 pub(crate) enum ChunkRow<'a> {
     Kept {
         row: KeptRow,
-        value: &'a [u8],
-        raw: &'a [u8],
+        /// Written out only where needed: a duplicate's is not.
+        value: Stored<'a>,
+        raw: Cow<'a, [u8]>,
         /// The first occurrence's line, for a duplicate.
         first: Option<u64>,
     },
@@ -808,7 +945,7 @@ mod tests {
             assert!(rows.windows(2).all(|w| w[0].0 < w[1].0), "shard {s}");
             for &(index, low) in rows {
                 let row = chunk.kept_row(index);
-                let h = hasher().hash(chunk.value(input, &row));
+                let h = hasher().hash(&chunk.value(input, &row));
                 assert_eq!((shard_of(h), h as u32), (s, low));
                 seen[index as usize] += 1;
             }
@@ -823,7 +960,7 @@ mod tests {
                     assert_eq!(first, None);
                     Expected::Kept {
                         line: row.line,
-                        value: value.to_vec(),
+                        value: value.text().to_vec(),
                         raw: raw.to_vec(),
                         fixes: row.fixes(),
                     }
@@ -981,14 +1118,21 @@ mod tests {
 
     #[test]
     fn kept_row_of_a_run_steps_by_one_uuid_line() {
-        let run = KeptRow { start: 74, len: 3, line: 5, flags: RUN };
+        let run =
+            KeptRow { start: 74, len: 3, line: 5, flags: RUN, text_len: 0 };
         assert_eq!(run.rows(), 3);
         for k in 0..3 {
             let row = run.row(k);
             assert_eq!(row.start, 74 + 37 * k);
             assert_eq!((row.len, row.line, row.flags), (36, 5 + k, 0));
         }
-        let single = KeptRow { start: 9, len: 4, line: 2, flags: IN_ARENA };
+        let single = KeptRow {
+            start: 9,
+            len: 4,
+            line: 2,
+            flags: IN_ARENA,
+            text_len: 0,
+        };
         assert_eq!(single.rows(), 1);
         let row = single.row(0);
         assert_eq!((row.start, row.len, row.line), (9, 4, 2));

@@ -28,7 +28,7 @@ use foldhash::SharedSeed;
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
-use crate::pipeline::chunk::{Chunk, KeptRow, ZERO_ROW};
+use crate::pipeline::chunk::{Chunk, KeptRow, Stored, ZERO_ROW};
 use crate::pipeline::duplicates::{Duplicates, Marks, Notes, DENSE_FROM};
 
 /// Number of dedupe shards: a power of two.
@@ -174,7 +174,7 @@ fn mark_with_slots_for(
     // row order. Collisions grow with the square of a shard's rows (a
     // 1.5 GB input has some in nearly every shard), so only these rows
     // are looked at again.
-    let mut groups: HashMap<RowId, HashMap<&[u8], RowId>> = HashMap::new();
+    let mut groups: HashMap<RowId, HashMap<Stored, RowId>> = HashMap::new();
     for (row, first) in mismatched.into_iter().flatten() {
         match groups.entry(first).or_default().entry(rows.value_of(row)) {
             Entry::Occupied(seen) => {
@@ -381,15 +381,15 @@ impl<'a> Rows<'a> {
         (place.0, self.entry(place).row(place.2))
     }
 
-    fn value(&self, (c, row): (u32, KeptRow)) -> &'a [u8] {
-        self.chunks[c as usize].value(self.input, &row)
+    fn value(&self, (c, row): (u32, KeptRow)) -> Stored<'a> {
+        self.chunks[c as usize].stored(self.input, &row)
     }
 
     fn line(&self, (c, row): (u32, KeptRow)) -> u64 {
         self.chunks[c as usize].first_line + u64::from(row.line)
     }
 
-    fn value_of(&self, id: RowId) -> &'a [u8] {
+    fn value_of(&self, id: RowId) -> Stored<'a> {
         self.value(self.row(self.place(id)))
     }
 
@@ -502,12 +502,12 @@ fn confirm(
         if let Some(j) = i.checked_sub(AHEAD).filter(|&j| j < total) {
             let (at, r, first, place) = placed[j % RING];
             let first_row = rows.row(place);
-            prefetch_bytes(rows.value(first_row));
+            prefetch_bytes(rows.value(first_row).bytes());
             found[j % RING] = (at, r, first, first_row);
         }
         if let Some(j) = i.checked_sub(2 * AHEAD).filter(|&j| j < total) {
             let (at, r, first, first_row) = found[j % RING];
-            let value = chunk.value(rows.input, &chunk.kept_row(r));
+            let value = chunk.stored(rows.input, &chunk.kept_row(r));
             if value == rows.value(first_row) {
                 candidates.set(at, rows.line(first_row));
             } else {

@@ -62,19 +62,35 @@ pub(crate) fn read_row(
     if trimmed.len() != text.len() {
         fixes.insert(Fix::Whitespace);
     }
-    let mut fields = split_fields(trimmed, delimiter)?;
-    while fields.last().is_some_and(|f| f.value.is_empty()) {
-        fields.pop();
+    // A field at a time: a row of commas must not become a list of
+    // empty fields. Only the first field matters, and how many fields
+    // there are up to the last non-empty one.
+    let mut first = None;
+    let mut total = 0;
+    let mut count = 0;
+    let mut fields = fields(trimmed, delimiter);
+    loop {
+        total += fields.skip_bare();
+        let Some(field) = fields.next() else { break };
+        let field = field?;
+        total += 1;
+        if !field.value.is_empty() {
+            count = total;
+        }
+        if total == 1 {
+            first = Some(field);
+        }
+    }
+    if total > count {
         fixes.insert(Fix::TrailingComma);
     }
-    match fields.len() {
-        0 => Err((Reject::EmptyRow, Detail::Empty)),
-        1 => {
-            let field = fields.pop().expect("one field");
+    match (count, first) {
+        (1, Some(field)) => {
             let fixes = fixes | field.fixes();
             Ok(Field { value: field.value, fixes })
         }
-        n => Err((Reject::MultiColumn, Detail::Columns(n))),
+        (0, _) => Err((Reject::EmptyRow, Detail::Empty)),
+        (n, _) => Err((Reject::MultiColumn, Detail::Columns(n))),
     }
 }
 
@@ -90,9 +106,23 @@ pub(crate) fn read_column(
     if text.trim_matches(white_but(delimiter)).is_empty() {
         return Err((Reject::EmptyRow, Detail::Empty));
     }
-    let fields = split_fields(text, delimiter)?;
-    let count = fields.len();
-    let Some(field) = fields.into_iter().nth(index) else {
+    let mut picked = None;
+    let mut count = 0;
+    let mut fields = fields(text, delimiter);
+    loop {
+        let bare = fields.skip_bare();
+        if (count..count + bare).contains(&index) {
+            picked = Some(RawField::EMPTY);
+        }
+        count += bare;
+        let Some(field) = fields.next() else { break };
+        let field = field?;
+        if count == index {
+            picked = Some(field);
+        }
+        count += 1;
+    }
+    let Some(field) = picked else {
         let detail = Detail::MissingColumn {
             fields: count,
             column: index.saturating_add(1),
@@ -113,15 +143,25 @@ pub(crate) fn count_fields(row: &[u8], delimiter: u8) -> Option<usize> {
     if text.trim_matches(white_but(delimiter)).is_empty() {
         return None;
     }
-    split_fields(text, delimiter).ok().map(|fields| fields.len())
+    let mut count = 0;
+    let mut fields = fields(text, delimiter);
+    loop {
+        count += fields.skip_bare();
+        let Some(field) = fields.next() else { break };
+        field.ok()?;
+        count += 1;
+    }
+    Some(count)
 }
 
 /// The fields of a header row, unquoted and trimmed; a row that does not
 /// read as a record is cut at each delimiter.
 pub(crate) fn header_fields(row: &[u8], delimiter: u8) -> Vec<String> {
     let text = String::from_utf8_lossy(row);
-    match split_fields(&text, delimiter) {
-        Ok(fields) => fields.into_iter().map(|f| f.value.into()).collect(),
+    let fields: Result<Vec<String>, _> =
+        fields(&text, delimiter).map(|f| f.map(|f| f.value.into())).collect();
+    match fields {
+        Ok(fields) => fields,
         Err(_) => text
             .split(char::from(delimiter))
             .map(|f| f.trim_matches(white_but(delimiter)).to_string())
@@ -130,6 +170,10 @@ pub(crate) fn header_fields(row: &[u8], delimiter: u8) -> Vec<String> {
 }
 
 impl RawField<'_> {
+    /// A field with nothing between its delimiters.
+    const EMPTY: RawField<'static> =
+        RawField { value: Cow::Borrowed(""), quoted: false, trimmed: false };
+
     fn fixes(&self) -> FixSet {
         let mut fixes = FixSet::EMPTY;
         if self.quoted {
@@ -142,48 +186,87 @@ impl RawField<'_> {
     }
 }
 
-/// Splits a record into fields, unquoting and trimming each.
-fn split_fields(
-    mut rest: &str,
+/// The fields of a record, unquoted and trimmed, one at a time; the
+/// first that does not read ends them.
+struct Fields<'a, W> {
+    /// The text after the last delimiter read; `None` once done.
+    rest: Option<&'a str>,
+    white: W,
+    delimiter: char,
+}
+
+/// The fields of `record`, split at `delimiter`.
+fn fields(
+    record: &str,
     delimiter: u8,
-) -> Result<Vec<RawField<'_>>, Rejection> {
-    let white = white_but(delimiter);
-    let delimiter = char::from(delimiter);
-    let mut fields = Vec::new();
-    loop {
+) -> Fields<'_, impl Fn(char) -> bool + Copy> {
+    Fields {
+        rest: Some(record),
+        white: white_but(delimiter),
+        delimiter: char::from(delimiter),
+    }
+}
+
+impl<W> Fields<'_, W> {
+    /// Steps over the empty fields ahead that are bare delimiters, all at
+    /// once, and says how many: a row of commas is counted at the speed
+    /// of a byte loop, not of a field at a time. `next` reads the field
+    /// after them.
+    fn skip_bare(&mut self) -> usize {
+        let Some(rest) = self.rest else { return 0 };
+        let delimiter = self.delimiter as u8;
+        let bare = rest.bytes().take_while(|&b| b == delimiter).count();
+        // The delimiter is ASCII: `bare` is on a character boundary.
+        self.rest = Some(&rest[bare..]);
+        bare
+    }
+}
+
+impl<'a, W: Fn(char) -> bool + Copy> Iterator for Fields<'a, W> {
+    type Item = Result<RawField<'a>, Rejection>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rest = self.rest.take()?;
+        let (white, delimiter) = (self.white, self.delimiter);
         let start = rest.trim_start_matches(white);
         if let Some(body) = start.strip_prefix('"') {
-            let (value, after) = unquote(body)?;
+            let (value, after) = match unquote(body) {
+                Ok(read) => read,
+                Err(err) => return Some(Err(err)),
+            };
             let after_white = after.trim_start_matches(white);
             let inner = trim_cow(value, white);
             let trimmed = start.len() != rest.len()
                 || after_white.len() != after.len()
                 || inner.1;
-            fields.push(RawField { value: inner.0, quoted: true, trimmed });
             match after_white.strip_prefix(delimiter) {
-                Some(next) => rest = next,
-                None if after_white.is_empty() => return Ok(fields),
+                Some(next) => self.rest = Some(next),
+                None if after_white.is_empty() => {}
                 None => {
-                    return Err((Reject::BadQuoting, Detail::TextAfterQuote))
+                    return Some(Err((
+                        Reject::BadQuoting,
+                        Detail::TextAfterQuote,
+                    )))
                 }
             }
-        } else {
-            let (raw, next) = match rest.find(delimiter) {
-                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-                None => (rest, None),
-            };
-            let value = raw.trim_matches(white);
-            let trimmed = value.len() != raw.len();
-            fields.push(RawField {
-                value: Cow::Borrowed(value),
-                quoted: false,
+            return Some(Ok(RawField {
+                value: inner.0,
+                quoted: true,
                 trimmed,
-            });
-            match next {
-                Some(next) => rest = next,
-                None => return Ok(fields),
-            }
+            }));
         }
+        let (raw, next) = match rest.find(delimiter) {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        self.rest = next;
+        let value = raw.trim_matches(white);
+        let trimmed = value.len() != raw.len();
+        Some(Ok(RawField {
+            value: Cow::Borrowed(value),
+            quoted: false,
+            trimmed,
+        }))
     }
 }
 
@@ -329,6 +412,22 @@ mod tests {
         assert_eq!(pick(b"\t\tab", b'\t', 2), r#"ab []"#);
         let err = read_column(b"1;ab", b';', 2).unwrap_err();
         assert_eq!(err.1, Detail::MissingColumn { fields: 2, column: 3 });
+        // Runs of bare delimiters are skipped as many fields.
+        assert_eq!(pick(b";;;ab;", b';', 3), r#"ab []"#);
+        assert_eq!(pick(b";;;ab", b';', 2), "[empty-row]");
+        assert_eq!(pick(b"ab;;;", b';', 3), "[empty-row]");
+        let err = read_column(b"ab;;", b';', 5).unwrap_err();
+        assert_eq!(err.1, Detail::MissingColumn { fields: 3, column: 6 });
+    }
+
+    #[test]
+    fn runs_of_delimiters_count_as_their_fields() {
+        let err = read_row(b",,a,,b,,", b',').unwrap_err();
+        assert_eq!(err.1, Detail::Columns(5));
+        assert_eq!(read(b"a,,,, ,"), r#"a ["trailing-comma"]"#);
+        assert_eq!(read(b",,\"\",,"), "[empty-row]");
+        assert_eq!(count_fields(b",,\"a,\",,", b','), Some(5));
+        assert_eq!(count_fields(b",,\"a", b','), None);
     }
 
     #[test]

@@ -682,7 +682,7 @@ impl Pipeline {
                 .flat_map(|chunk| {
                     chunk.unique_rows().map(|row| {
                         crate::pipeline::field::reads_back(
-                            chunk.value(input, &row),
+                            &chunk.value(input, &row),
                         )
                     })
                 })

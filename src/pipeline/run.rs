@@ -127,15 +127,15 @@ impl Run {
                 ChunkRow::Kept { row, value, raw, first: None } => {
                     sink.kept(&Kept {
                         line: chunk.first_line + u64::from(row.line),
-                        value,
-                        raw,
+                        value: &value.text(),
+                        raw: &raw,
                         fixes: row.fixes(),
                     })?;
                 }
                 ChunkRow::Kept { row, raw, first: Some(first), .. } => {
                     sink.dropped(&Finding {
                         line: chunk.first_line + u64::from(row.line),
-                        raw,
+                        raw: &raw,
                         kind: FindingKind::Duplicate { first },
                     })?;
                 }
@@ -202,9 +202,9 @@ impl Run {
 
     /// The clean file's values, in first-occurrence order.
     pub fn values(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.chunks.iter().flat_map(move |chunk| {
-            chunk.unique_rows().map(move |row| chunk.value(self.bytes(), &row))
-        })
+        self.chunks
+            .iter()
+            .flat_map(move |chunk| chunk.unique_values(self.bytes()))
     }
 
     /// Writes the clean file: every kept value and an LF, in `order`.

@@ -188,12 +188,15 @@ impl ValueRules {
                 changed = true;
             }
         } else if self.double {
-            let canonical = canonical_number(current)?;
-            if let Some(text) = canonical {
-                scratch.clear();
-                scratch.extend_from_slice(text.as_bytes());
+            // The canonical text is written to `scratch`, in the room
+            // earlier rows left: a value already there moves out first.
+            let moved = changed.then(|| std::mem::take(scratch));
+            let current = moved.as_deref().unwrap_or(value);
+            if canonical_number(current, scratch)? {
                 fixes.insert(Fix::NumberFormat);
                 changed = true;
+            } else if let Some(moved) = moved {
+                *scratch = moved;
             }
         }
         // `excel-decimal` alone leaves a prefix of the value.
@@ -388,9 +391,9 @@ fn is_phone(v: &[u8]) -> bool {
 /// 2^53: the largest integer below which every integer is a double.
 const MAX_EXACT_INTEGER: &[u8] = b"9007199254740992";
 
-/// Checks a decimal number and returns its canonical text when that
-/// differs from `v`.
-fn canonical_number(v: &[u8]) -> Result<Option<String>, Rejection> {
+/// Checks a decimal number, writes its canonical text to `out` (cleared
+/// first) and says whether that differs from `v`.
+fn canonical_number(v: &[u8], out: &mut Vec<u8>) -> Result<bool, Rejection> {
     let not_a_number = (Reject::NotANumber, Detail::NotDecimal);
     let integer = match decimal_shape(v) {
         Some(shape) => shape == Shape::Integer,
@@ -414,14 +417,16 @@ fn canonical_number(v: &[u8]) -> Result<Option<String>, Rejection> {
             return Err((Reject::ImpreciseNumber, Detail::Imprecise));
         }
     }
+    out.clear();
+    write_canonical(number, out);
+    Ok(out[..] != *v)
+}
+
+/// Appends the canonical text of `number` to `out`: Display's shortest
+/// round-trip digits, with -0 as 0. Equal texts are equal numbers.
+pub(crate) fn write_canonical(number: f64, out: &mut Vec<u8>) {
     let number = if number == 0.0 { 0.0 } else { number };
-    let mut canonical = Vec::with_capacity(24);
-    write!(canonical, "{number}").expect("writing to a Vec cannot fail");
-    if canonical == v {
-        Ok(None)
-    } else {
-        Ok(Some(String::from_utf8(canonical).expect("Display is UTF-8")))
-    }
+    write!(out, "{number}").expect("writing to a Vec cannot fail");
 }
 
 #[derive(Debug, PartialEq, Eq)]

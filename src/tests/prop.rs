@@ -442,6 +442,102 @@ proptest! {
     }
 }
 
+/// Numbers whose canonical text is long (stored as their bits) among
+/// spellings of the same numbers, short ones and rows that are not
+/// numbers, with a field's fixes around some.
+fn number_input() -> impl Strategy<Value = Vec<u8>> {
+    let number = prop::sample::select(vec![
+        "1e300",
+        "1.0e300",
+        "10e299",
+        "1E+300",
+        "-1e-300",
+        "-0.1e-299",
+        "123e250",
+        "1.23e252",
+        "1e24",
+        "1e23",
+        "1000000000000000000000000.0",
+        "0.0000000000000000000000001",
+        "1e-25",
+        "10e-26",
+        "5e-324",
+        "1.7976931348623157e308",
+        "-1e308",
+        "1e308",
+        "0e5",
+        "-0",
+        "1.5",
+        "1.50",
+        "2",
+        "x",
+        "1e400",
+        "9007199254740993",
+    ]);
+    let dress =
+        prop::sample::select(vec!["{}", " {} ", "\"{}\"", "{},", "{}\r"]);
+    prop::collection::vec((number, dress), 0..60).prop_map(|rows| {
+        let mut out = Vec::new();
+        for (number, dress) in rows {
+            out.extend_from_slice(dress.replace("{}", number).as_bytes());
+            out.push(b'\n');
+        }
+        out
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn long_canonical_numbers_equal_reference(
+        input in number_input(),
+        column in prop::option::of(Just(Column::Number(1))),
+        chunk in 1usize..400,
+        table_rows in 1usize..6,
+        seed in any::<u64>(),
+    ) {
+        let opts = Options {
+            column,
+            double: true,
+            header: HeaderMode::No,
+            max_value_len: 256,
+            ..Options::default()
+        };
+        let want = reference(&input, &opts);
+        let single = opts.builder().threads(1).build().unwrap();
+        prop_assert_eq!(&engine(&single, &input), &want);
+        let pipeline = opts
+            .builder()
+            .threads(3)
+            .chunk_bytes(chunk)
+            .dedupe_table_rows(table_rows)
+            .hash_seed(seed)
+            .build()
+            .unwrap();
+        prop_assert_eq!(&engine(&pipeline, &input), &want);
+        let values: Vec<&[u8]> =
+            want.kept.iter().map(|k| &k.value[..]).collect();
+        let lines: Vec<u8> =
+            values.iter().flat_map(|v| [v, &b"\n"[..]].concat()).collect();
+        let mut sorted = values.clone();
+        sorted.sort_unstable();
+        let sorted: Vec<u8> =
+            sorted.iter().flat_map(|v| [v, &b"\n"[..]].concat()).collect();
+        for pipeline in [&single, &pipeline] {
+            let run = pipeline.process(Input::from_bytes(input.to_vec(), "x"));
+            prop_assert_eq!(run.values().collect::<Vec<_>>(), values.clone());
+            prop_assert_eq!(run.stats().clean_bytes, lines.len() as u64);
+            let mut clean = Vec::new();
+            run.write_clean(&mut clean, Order::FirstSeen).unwrap();
+            prop_assert_eq!(&clean, &lines);
+            let mut clean = Vec::new();
+            run.write_clean(&mut clean, Order::Sorted).unwrap();
+            prop_assert_eq!(&clean, &sorted);
+        }
+    }
+}
+
 /// Files in a folder of their own under the system's temporary folder,
 /// removed when dropped.
 #[cfg(unix)]
