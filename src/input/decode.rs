@@ -4,9 +4,9 @@
 //! starts with a magic number but does not decode is an error, never
 //! rows of junk.
 
-use std::io::Read;
-
-use super::{display_name, too_large, Data, Input};
+use super::{
+    display_name, read_growing, too_large, Data, Input, ReadFailure, Source,
+};
 use crate::error::{Error, ErrorKind};
 
 /// A compressed format, by its magic bytes.
@@ -84,12 +84,16 @@ pub(super) fn decompress(input: Input, cap: u64) -> Result<Input, Error> {
         Format::Gzip => gunzip(bytes, &mut out, cap),
         _ => unzstd(bytes, &mut out, cap),
     };
-    result.map_err(|err| {
-        Error::from(ErrorKind::Corrupt {
+    result.map_err(|failure| match failure {
+        ReadFailure::Io(err) => Error::from(ErrorKind::Corrupt {
             input: name.clone(),
             format: format.name(),
             err,
-        })
+        }),
+        memory => {
+            let path = input.path.as_deref();
+            memory.into_error(path, &input.name, Source::Compressed)
+        }
     })?;
     if out.len() as u64 > cap {
         return Err(too_large(&input.name, cap));
@@ -109,11 +113,10 @@ fn gunzip(
     mut bytes: &[u8],
     out: &mut Vec<u8>,
     cap: u64,
-) -> std::io::Result<()> {
+) -> Result<(), ReadFailure> {
     while !bytes.is_empty() && bytes.iter().any(|&b| b != 0) {
         let mut member = flate2::bufread::GzDecoder::new(bytes);
-        let room = cap.saturating_add(1) - out.len() as u64;
-        member.by_ref().take(room).read_to_end(out)?;
+        read_growing(&mut member, out, cap)?;
         if out.len() as u64 > cap {
             return Ok(());
         }
@@ -122,10 +125,14 @@ fn gunzip(
     Ok(())
 }
 
-fn unzstd(bytes: &[u8], out: &mut Vec<u8>, cap: u64) -> std::io::Result<()> {
-    let decoder = zstd::stream::read::Decoder::with_buffer(bytes)?;
-    decoder.take(cap.saturating_add(1)).read_to_end(out)?;
-    Ok(())
+fn unzstd(
+    bytes: &[u8],
+    out: &mut Vec<u8>,
+    cap: u64,
+) -> Result<(), ReadFailure> {
+    let mut decoder = zstd::stream::read::Decoder::with_buffer(bytes)
+        .map_err(ReadFailure::Io)?;
+    read_growing(&mut decoder, out, cap)
 }
 
 #[cfg(test)]

@@ -155,7 +155,10 @@ impl InputBuilder {
     ///
     /// The file is missing, unreadable or a directory; its decoded size
     /// is over the cap; it is compressed in a format segprep does not
-    /// read, or its compressed stream is corrupt.
+    /// read, or its compressed stream is corrupt; read (not mapped), it
+    /// does not fit in memory: an [`ErrorKind::Io`] whose cause is of
+    /// kind [`OutOfMemory`](std::io::ErrorKind::OutOfMemory), with the
+    /// remedy.
     pub fn open(&self, path: &Path) -> Result<Input, Error> {
         let file = File::open(path)
             .map_err(|e| Error::io(Some(path), "cannot open", e))?;
@@ -210,13 +213,47 @@ impl InputBuilder {
         // Read no more than the cap allows, whatever the file says its
         // size is: a stream (`/dev/zero`) has no size.
         let cap = self.cap();
-        let hint = meta.len().min(cap) as usize;
+        let source = match (meta.is_file(), self.mmap.0) {
+            (false, _) => Source::Stream,
+            (true, false) => Source::Unmapped,
+            (true, true) => Source::Unmappable,
+        };
         let mut bytes = Vec::new();
-        bytes.try_reserve(hint).map_err(|_| too_large(&name, cap))?;
-        (&mut file)
-            .take(cap.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| read_error(path.as_deref(), &name, e))?;
+        if meta.is_file() {
+            let left = meta
+                .len()
+                .saturating_sub(file.stream_position().map_err(fail)?);
+            let size = left.min(cap.saturating_add(1));
+            if let Some(memory) = available_memory().filter(|&m| size > m) {
+                let detail = format!(
+                    "the file is {}, more than the {} of memory available \
+                     (free RAM and swap)",
+                    size_text(size),
+                    size_text(memory),
+                );
+                return Err(larger_than_memory(
+                    path.as_deref(),
+                    &name,
+                    detail,
+                    source,
+                ));
+            }
+            if bytes.try_reserve_exact(size as usize).is_err() {
+                let detail = format!(
+                    "no room for the file's {} within the process's memory \
+                     limit",
+                    size_text(size)
+                );
+                return Err(larger_than_memory(
+                    path.as_deref(),
+                    &name,
+                    detail,
+                    source,
+                ));
+            }
+        }
+        read_growing(&mut file, &mut bytes, cap)
+            .map_err(|e| e.into_error(path.as_deref(), &name, source))?;
         self.finish(Input::new(Data::Heap(bytes), name, path))
     }
 
@@ -228,13 +265,14 @@ impl InputBuilder {
     /// # Errors
     ///
     /// The reader's, naming `name`; otherwise as [`InputBuilder::open`].
-    pub fn read(&self, reader: impl Read, name: &str) -> Result<Input, Error> {
-        let cap = self.cap();
+    pub fn read(
+        &self,
+        mut reader: impl Read,
+        name: &str,
+    ) -> Result<Input, Error> {
         let mut bytes = Vec::new();
-        reader
-            .take(cap.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|e| read_error(None, name, e))?;
+        read_growing(&mut reader, &mut bytes, self.cap())
+            .map_err(|e| e.into_error(None, name, Source::Stream))?;
         self.decode(bytes, name)
     }
 
@@ -262,6 +300,201 @@ impl InputBuilder {
 /// The error for an input whose decoded size is over the cap.
 fn too_large(name: &str, limit: u64) -> Error {
     Error::from(ErrorKind::InputTooLarge { input: display_name(name), limit })
+}
+
+/// Where bytes that do not fit in memory came from, for the remedy.
+#[derive(Clone, Copy)]
+enum Source {
+    /// A regular file, not mapped as asked.
+    Unmapped,
+    /// A regular file that could not be mapped.
+    Unmappable,
+    /// A pipe, a terminal, a reader: no size known ahead.
+    Stream,
+    /// Compressed bytes, decoded into memory.
+    Compressed,
+}
+
+impl Source {
+    fn remedy(self) -> &'static str {
+        match self {
+            Source::Unmapped => {
+                "drop --no-mmap, so that the file is mapped, not read into \
+                 memory"
+            }
+            Source::Unmappable => {
+                "it could not be mapped either: free memory or raise the \
+                 address-space limit (ulimit -v)"
+            }
+            Source::Stream => {
+                "save it to a file first and name the file, which is \
+                 mapped, not read into memory"
+            }
+            Source::Compressed => {
+                "decompress it to a file first and name that file, which \
+                 is mapped, not read into memory"
+            }
+        }
+    }
+}
+
+/// The error for an input that does not fit in memory: `detail` says
+/// how much it is and how much there is.
+fn larger_than_memory(
+    path: Option<&Path>,
+    name: &str,
+    detail: String,
+    source: Source,
+) -> Error {
+    let err = std::io::Error::new(
+        std::io::ErrorKind::OutOfMemory,
+        format!("{detail}; nothing written; {}", source.remedy()),
+    );
+    match (path, name) {
+        (Some(path), _) => Error::io(Some(path), "larger than memory", err),
+        (None, "-") => {
+            Error::io(None, "standard input is larger than memory", err)
+        }
+        (None, name) => {
+            Error::io(Some(Path::new(name)), "larger than memory", err)
+        }
+    }
+}
+
+/// How reading into memory failed.
+enum ReadFailure {
+    /// The reader's error.
+    Io(std::io::Error),
+    /// The buffer could not grow past `read` bytes; `memory`: the
+    /// memory available, when it was too little.
+    Memory { read: usize, memory: Option<u64> },
+}
+
+impl ReadFailure {
+    fn into_error(
+        self,
+        path: Option<&Path>,
+        name: &str,
+        source: Source,
+    ) -> Error {
+        match self {
+            ReadFailure::Io(err) => read_error(path, name, err),
+            ReadFailure::Memory { read, memory } => {
+                let read = size_text(read as u64);
+                let detail = match memory {
+                    Some(memory) => format!(
+                        "more than {read}, and {} of memory available \
+                         (free RAM and swap)",
+                        size_text(memory)
+                    ),
+                    None => format!(
+                        "no room for more than {read} within the process's \
+                         memory limit"
+                    ),
+                };
+                larger_than_memory(path, name, detail, source)
+            }
+        }
+    }
+}
+
+/// The steps [`read_growing`]'s buffer grows by: its size, between
+/// these two.
+const FIRST_STEP: usize = 1 << 20;
+const LAST_STEP: usize = 1 << 30;
+
+/// Reads `reader` to its end, or to one byte past `cap`, into `bytes`,
+/// growing it in steps, each compared with the memory available and
+/// reserved fallibly first: a stream larger than memory is an error,
+/// not an abort, nor the machine swapping until the kernel kills the
+/// process. A buffer reserved to a file's size does not grow at its
+/// end.
+fn read_growing(
+    reader: &mut impl Read,
+    bytes: &mut Vec<u8>,
+    cap: u64,
+) -> Result<(), ReadFailure> {
+    let limit = cap.saturating_add(1);
+    loop {
+        let room = limit - bytes.len() as u64;
+        if room == 0 {
+            return Ok(());
+        }
+        if bytes.len() == bytes.capacity() {
+            // A few bytes on the stack first: at the end, no growth.
+            let mut probe = [0; 64];
+            let probe = &mut probe[..room.min(64) as usize];
+            let n = match reader.read(probe) {
+                Ok(0) => return Ok(()),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                    continue
+                }
+                Err(e) => return Err(ReadFailure::Io(e)),
+            };
+            let step = bytes.capacity().clamp(FIRST_STEP, LAST_STEP) as u64;
+            let step = step.min(room);
+            let read = bytes.len() + n;
+            if let Some(memory) = available_memory().filter(|&m| step > m) {
+                let memory = Some(memory);
+                return Err(ReadFailure::Memory { read, memory });
+            }
+            if bytes.try_reserve_exact(step as usize).is_err() {
+                return Err(ReadFailure::Memory { read, memory: None });
+            }
+            bytes.extend_from_slice(&probe[..n]);
+        }
+        // Into the room reserved, and no further.
+        let free = (bytes.capacity() - bytes.len()) as u64;
+        let before = bytes.len();
+        match reader.take(free.min(limit - before as u64)).read_to_end(bytes) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => {
+                return Err(ReadFailure::Memory { read: before, memory: None })
+            }
+            Err(e) => return Err(ReadFailure::Io(e)),
+        }
+    }
+}
+
+/// The memory this process could still get, in bytes: on Linux, the
+/// kernel's estimate of what can be allocated without swapping
+/// (`MemAvailable`) plus the free swap; `None` elsewhere.
+fn available_memory() -> Option<u64> {
+    #[cfg(target_os = "linux")]
+    {
+        let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+        meminfo_available(&text)
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// `MemAvailable` plus `SwapFree` of `/proc/meminfo`'s text, in bytes.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+fn meminfo_available(text: &str) -> Option<u64> {
+    let field = |name: &str| {
+        text.lines().find_map(|line| {
+            let kib = line.strip_prefix(name)?.trim().strip_suffix("kB")?;
+            kib.trim().parse::<u64>().ok()
+        })
+    };
+    let memory = field("MemAvailable:")?;
+    let swap = field("SwapFree:").unwrap_or(0);
+    Some(memory.saturating_add(swap).saturating_mul(1024))
+}
+
+/// A size for people: bytes, and megabytes or gigabytes past a million.
+fn size_text(bytes: u64) -> String {
+    let n = bytes as f64;
+    match bytes {
+        0..1_000_000 => format!("{bytes} bytes"),
+        1_000_000..1_000_000_000 => {
+            format!("{bytes} bytes ({:.1} MB)", n / 1e6)
+        }
+        _ => format!("{bytes} bytes ({:.1} GB)", n / 1e9),
+    }
 }
 
 /// The input's name in messages: `-` is standard input.
@@ -385,7 +618,33 @@ fn read_error(path: Option<&Path>, name: &str, err: std::io::Error) -> Error {
 mod tests {
     use std::io::{Seek, SeekFrom, Write};
 
-    use super::{Input, MmapChoice};
+    use super::{meminfo_available, read_growing, Input, MmapChoice};
+
+    #[test]
+    fn meminfo_gives_available_memory_and_free_swap() {
+        let text = "MemTotal:  4000 kB\nMemAvailable:   1000 kB\n\
+                    SwapTotal: 99 kB\nSwapFree:  24 kB\n";
+        assert_eq!(meminfo_available(text), Some(1024 * 1024));
+        let no_swap = "MemAvailable: 3 kB\n";
+        assert_eq!(meminfo_available(no_swap), Some(3 * 1024));
+        assert_eq!(meminfo_available("MemFree: 3 kB\n"), None);
+    }
+
+    #[test]
+    fn reading_grows_in_steps_to_the_end_or_past_the_cap() {
+        // Past the first step of 1 MiB and the next.
+        let text: Vec<u8> = (0..3_000_005u32).map(|i| i as u8).collect();
+        let mut bytes = Vec::new();
+        read_growing(&mut &text[..], &mut bytes, u64::MAX).ok().unwrap();
+        assert_eq!(bytes, text);
+        let mut bytes = Vec::new();
+        read_growing(&mut &text[..], &mut bytes, 2_500_000).ok().unwrap();
+        assert_eq!(bytes, &text[..2_500_001]);
+        // A buffer reserved to the size does not grow at the end.
+        let mut bytes = Vec::with_capacity(text.len());
+        read_growing(&mut &text[..], &mut bytes, u64::MAX).ok().unwrap();
+        assert_eq!((bytes.len(), bytes.capacity()), (text.len(), text.len()));
+    }
 
     #[test]
     fn a_file_handed_over_open_is_taken_from_its_position() {

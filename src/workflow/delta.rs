@@ -1,9 +1,11 @@
 //! The delta between two clean files: what to add and what to remove.
 
 use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
+use rayon::prelude::*;
 
 /// Values of a new clean file that are not in the old one, and values of
 /// the old one that are not in the new one.
@@ -17,38 +19,166 @@ pub struct Delta<'a> {
     pub unchanged: u64,
 }
 
-/// A set of distinct values, for membership tests.
+/// Which values of two clean files the other lacks, a bit per value:
+/// what [`delta_marks`] finds, without a copy of either list, so that
+/// the delta of two large files costs little more than one hash table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeltaMarks {
+    /// Bit `i`: NEW's value `i` is not in OLD.
+    added: Vec<u64>,
+    /// Bit `i`: OLD's value `i` is not in NEW.
+    removed: Vec<u64>,
+    new_len: u64,
+    added_count: u64,
+    removed_count: u64,
+    added_bytes: u64,
+    removed_bytes: u64,
+}
+
+impl DeltaMarks {
+    /// The number of NEW's values that OLD lacks.
+    pub fn added(&self) -> u64 {
+        self.added_count
+    }
+
+    /// The number of OLD's values that NEW lacks.
+    pub fn removed(&self) -> u64 {
+        self.removed_count
+    }
+
+    /// The number of NEW's values that OLD has.
+    pub fn unchanged(&self) -> u64 {
+        self.new_len - self.added_count
+    }
+
+    /// The size of the added values as a clean file: each and an LF.
+    pub fn added_bytes(&self) -> u64 {
+        self.added_bytes
+    }
+
+    /// The size of the removed values as a clean file.
+    pub fn removed_bytes(&self) -> u64 {
+        self.removed_bytes
+    }
+
+    /// Whether NEW's value at `index` is one OLD lacks.
+    pub fn is_added(&self, index: usize) -> bool {
+        bit(&self.added, index)
+    }
+
+    /// Whether OLD's value at `index` is one NEW lacks.
+    pub fn is_removed(&self, index: usize) -> bool {
+        bit(&self.removed, index)
+    }
+
+    /// The added values, in order, out of NEW's values given again.
+    pub fn added_in<'m, 'v, V>(
+        &'m self,
+        new: V,
+    ) -> impl Iterator<Item = &'v [u8]> + 'm
+    where
+        V: IntoIterator<Item = &'v [u8]>,
+        V::IntoIter: 'm,
+    {
+        marked(&self.added, new.into_iter())
+    }
+
+    /// The removed values, in order, out of OLD's values given again.
+    pub fn removed_in<'m, 'v, V>(
+        &'m self,
+        old: V,
+    ) -> impl Iterator<Item = &'v [u8]> + 'm
+    where
+        V: IntoIterator<Item = &'v [u8]>,
+        V::IntoIter: 'm,
+    {
+        marked(&self.removed, old.into_iter())
+    }
+}
+
+fn bit(words: &[u64], index: usize) -> bool {
+    words.get(index / 64).is_some_and(|w| w >> (index % 64) & 1 == 1)
+}
+
+fn marked<'m, 'v>(
+    words: &'m [u64],
+    values: impl Iterator<Item = &'v [u8]> + 'm,
+) -> impl Iterator<Item = &'v [u8]> + 'm {
+    let values = values.enumerate();
+    values.filter_map(move |(i, v)| bit(words, i).then_some(v))
+}
+
+/// A position in OLD's list: `u32` halves the table when it fits.
+trait Ordinal: Copy + Send + Sync {
+    fn new(index: usize) -> Self;
+    fn get(self) -> usize;
+}
+
+impl Ordinal for u32 {
+    fn new(index: usize) -> u32 {
+        index as u32
+    }
+    fn get(self) -> usize {
+        self as usize
+    }
+}
+
+impl Ordinal for usize {
+    fn new(index: usize) -> usize {
+        index
+    }
+    fn get(self) -> usize {
+        self
+    }
+}
+
+/// A set of distinct values, for membership tests: positions in a list
+/// of them, not the values themselves, so that an entry is 4 bytes.
 ///
 /// The values come from the user's files, so their hash is seeded at
 /// random: with a fixed one, a file of distinct values made to share a
 /// hash makes every probe walk all of them (issue 16: `diff` took 192 s
 /// instead of 1).
-struct ValueSet<'a> {
-    table: HashTable<&'a [u8]>,
+struct ValueSet<'s, 'a, I> {
+    values: &'s [&'a [u8]],
+    table: HashTable<I>,
     state: RandomState,
+    /// (position, position of its first copy) of values given again.
+    copies: Vec<(usize, I)>,
 }
 
 /// Values hashed in one loop before they are looked up, so that hashing
 /// does not wait on the lookups' cache misses: a tenth faster on GAIDs.
 const BLOCK: usize = 64;
 
-impl<'a> ValueSet<'a> {
-    fn new(values: &[&'a [u8]]) -> Self {
+/// NEW's values taken at a time, to look up in parallel without a list
+/// of them all.
+const BATCH: usize = 1 << 16;
+
+impl<'s, 'a, I: Ordinal> ValueSet<'s, 'a, I> {
+    fn new(values: &'s [&'a [u8]]) -> Self {
         let mut set = ValueSet {
+            values,
             table: HashTable::with_capacity(values.len()),
             state: RandomState::default(),
+            copies: Vec::new(),
         };
         let mut hashes = [0; BLOCK];
-        for block in values.chunks(BLOCK) {
+        for (b, block) in values.chunks(BLOCK).enumerate() {
             set.hash_all(block, &mut hashes);
             // Looked up before each insert: a value given many times is
             // held once, so its copies cannot make one probe chain grow
             // with them.
-            for (&value, &hash) in block.iter().zip(&hashes) {
-                if !set.has(hash, value) {
-                    let state = &set.state;
-                    set.table
-                        .insert_unique(hash, value, |v| hash_with(state, v));
+            for (i, (&value, &hash)) in block.iter().zip(&hashes).enumerate() {
+                let at = b * BLOCK + i;
+                match set.find(hash, value) {
+                    Some(first) => set.copies.push((at, first)),
+                    None => {
+                        let (state, all) = (&set.state, set.values);
+                        set.table.insert_unique(hash, I::new(at), |&j| {
+                            hash_with(state, all[j.get()])
+                        });
+                    }
                 }
             }
         }
@@ -66,28 +196,46 @@ impl<'a> ValueSet<'a> {
         }
     }
 
-    fn has(&self, hash: u64, value: &[u8]) -> bool {
-        self.table.find(hash, |v: &&[u8]| *v == value).is_some()
+    /// The position of `value`'s first copy.
+    fn find(&self, hash: u64, value: &[u8]) -> Option<I> {
+        let all = self.values;
+        self.table.find(hash, |&j| all[j.get()] == value).copied()
     }
 
     #[cfg(test)]
     fn contains(&self, value: &[u8]) -> bool {
-        self.has(self.hash(value), value)
+        self.find(self.hash(value), value).is_some()
     }
 
-    /// The values of `these` that the set lacks, in order.
-    fn lacked(&self, these: &[&'a [u8]]) -> Vec<&'a [u8]> {
-        let mut lacked = Vec::new();
+    /// Looks up `these`, a whole number of words of NEW from a word
+    /// boundary (the last may be short): sets in `lacked` the bits of
+    /// those the set lacks and in `seen` the bits of the values found.
+    /// Returns the lacked values' count and bytes.
+    fn look_up(
+        &self,
+        these: &[&[u8]],
+        lacked: &mut [u64],
+        seen: &[AtomicU64],
+    ) -> (u64, u64) {
+        let (mut count, mut bytes) = (0, 0);
         let mut hashes = [0; BLOCK];
-        for block in these.chunks(BLOCK) {
+        for (block, word) in these.chunks(BLOCK).zip(lacked) {
             self.hash_all(block, &mut hashes);
-            for (&value, &hash) in block.iter().zip(&hashes) {
-                if !self.has(hash, value) {
-                    lacked.push(value);
+            for (i, (&value, &hash)) in block.iter().zip(&hashes).enumerate() {
+                match self.find(hash, value) {
+                    Some(j) => {
+                        let j = j.get();
+                        seen[j / 64].fetch_or(1 << (j % 64), Relaxed);
+                    }
+                    None => {
+                        *word |= 1 << i;
+                        count += 1;
+                        bytes += value.len() as u64 + 1;
+                    }
                 }
             }
         }
-        lacked
+        (count, bytes)
     }
 }
 
@@ -99,11 +247,99 @@ fn hash_with(state: &RandomState, value: &[u8]) -> u64 {
 }
 
 /// Compares two clean files' values (each deduped, as
-/// [`Run::values`](crate::Run::values) gives them).
+/// [`Run::values`](crate::Run::values) gives them), holding OLD's in a
+/// table and taking NEW's one at a time: NEW can be an iterator, such as
+/// [`Run::values`](crate::Run::values), so that it is never listed.
 ///
-/// With `threads` above 1 the two sides run at once on rayon's threads;
-/// with 1 (a pipeline's [`threads`](crate::Pipeline::threads)), one after
-/// the other on this thread. The result is the same either way.
+/// With `threads` above 1 NEW's values are looked up on that many of
+/// rayon's threads; with 1, on this thread. The result is the same
+/// either way.
+///
+/// ```
+/// use segprep::workflow::delta::delta_marks;
+///
+/// let old: Vec<&[u8]> = vec![b"u1", b"u2", b"u3"];
+/// let new: Vec<&[u8]> = vec![b"u3", b"u4"];
+/// let marks = delta_marks(&old, new.iter().copied(), 1);
+/// assert_eq!((marks.added(), marks.removed()), (1, 2));
+/// assert_eq!(marks.unchanged(), 1);
+/// assert_eq!(marks.added_bytes(), 3);
+/// let added: Vec<&[u8]> = marks.added_in(new.iter().copied()).collect();
+/// assert_eq!(added, [b"u4"]);
+/// assert!(marks.is_removed(0) && !marks.is_removed(2));
+/// ```
+pub fn delta_marks<'v>(
+    old: &[&[u8]],
+    new: impl IntoIterator<Item = &'v [u8]>,
+    threads: usize,
+) -> DeltaMarks {
+    if u32::try_from(old.len()).is_ok() {
+        marks_with::<u32>(old, new.into_iter(), threads)
+    } else {
+        marks_with::<usize>(old, new.into_iter(), threads)
+    }
+}
+
+fn marks_with<'v, I: Ordinal>(
+    old: &[&[u8]],
+    mut new: impl Iterator<Item = &'v [u8]>,
+    threads: usize,
+) -> DeltaMarks {
+    let set = ValueSet::<I>::new(old);
+    let seen: Vec<AtomicU64> =
+        (0..old.len().div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
+    let mut marks = DeltaMarks::default();
+    let mut batch: Vec<&[u8]> = Vec::with_capacity(BATCH);
+    loop {
+        batch.clear();
+        batch.extend(new.by_ref().take(BATCH));
+        if batch.is_empty() {
+            break;
+        }
+        let words = marks.added.len();
+        marks.added.resize(words + batch.len().div_ceil(64), 0);
+        let lacked = &mut marks.added[words..];
+        // A whole number of words each, so that no word is shared.
+        let piece = batch.len().div_ceil(threads.max(1)).next_multiple_of(64);
+        let (count, bytes) = if threads > 1 {
+            batch
+                .par_chunks(piece)
+                .zip(lacked.par_chunks_mut(piece / 64))
+                .map(|(these, lacked)| set.look_up(these, lacked, &seen))
+                .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+        } else {
+            set.look_up(&batch, lacked, &seen)
+        };
+        marks.added_count += count;
+        marks.added_bytes += bytes;
+        marks.new_len += batch.len() as u64;
+    }
+    let mut seen: Vec<u64> =
+        seen.into_iter().map(|w| w.into_inner()).collect();
+    // A value given again in OLD is in NEW when its first copy is.
+    for &(at, first) in &set.copies {
+        if bit(&seen, first.get()) {
+            seen[at / 64] |= 1 << (at % 64);
+        }
+    }
+    marks.removed = seen;
+    for (i, value) in old.iter().enumerate() {
+        let word = &mut marks.removed[i / 64];
+        *word ^= 1 << (i % 64);
+        if *word >> (i % 64) & 1 == 1 {
+            marks.removed_count += 1;
+            marks.removed_bytes += value.len() as u64 + 1;
+        }
+    }
+    marks
+}
+
+/// Compares two clean files' values (each deduped, as
+/// [`Run::values`](crate::Run::values) gives them), listing what
+/// [`delta_marks`] marks.
+///
+/// With `threads` above 1 the lookups run on rayon's threads; with 1,
+/// on this thread. The result is the same either way.
 ///
 /// ```
 /// use segprep::workflow::delta::delta;
@@ -120,17 +356,12 @@ pub fn delta<'a>(
     new: &[&'a [u8]],
     threads: usize,
 ) -> Delta<'a> {
-    let parallel = threads > 1;
-    let only_in = |these: &[&'a [u8]], others: &[&'a [u8]]| {
-        ValueSet::new(others).lacked(these)
-    };
-    let (added, removed): (Vec<&[u8]>, Vec<&[u8]>) = if parallel {
-        rayon::join(|| only_in(new, old), || only_in(old, new))
-    } else {
-        (only_in(new, old), only_in(old, new))
-    };
-    let unchanged = (new.len() - added.len()) as u64;
-    Delta { added, removed, unchanged }
+    let marks = delta_marks(old, new.iter().copied(), threads);
+    Delta {
+        added: marks.added_in(new.iter().copied()).collect(),
+        removed: marks.removed_in(old.iter().copied()).collect(),
+        unchanged: marks.unchanged(),
+    }
 }
 
 #[cfg(test)]
@@ -187,7 +418,7 @@ mod tests {
     fn values_made_to_share_a_fixed_hash_get_distinct_hashes() {
         let values = fx_colliding(2_000);
         let values: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
-        let set = ValueSet::new(&values);
+        let set = ValueSet::<u32>::new(&values);
         let hashes: std::collections::HashSet<u64> =
             values.iter().map(|v| set.hash(v)).collect();
         // Random 64-bit hashes of 2,000 values all differ but about once
@@ -229,10 +460,50 @@ mod tests {
     }
 
     #[test]
+    fn marks_equal_a_plain_loop_across_batches_and_threads() {
+        // Past a batch, with copies in OLD that NEW has and lacks.
+        let n = BATCH + 3 * BLOCK + 7;
+        let old: Vec<Vec<u8>> = (0..n)
+            .map(|i| format!("v{}", 2 * (i % (n - 40))).into())
+            .collect();
+        let new: Vec<Vec<u8>> =
+            (0..n).map(|i| format!("v{}", 3 * i).into()).collect();
+        let old: Vec<&[u8]> = old.iter().map(Vec::as_slice).collect();
+        let new: Vec<&[u8]> = new.iter().map(Vec::as_slice).collect();
+        // The plain loop is quadratic: std's set instead.
+        fn lacked<'v>(these: &[&'v [u8]], others: &[&[u8]]) -> Vec<&'v [u8]> {
+            let others: std::collections::HashSet<&[u8]> =
+                others.iter().copied().collect();
+            let these = these.iter().copied();
+            these.filter(|v| !others.contains(v)).collect()
+        }
+        let added = lacked(&new, &old);
+        let removed = lacked(&old, &new);
+        let bytes =
+            |v: &[&[u8]]| v.iter().map(|v| v.len() as u64 + 1).sum::<u64>();
+        for threads in [1, 2, 3] {
+            let marks = delta_marks(&old, new.iter().copied(), threads);
+            let got: Vec<&[u8]> =
+                marks.added_in(new.iter().copied()).collect();
+            assert_eq!(got, added, "{threads}");
+            let got: Vec<&[u8]> =
+                marks.removed_in(old.iter().copied()).collect();
+            assert_eq!(got, removed, "{threads}");
+            assert_eq!(marks.added(), added.len() as u64);
+            assert_eq!(marks.removed(), removed.len() as u64);
+            assert_eq!(marks.unchanged(), (n - added.len()) as u64);
+            assert_eq!(marks.added_bytes(), bytes(&added));
+            assert_eq!(marks.removed_bytes(), bytes(&removed));
+            assert!(!marks.is_added(n) && !marks.is_removed(n));
+        }
+    }
+
+    #[test]
     fn a_value_given_many_times_is_held_once() {
         let copies: Vec<&[u8]> = vec![b"a"; 10_000];
-        let set = ValueSet::new(&copies);
+        let set = ValueSet::<u32>::new(&copies);
         assert_eq!(set.table.len(), 1);
+        assert_eq!(set.copies.len(), copies.len() - 1);
         assert!(set.contains(b"a"));
         assert!(!set.contains(b"b"));
     }

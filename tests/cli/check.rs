@@ -444,22 +444,23 @@ fn rows_of_tiny_inputs() {
 #[test]
 fn too_large() {
     let dir = Dir::new("check_too_large");
+    // Parts of 12 bytes hold the longest value (11 with its LF).
     dir.create("in.csv", "abcdefghij\nk\n");
-    let out = dir.cmd(&["check", "in.csv", "--max-bytes", "10"]).run();
+    let out = dir.cmd(&["check", "in.csv", "--max-bytes", "12"]).run();
     eqnice!(
         "
 exit_code: 1
 --- stdout
 
 in.csv: 2 rows (values_found), 2 values to upload (values_processed)
-  too-large: 13 bytes, over --max-bytes 10; so is the clean file (13 bytes): clean --split-bytes 10 writes it in parts
+  too-large: 13 bytes, over --max-bytes 12; so is the clean file (13 bytes): clean --split-bytes 12 writes it in parts
 not ready to upload: too-large; run `segprep clean` with --split-bytes (it fixes what it can and lists the rest with --rejects)
 --- stderr
 ",
         out.render()
     );
     let out = dir
-        .cmd(&["check", "in.csv", "--max-bytes", "10", "--format", "json"])
+        .cmd(&["check", "in.csv", "--max-bytes", "12", "--format", "json"])
         .run();
     assert_eq!(out.code(), 1, "{}", out.render());
     let json = out.json();

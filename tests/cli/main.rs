@@ -7,6 +7,7 @@ mod errors;
 mod exports;
 mod help;
 mod hostile;
+mod limits;
 mod memory;
 mod options;
 mod pipelines;

@@ -201,6 +201,10 @@ fn report(
             let target = Target::Human { out, file: file.clone(), styles };
             let mut sink = CheckSink::new(target, args.max_diagnostics, stats);
             sink.options(stats.options.as_ref().expect("set above"));
+            if stats.clean_bytes > args.common.max_bytes {
+                let longest = run.values().map(|v| v.len() as u64 + 1).max();
+                sink.longest_value(longest.unwrap_or(0));
+            }
             run.emit(&mut sink).map_err(write_err)?;
             let Target::Human { mut out, .. } = sink.take_target() else {
                 unreachable!("the target stays human")

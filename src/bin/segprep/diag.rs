@@ -162,6 +162,9 @@ pub struct CheckSink<W> {
     /// What the hints depend on: the id type and the size limit.
     id_type: IdType,
     max_bytes: u64,
+    /// The longest clean value with its LF, when the clean file is over
+    /// `max_bytes`: a part must hold it.
+    longest: Option<u64>,
 }
 
 /// Whether a row looks like a phone number written for people: 7 to 15
@@ -210,6 +213,7 @@ impl<W: Write> CheckSink<W> {
             phones: (0, 0),
             id_type: IdType::String,
             max_bytes: u64::MAX,
+            longest: None,
         };
         sink.open = (0..SLOTS).filter(|&slot| sink.to_show(slot) > 0).count();
         sink
@@ -227,6 +231,18 @@ impl<W: Write> CheckSink<W> {
     pub fn options(&mut self, options: &RunOptions) {
         self.id_type = options.id_type;
         self.max_bytes = options.max_bytes;
+    }
+
+    /// Tells the hints the longest clean value, with its LF.
+    pub fn longest_value(&mut self, bytes: u64) {
+        self.longest = Some(bytes);
+    }
+
+    /// Whether parts of `max_bytes` can hold the clean file: not when a
+    /// value is longer (or the limit is 0).
+    fn splittable(&self) -> bool {
+        self.max_bytes > 0
+            && self.longest.is_none_or(|longest| longest <= self.max_bytes)
     }
 
     pub fn into_target(self) -> Target<W> {
@@ -509,8 +525,24 @@ pub fn write_summary<W: Write>(
         )?;
     }
     let clean_too_large = stats.clean_bytes > sink.max_bytes;
+    // A part must hold a whole value: no advice to split when none can.
+    let unsplittable = match sink.longest {
+        Some(longest) if clean_too_large && !sink.splittable() => {
+            Some(longest)
+        }
+        _ => None,
+    };
     for finding in &stats.file_findings {
         let detail = match finding {
+            FileFinding::TooLarge if unsplittable.is_some() => format!(
+                "{}, over --max-bytes {}; so is the clean file ({}), and \
+                 no part of it can be: its longest value takes {} with its \
+                 LF",
+                bytes(stats.content_bytes()),
+                count(sink.max_bytes),
+                bytes(stats.clean_bytes),
+                bytes(unsplittable.unwrap_or_default()),
+            ),
             FileFinding::TooLarge if clean_too_large => format!(
                 "{}, over --max-bytes {}; so is the clean file ({}): \
                  clean --split-bytes {} writes it in parts",
@@ -579,16 +611,26 @@ pub fn write_summary<W: Write>(
     let bad = styles.bad;
     // Cleaning would write an empty file: nothing to run it for.
     let next = if stats.values_found == 0 {
-        "the file has no rows: clean would write an empty file"
+        "the file has no rows: clean would write an empty file".to_string()
     } else if stats.values_processed == 0 {
         "clean would write an empty file, as no row passes: check \
          --id-type and --column, or fix the source"
+            .to_string()
+    } else if let Some(longest) = unsplittable {
+        format!(
+            "no file of at most --max-bytes {} can hold its longest value \
+             ({})",
+            count(sink.max_bytes),
+            bytes(longest),
+        )
     } else if clean_too_large {
         "run `segprep clean` with --split-bytes (it fixes what it can and \
          lists the rest with --rejects)"
+            .to_string()
     } else {
         "run `segprep clean` (it fixes what it can and lists the rest with \
          --rejects)"
+            .to_string()
     };
     writeln!(
         out,
