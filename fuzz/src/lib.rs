@@ -79,6 +79,90 @@ pub fn decode(data: &[u8]) -> (Options, Layout, &[u8]) {
     (opts, Layout::new(data, 8), data.get(OPTION_BYTES..).unwrap_or(&[]))
 }
 
+/// The delimiters the `records` target picks from.
+pub const DELIMITERS: [Delimiter; 5] = [
+    Delimiter::Char(b','),
+    Delimiter::Char(b';'),
+    Delimiter::Char(b'\t'),
+    Delimiter::Char(b'|'),
+    Delimiter::Auto,
+];
+
+/// How many leading bytes [`decode_records`] takes.
+pub const RECORD_BYTES: usize = 4;
+
+/// Options with a `--delimiter` and a `--column` from the first
+/// [`RECORD_BYTES`] bytes, the [`Layout`], and the input. Byte 0: the
+/// delimiter, the attribute type; byte 1: the column, by number (1 to 8)
+/// or by the name of field 1 to 8 of row 1, as it is or in another ASCII
+/// case, or a name from [`NAMES`]; byte 2: the id type and header mode;
+/// byte 3: the layout.
+pub fn decode_records(data: &[u8]) -> (Options, Layout, &[u8]) {
+    let b = |i: usize| data.get(i).copied().unwrap_or(0);
+    let input = data.get(RECORD_BYTES..).unwrap_or(&[]);
+    let delimiter = DELIMITERS[usize::from(b(0) & 7) % DELIMITERS.len()];
+    let id_type = ID_TYPES[usize::from(b(2) & 7) % 7];
+    let field = usize::from(b(1) >> 2 & 7);
+    let column = match b(1) & 3 {
+        0 => None,
+        1 => row1_field(input, delimiter, field),
+        2 => row1_field(input, delimiter, field).map(|n| swap_case(&n)),
+        _ => NAMES[field].map(str::to_string),
+    };
+    // A name of digits is a number on the command line, and an empty one
+    // is refused there: both are numbers here.
+    let column = match column {
+        Some(name) if name.bytes().any(|b| !b.is_ascii_digit()) => {
+            Column::Name(name)
+        }
+        _ => Column::Number(field + 1),
+    };
+    let mut header = [HeaderMode::Auto, HeaderMode::Yes, HeaderMode::No]
+        [usize::from(b(2) >> 3 & 3) % 3];
+    if matches!(column, Column::Name(_)) && header == HeaderMode::No {
+        // Refused by the builder: a name needs row 1 as the header.
+        header = HeaderMode::Auto;
+    }
+    let opts = Options {
+        id_type,
+        double: b(0) & 8 != 0
+            && matches!(id_type, IdType::String | IdType::Numeric),
+        header,
+        delimiter,
+        column: Some(column),
+        ..Options::default()
+    };
+    (opts, Layout::new(data, 3), input)
+}
+
+/// Field `k` (from 0) of row 1 of `input`, cut naively at `delimiter`
+/// (at any candidate for `auto`), trimmed and unquoted: usually the name
+/// the engine finds there, sometimes not.
+fn row1_field(input: &[u8], delimiter: Delimiter, k: usize) -> Option<String> {
+    let content = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let row = content.split(|&b| b == b'\n').next()?;
+    let row = String::from_utf8_lossy(row);
+    let cut = |c: char| match delimiter.byte() {
+        Some(d) => c == char::from(d),
+        None => ",;\t|".contains(c),
+    };
+    let field = row.split(cut).nth(k)?;
+    let field = field.trim_matches([' ', '\t', '\r']);
+    let field = field.trim_matches('"');
+    (!field.is_empty()).then(|| field.to_string())
+}
+
+/// `s` with the case of its ASCII letters swapped.
+fn swap_case(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'a'..='z' => c.to_ascii_uppercase(),
+            'A'..='Z' => c.to_ascii_lowercase(),
+            _ => c,
+        })
+        .collect()
+}
+
 /// How the extra runs cut and hash an input. The results must not depend
 /// on any of it.
 #[derive(Clone, Copy, Debug)]
