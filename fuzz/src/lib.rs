@@ -163,6 +163,38 @@ fn swap_case(s: &str) -> String {
         .collect()
 }
 
+/// The `--default-region` choices of the `phone` target; one in lower
+/// case, which the engine takes as well.
+pub const REGIONS: [Option<&str>; 7] = [
+    None,
+    Some("US"),
+    Some("IN"),
+    Some("GB"),
+    Some("DE"),
+    Some("BR"),
+    Some("gb"),
+];
+
+/// How many leading bytes [`decode_phone`] takes.
+pub const PHONE_BYTES: usize = 3;
+
+/// Options of id type `phone` from the first [`PHONE_BYTES`] bytes, the
+/// [`Layout`], and the input. Byte 0: the region (or none); byte 1: the
+/// header mode, `--max-value-len`; byte 2: the layout.
+pub fn decode_phone(data: &[u8]) -> (Options, Layout, &[u8]) {
+    let b = |i: usize| data.get(i).copied().unwrap_or(0);
+    let opts = Options {
+        id_type: IdType::Phone,
+        default_region: REGIONS[usize::from(b(0)) % REGIONS.len()]
+            .map(str::to_string),
+        header: [HeaderMode::Auto, HeaderMode::Yes, HeaderMode::No]
+            [usize::from(b(1) & 3) % 3],
+        max_value_len: if b(1) & 4 != 0 { 12 } else { 256 },
+        ..Options::default()
+    };
+    (opts, Layout::new(data, 2), data.get(PHONE_BYTES..).unwrap_or(&[]))
+}
+
 /// How the extra runs cut and hash an input. The results must not depend
 /// on any of it.
 #[derive(Clone, Copy, Debug)]
