@@ -17,6 +17,26 @@ fn reference(input: &[u8], opts: &Options) -> NaiveOutcome {
     naive::run(input, &opts.naive())
 }
 
+/// The pipeline of `opts` on one thread, and on three with chunks of
+/// `chunk` bytes, dedupe tables of `table_rows` rows and hash `seed`.
+fn one_and_three(
+    opts: &Options,
+    chunk: usize,
+    table_rows: usize,
+    seed: u64,
+) -> (Pipeline, Pipeline) {
+    let single = opts.builder().threads(1).build().unwrap();
+    let three = opts
+        .builder()
+        .threads(3)
+        .chunk_bytes(chunk)
+        .dedupe_table_rows(table_rows)
+        .hash_seed(seed)
+        .build()
+        .unwrap();
+    (single, three)
+}
+
 fn row_piece() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         4 => prop::sample::select(vec![
@@ -417,16 +437,8 @@ proptest! {
         seed in any::<u64>(),
     ) {
         let want = reference(&input, &opts);
-        let single = opts.builder().threads(1).build().unwrap();
+        let (single, pipeline) = one_and_three(&opts, chunk, table_rows, seed);
         prop_assert_eq!(&engine(&single, &input), &want);
-        let pipeline = opts
-            .builder()
-            .threads(3)
-            .chunk_bytes(chunk)
-            .dedupe_table_rows(table_rows)
-            .hash_seed(seed)
-            .build()
-            .unwrap();
         prop_assert_eq!(&engine(&pipeline, &input), &want);
         let mut a = Vec::new();
         let mut b = Vec::new();
@@ -505,16 +517,8 @@ proptest! {
             ..Options::default()
         };
         let want = reference(&input, &opts);
-        let single = opts.builder().threads(1).build().unwrap();
+        let (single, pipeline) = one_and_three(&opts, chunk, table_rows, seed);
         prop_assert_eq!(&engine(&single, &input), &want);
-        let pipeline = opts
-            .builder()
-            .threads(3)
-            .chunk_bytes(chunk)
-            .dedupe_table_rows(table_rows)
-            .hash_seed(seed)
-            .build()
-            .unwrap();
         prop_assert_eq!(&engine(&pipeline, &input), &want);
         let values: Vec<&[u8]> =
             want.kept.iter().map(|k| &k.value[..]).collect();
