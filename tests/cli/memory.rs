@@ -86,6 +86,45 @@ fn not_utf8_row() -> Vec<u8> {
 }
 
 #[test]
+fn a_long_row_goes_into_the_json_diagnostics_in_pieces() {
+    let dir = Dir::new("memory_json");
+    // Half of it quotes, each escaped as two bytes.
+    let text = format!("{}#{}", "a".repeat(LONG / 2), "\"".repeat(LONG / 2));
+    dir.create("text.csv", format!("u1\n{text}\nu2\n"));
+    let bytes = not_utf8_row();
+    dir.create("bytes.csv", [&b"u1\n"[..], &bytes, b"\nu2\n"].concat());
+    let lossy = String::from_utf8_lossy(&bytes);
+    let base64 = "Yf8i".repeat(LONG / 3);
+    let check = |diagnostics: &serde_json::Value, raw: &str, b64| {
+        let diagnostic = &diagnostics[0];
+        assert_eq!(diagnostics.as_array().map(Vec::len), Some(1));
+        assert_eq!(diagnostic["line"], 2);
+        assert!(diagnostic["raw"] == raw, "the row as it was");
+        assert!(diagnostic["raw_base64"].as_str() == b64, "its bytes");
+    };
+    for (file, raw, b64) in
+        [("text.csv", &text[..], None), ("bytes.csv", &lossy, Some(&base64))]
+    {
+        let out = capped(&dir, &["check", "--format", "json", file]);
+        assert_eq!(out.code(), 1, "{}", out.stderr_text());
+        check(&out.json()["diagnostics"], raw, b64.map(String::as_str));
+    }
+    // Two files: JSON Lines, an object per file.
+    let out =
+        capped(&dir, &["check", "--format", "json", "text.csv", "bytes.csv"]);
+    assert_eq!(out.code(), 1, "{}", out.stderr_text());
+    let lines: Vec<serde_json::Value> = out
+        .stdout
+        .split(|&b| b == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    check(&lines[0]["diagnostics"], &text, None);
+    check(&lines[1]["diagnostics"], &lossy, Some(&base64));
+}
+
+#[test]
 fn a_long_row_goes_into_the_rejects_file_from_the_input() {
     let dir = Dir::new("memory_rejects");
     let text = format!("{}#{}", "a".repeat(LONG / 2), "b".repeat(LONG / 2));
