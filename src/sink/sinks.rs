@@ -124,22 +124,26 @@ where
 /// The header line is [`RejectsCsv::HEADER`]; [`Run::write_rejects`]
 /// writes it and every record, on several threads.
 ///
-/// A record with nothing to quote is written directly: the csv writer's
-/// work per field was a quarter of a `clean --rejects` run on a file of
-/// duplicates.
+/// Records are quoted here rather than by the csv writer: its work per
+/// field was a quarter of a `clean --rejects` run on a file of
+/// duplicates, and it took time quadratic in a long field's runs
+/// without quotes. A long row goes to the writer as it is, not copied.
 ///
 /// [`Run::write_rejects`]: crate::Run::write_rejects
 #[derive(Debug)]
 pub struct RejectsCsv<W> {
     out: W,
-    /// The record being written, its line and a detail's text, reused so
-    /// that a record costs no allocation.
+    /// The record being written (or its start, for a long one), and a
+    /// detail's text, reused so that a record costs no allocation.
     record: Vec<u8>,
-    line: Vec<u8>,
     detail: Vec<u8>,
     /// Rules whose rows are left out.
     omit: Vec<Rule>,
 }
+
+/// The most a record holds before it goes out: a longer row's bytes are
+/// written straight from the input.
+const RECORD_MAX: usize = 64 << 10;
 
 impl<W: Write> RejectsCsv<W> {
     /// The rejects file's header line.
@@ -150,7 +154,6 @@ impl<W: Write> RejectsCsv<W> {
         RejectsCsv {
             out,
             record: Vec::new(),
-            line: Vec::new(),
             detail: Vec::new(),
             omit: Vec::new(),
         }
@@ -168,37 +171,55 @@ impl<W: Write> RejectsCsv<W> {
         self.out
     }
 
+    /// Adds `bytes` to the record, or writes the record out first when
+    /// they do not fit, and long `bytes` straight after it.
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.record.len() + bytes.len() > RECORD_MAX {
+            self.out.write_all(&self.record)?;
+            self.record.clear();
+            if bytes.len() > RECORD_MAX {
+                return self.out.write_all(bytes);
+            }
+        }
+        self.record.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Adds a field, in quotes with each quote doubled when it needs
+    /// them.
+    fn field(&mut self, field: &[u8]) -> io::Result<()> {
+        if !needs_quotes(field) {
+            return self.put(field);
+        }
+        self.put(b"\"")?;
+        let mut from = 0;
+        for at in memchr::memchr_iter(b'"', field) {
+            // The quote ends this piece and starts the next: doubled.
+            self.put(&field[from..=at])?;
+            from = at;
+        }
+        self.put(&field[from..])?;
+        self.put(b"\"")
+    }
+
     fn record(
         &mut self,
+        line: &[u8],
         rule: &str,
         detail: &[u8],
         raw: &[u8],
     ) -> io::Result<()> {
+        self.record.clear();
         // Rule names are kebab-case and lines digits: never quoted.
-        let record = &mut self.record;
-        record.clear();
-        if needs_quotes(detail) || needs_quotes(raw) {
-            let mut quoting = csv::WriterBuilder::new()
-                .buffer_capacity(256)
-                .from_writer(&mut *record);
-            quoting
-                .write_record([&self.line[..], rule.as_bytes(), detail, raw])
-                .and_then(|()| quoting.flush().map_err(csv::Error::from))
-                .map_err(io::Error::from)?;
-            drop(quoting);
-            return self.out.write_all(record);
-        }
-        for (i, field) in [&self.line[..], rule.as_bytes(), detail, raw]
-            .into_iter()
-            .enumerate()
-        {
-            if i > 0 {
-                record.push(b',');
-            }
-            record.extend_from_slice(field);
-        }
-        record.push(b'\n');
-        self.out.write_all(record)
+        self.put(line)?;
+        self.put(b",")?;
+        self.put(rule.as_bytes())?;
+        self.put(b",")?;
+        self.field(detail)?;
+        self.put(b",")?;
+        self.field(raw)?;
+        self.put(b"\n")?;
+        self.out.write_all(&self.record)
     }
 }
 
@@ -240,19 +261,20 @@ impl<W: Write> Sink for RejectsCsv<W> {
             return Ok(());
         }
         let mut digits = [0; 20];
-        self.line.clear();
-        self.line.extend_from_slice(decimal(finding.line, &mut digits));
+        let mut first_digits = [0; 20];
+        let line = decimal(finding.line, &mut digits);
         let mut detail = std::mem::take(&mut self.detail);
         detail.clear();
         match finding.kind {
             // The most common by far, without the formatting machinery.
             FindingKind::Duplicate { first } => {
                 detail.extend_from_slice(b"same value as line ");
-                detail.extend_from_slice(decimal(first, &mut digits));
+                detail.extend_from_slice(decimal(first, &mut first_digits));
             }
             _ => write!(detail, "{}", finding.detail())?,
         }
-        let result = self.record(finding.rule().name(), &detail, finding.raw);
+        let result =
+            self.record(line, finding.rule().name(), &detail, finding.raw);
         self.detail = detail;
         result
     }

@@ -3,9 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use segprep::{
-    CheckReport, Error, ErrorKind, JsonReport, Run, RunOptions, Stats,
-};
+use segprep::{Error, ErrorKind, JsonReport, Run, RunOptions, Stats};
 
 use crate::cli::{CheckArgs, CommonArgs, FailOn, Format};
 use crate::diag::{self, counted, CheckSink, Styles, Target};
@@ -213,31 +211,15 @@ fn report(
                 .and_then(|()| out.flush())
                 .map_err(write_err)?;
         }
-        Format::Json if layout == Layout::Several => {
-            // JSON Lines: one compact object per file.
-            let mut sink = CheckSink::new(
-                Target::<io::Sink>::Collect(Vec::new()),
-                args.max_diagnostics,
-                stats,
-            );
-            sink.options(stats.options.as_ref().expect("set above"));
-            run.emit(&mut sink).map_err(write_err)?;
-            let Target::Collect(diagnostics) = sink.into_target() else {
-                unreachable!("the target stays a collection")
-            };
-            let mut out = io::BufWriter::new(stdout);
-            serde_json::to_writer(
-                &mut out,
-                &CheckReport::new(stats, diagnostics),
-            )
-            .map_err(io::Error::from)
-            .and_then(|()| out.write_all(b"\n"))
-            .and_then(|()| out.flush())
-            .map_err(write_err)?;
-        }
         Format::Json => {
             let out = io::BufWriter::new(stdout);
-            let report = JsonReport::start(out, stats).map_err(write_err)?;
+            // Several files: JSON Lines, one compact object per file.
+            let report = if layout == Layout::Several {
+                JsonReport::line(out, stats)
+            } else {
+                JsonReport::start(out, stats)
+            };
+            let report = report.map_err(write_err)?;
             let mut sink = CheckSink::new(
                 Target::Json(report),
                 args.max_diagnostics,

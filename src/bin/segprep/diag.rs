@@ -5,9 +5,8 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
 use segprep::{
-    Detail, Diagnostic, FileFinding, Finding, FindingKind, Fix, IdType,
-    JsonReport, Kept, Reject, Rule, RunOptions, Sink, Stats, WarningCode,
-    DAILY_VALUE_LIMIT,
+    Detail, FileFinding, Finding, FindingKind, Fix, IdType, JsonReport, Kept,
+    Reject, Rule, RunOptions, Sink, Stats, WarningCode, DAILY_VALUE_LIMIT,
 };
 
 /// The longest raw text a human diagnostic shows, in characters.
@@ -91,10 +90,8 @@ pub fn bytes(n: u64) -> String {
 pub enum Target<W> {
     /// Written as lines as they come.
     Human { out: W, file: String, styles: Styles },
-    /// Written into the JSON document as they come.
+    /// Written into the JSON document (or JSON Lines) as they come.
     Json(JsonReport<W>),
-    /// Kept, for a document written whole (JSON Lines).
-    Collect(Vec<Diagnostic>),
     /// Counted only (`--quiet`).
     Quiet,
 }
@@ -351,13 +348,7 @@ impl<W: Write> CheckSink<W> {
                     escape(finding.raw, Some(HUMAN_RAW_LIMIT)),
                 )
             }
-            Target::Json(report) => {
-                report.diagnostic(&Diagnostic::new(finding))
-            }
-            Target::Collect(diagnostics) => {
-                diagnostics.push(Diagnostic::new(finding));
-                Ok(())
-            }
+            Target::Json(report) => report.finding(finding),
             Target::Quiet => Ok(()),
         }
     }
