@@ -15,7 +15,10 @@ const HUMAN_RAW_LIMIT: usize = 120;
 /// Escapes a raw row for display: printable text as is, everything
 /// invisible or invalid as an escape (`\r`, `\x00`, `\u{a0}`, `\xFF`).
 pub fn escape(raw: &[u8], limit: Option<usize>) -> String {
-    let mut out = String::with_capacity(raw.len() + 2);
+    // A row shown cut to `limit` characters needs room for those only
+    // (an escape takes at most 10 bytes), however long the row is.
+    let room = limit.map_or(raw.len(), |limit| raw.len().min(limit * 10));
+    let mut out = String::with_capacity(room + 2);
     let mut shown = 0;
     for chunk in raw.utf8_chunks() {
         for c in chunk.valid().chars() {
