@@ -268,7 +268,7 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         run.check_clean_size().map_err(|e| e.with_path(&args.output))?;
     }
     let mut stats = run.stats().clone();
-    stats.options = Some(crate::check::run_options(&args.common));
+    stats.options = Some(crate::check::run_options(&args.common, &run));
     if stats.content_bytes() > limit {
         let bytes = stats.content_bytes();
         stats.warnings.push(format!(

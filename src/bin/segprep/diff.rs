@@ -130,10 +130,10 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
     let mut added = added.map(AtomicFile::open).transpose()?;
     let mut removed = removed.map(AtomicFile::open).transpose()?;
     let mut stats_file = stats.map(AtomicFile::open).transpose()?;
-    let options = crate::check::run_options(&args.common);
+    // Each input's own options: auto may pick different delimiters.
     let with_options = |run: &segprep::Run| {
         let mut stats = run.stats().clone();
-        stats.options = Some(options.clone());
+        stats.options = Some(crate::check::run_options(&args.common, run));
         stats
     };
     let report = DiffStats {
