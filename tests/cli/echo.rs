@@ -1,7 +1,31 @@
-//! What the outputs echo: the delimiter that `--delimiter auto` picked
-//! in `"options"`.
+//! What the outputs echo: nothing from `diff -q`, the delimiter that
+//! `--delimiter auto` picked in `"options"`.
 
-use crate::util::Dir;
+use crate::util::{eqnice, Dir};
+
+#[test]
+fn diff_quiet_prints_nothing() {
+    let dir = Dir::new("echo_diff_quiet");
+    dir.create("old.csv", "a\nb\n");
+    dir.create("new.csv", "b\nc\n");
+    let out = dir.cmd(&["diff", "old.csv", "new.csv"]).run();
+    assert_eq!(out.code(), 0, "{}", out.render());
+    assert!(out.stdout_text().contains("1 value to add"), "{}", out.render());
+    for quiet in ["-q", "--quiet"] {
+        let out = dir.cmd(&["diff", quiet, "old.csv", "new.csv"]).run();
+        eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
+    }
+    // Quiet silences words, not the files asked for.
+    let out = dir
+        .cmd(&["diff", "-q", "old.csv", "new.csv", "--added", "add.csv"])
+        .run();
+    eqnice!("exit_code: 0\n--- stdout\n--- stderr\n", out.render());
+    assert_eq!(dir.read_text("add.csv"), "c\n");
+    // An error still says what went wrong.
+    let out = dir.cmd(&["diff", "-q", "old.csv", "missing.csv"]).run();
+    assert_eq!(out.code(), 2, "{}", out.render());
+    assert!(out.stderr_text().contains("missing.csv"), "{}", out.render());
+}
 
 #[test]
 fn options_echo_the_delimiter_auto_picked() {

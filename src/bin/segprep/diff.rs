@@ -95,7 +95,7 @@ fn release_free_memory() {
     }
 }
 
-pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
+pub fn run(args: DiffArgs, quiet: bool) -> Result<ExitStatus, Error> {
     let pipeline = args.common.builder().build()?;
     let targets = check_paths(&args)?;
     let old_input = open_input(&args.old, &args.common)?;
@@ -179,8 +179,8 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
         file.commit()?;
     }
     // Without an output, the counts are the answer: what a delta would
-    // move.
-    if nothing_named {
+    // move; with --quiet, the status alone.
+    if nothing_named && !quiet {
         let mut out = io::stdout().lock();
         let written = writeln!(
             out,

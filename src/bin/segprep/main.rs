@@ -93,7 +93,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
         Command::Diff(args) => {
             outputs::set_fsync(args.fsync);
-            diff::run(args)
+            diff::run(args, quiet)
         }
         Command::Request(args) => request::run(args),
         Command::Reconcile(args) => reconcile::run(args, quiet),
