@@ -60,8 +60,8 @@ pub use crate::options::{
     AttributeType, Case, Encoding, HeaderMode, IdType, Order,
 };
 pub use crate::pipeline::{
-    Column, Delimiter, Pipeline, PipelineBuilder, Run, DEFAULT_MAX_BYTES,
-    DEFAULT_MAX_VALUE_LEN, MAX_THREADS,
+    Column, Delimiter, Phase, Pipeline, PipelineBuilder, Run,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_VALUE_LEN, MAX_THREADS,
 };
 pub use crate::report::{CheckReport, Diagnostic, JsonReport};
 pub use crate::rule::{Detail, Fix, FixSet, Reject, Rule};

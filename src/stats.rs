@@ -119,7 +119,8 @@ pub struct RunOptions {
     /// `--column`: a number or a name.
     #[serde(with = "column")]
     pub column: Option<Column>,
-    /// `--delimiter`, as the command line spells it (`tab`, `auto`).
+    /// The delimiter the run used, as `--delimiter` spells it (`tab`,
+    /// `;`): with `--delimiter auto`, the one picked for this input.
     #[serde(with = "named")]
     pub delimiter: Delimiter,
     /// `--default-region`.

@@ -64,9 +64,61 @@ impl Format {
     }
 }
 
+/// What hears the compressed bytes decoded so far, and of how many.
+type Report<'a> = &'a (dyn Fn(u64, u64) + Send + Sync);
+
+/// Compressed bytes in memory, read through `BufRead`, telling a report
+/// how far the decoder got.
+struct Counted<'a> {
+    rest: &'a [u8],
+    total: u64,
+    reported: u64,
+    report: Option<Report<'a>>,
+}
+
+/// Reports at most this often, in compressed bytes.
+const REPORT_STEP: u64 = 1 << 20;
+
+impl<'a> Counted<'a> {
+    fn new(bytes: &'a [u8], report: Option<Report<'a>>) -> Self {
+        let total = bytes.len() as u64;
+        Counted { rest: bytes, total, reported: 0, report }
+    }
+}
+
+impl std::io::Read for Counted<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.rest[..n]);
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Counted<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        Ok(self.rest)
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.rest = &self.rest[n..];
+        let done = self.total - self.rest.len() as u64;
+        if let Some(report) = self.report {
+            if done >= self.reported + REPORT_STEP || self.rest.is_empty() {
+                self.reported = done;
+                report(done, self.total);
+            }
+        }
+    }
+}
+
 /// Decompresses `input` when its bytes start with a format's magic
-/// number, decoding at most `cap` bytes.
-pub(super) fn decompress(input: Input, cap: u64) -> Result<Input, Error> {
+/// number, decoding at most `cap` bytes, telling `report` how far it got.
+pub(super) fn decompress(
+    input: Input,
+    cap: u64,
+    report: Option<Report<'_>>,
+) -> Result<Input, Error> {
     let Some(format) = Format::of(input.as_bytes()) else {
         return Ok(input);
     };
@@ -80,9 +132,10 @@ pub(super) fn decompress(input: Input, cap: u64) -> Result<Input, Error> {
     }
     let bytes = input.as_bytes();
     let mut out = Vec::new();
+    let counted = Counted::new(bytes, report);
     let result = match format {
-        Format::Gzip => gunzip(bytes, &mut out, cap),
-        _ => unzstd(bytes, &mut out, cap),
+        Format::Gzip => gunzip(counted, &mut out, cap),
+        _ => unzstd(counted, &mut out, cap),
     };
     result.map_err(|failure| match failure {
         ReadFailure::Io(err) => Error::from(ErrorKind::Corrupt {
@@ -110,11 +163,11 @@ pub(super) fn decompress(input: Input, cap: u64) -> Result<Input, Error> {
 /// Every gzip member of `bytes`, as `zcat` reads them: zeros after the
 /// last member (padding of tape and block devices) are ignored.
 fn gunzip(
-    mut bytes: &[u8],
+    mut bytes: Counted<'_>,
     out: &mut Vec<u8>,
     cap: u64,
 ) -> Result<(), ReadFailure> {
-    while !bytes.is_empty() && bytes.iter().any(|&b| b != 0) {
+    while bytes.rest.iter().any(|&b| b != 0) {
         let mut member = flate2::bufread::GzDecoder::new(bytes);
         read_growing(&mut member, out, cap)?;
         if out.len() as u64 > cap {
@@ -126,7 +179,7 @@ fn gunzip(
 }
 
 fn unzstd(
-    bytes: &[u8],
+    bytes: Counted<'_>,
     out: &mut Vec<u8>,
     cap: u64,
 ) -> Result<(), ReadFailure> {
@@ -163,6 +216,46 @@ mod tests {
         let input = decode(bytes.clone()).unwrap();
         assert_eq!(input.as_bytes(), b"a\nb\nc\n");
         assert_eq!(input.compressed_len(), Some(bytes.len() as u64));
+    }
+
+    #[test]
+    fn progress_counts_the_compressed_bytes() {
+        use std::sync::{Arc, Mutex};
+
+        // Random hex does not compress to nothing: several reports.
+        let mut state = 1u64;
+        let text: Vec<u8> = (0..400_000)
+            .flat_map(|_| {
+                state = state.wrapping_mul(6364136223846793005) + 1;
+                format!("{:016x}\n", state).into_bytes()
+            })
+            .collect();
+        let mut two_members = gzip(&text[..text.len() / 2]);
+        two_members.extend(gzip(&text[text.len() / 2..]));
+        let zstd = zstd::encode_all(&text[..], 3).unwrap();
+        for bytes in [two_members, zstd] {
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let sink = Arc::clone(&seen);
+            let input = InputBuilder::new()
+                .progress(move |done, total| {
+                    sink.lock().unwrap().push((done, total))
+                })
+                .decode(bytes.clone(), "in.csv.gz")
+                .unwrap();
+            assert_eq!(input.as_bytes(), &text[..]);
+            let seen = seen.lock().unwrap();
+            let total = bytes.len() as u64;
+            assert!(seen.len() >= 3, "{seen:?}");
+            assert!(seen.iter().all(|&(_, t)| t == total), "{seen:?}");
+            assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
+            assert_eq!(seen.last(), Some(&(total, total)));
+        }
+        // Plain text is not decoded: no report.
+        let input = InputBuilder::new()
+            .progress(|_, _| panic!("no decoding"))
+            .decode(text.clone(), "in.csv")
+            .unwrap();
+        assert_eq!(input.as_bytes().len(), text.len());
     }
 
     #[test]

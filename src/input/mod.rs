@@ -14,6 +14,7 @@ mod encoding;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use memmap2::{Mmap, MmapOptions};
 
@@ -103,6 +104,18 @@ pub struct InputBuilder {
     mmap: MmapChoice,
     encoding: Encoding,
     max_input_bytes: u64,
+    progress: Option<DecodeProgress>,
+}
+
+/// A callback that hears how many compressed bytes are decoded, and of
+/// how many.
+#[derive(Clone)]
+struct DecodeProgress(Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl std::fmt::Debug for DecodeProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DecodeProgress(..)")
+    }
 }
 
 impl Default for InputBuilder {
@@ -118,6 +131,7 @@ impl InputBuilder {
             mmap: MmapChoice::never(),
             encoding: Encoding::Auto,
             max_input_bytes: DEFAULT_MAX_INPUT_BYTES,
+            progress: None,
         }
     }
 
@@ -138,6 +152,18 @@ impl InputBuilder {
     /// compressed file cannot ask for unbounded memory.
     pub fn max_input_bytes(&mut self, bytes: u64) -> &mut Self {
         self.max_input_bytes = bytes;
+        self
+    }
+
+    /// Calls `report(done, total)` while gzip or zstd input is decoded:
+    /// the compressed bytes decoded so far, of `total`. Decoding comes
+    /// before any row is read and can take seconds; it is not called for
+    /// other input.
+    pub fn progress(
+        &mut self,
+        report: impl Fn(u64, u64) + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.progress = Some(DecodeProgress(Arc::new(report)));
         self
     }
 
@@ -289,7 +315,8 @@ impl InputBuilder {
     /// The steps every way in takes after the bytes are in hand.
     fn finish(&self, input: Input) -> Result<Input, Error> {
         let cap = self.cap();
-        let input = decode::decompress(input, cap)?;
+        let progress = self.progress.as_ref().map(|p| &*p.0);
+        let input = decode::decompress(input, cap, progress)?;
         if input.as_bytes().len() as u64 > cap {
             return Err(too_large(&input.name, cap));
         }

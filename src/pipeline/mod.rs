@@ -80,6 +80,7 @@ pub struct PipelineBuilder {
     delimiter: Delimiter,
     column: Option<Column>,
     default_region: Option<String>,
+    phases: Option<PhaseHook>,
 }
 
 /// Rule (c) of the header decision: row 1 is a header when its field,
@@ -134,6 +135,30 @@ impl fmt::Debug for Progress {
     }
 }
 
+/// A callback that hears which step of a run starts.
+#[derive(Clone)]
+struct PhaseHook(Arc<dyn Fn(Phase) + Send + Sync>);
+
+impl fmt::Debug for PhaseHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PhaseHook(..)")
+    }
+}
+
+/// A step of a run, as [`PipelineBuilder::phases`] reports them: a
+/// display can name what a long run is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Each row checked, chunk by chunk; [`PipelineBuilder::progress`]
+    /// counts its bytes.
+    Rows,
+    /// The duplicates found across chunks; no byte count.
+    Duplicates,
+    /// The statistics counted; no byte count.
+    Counting,
+}
+
 impl Default for PipelineBuilder {
     fn default() -> Self {
         PipelineBuilder::new()
@@ -163,6 +188,7 @@ impl PipelineBuilder {
             delimiter: Delimiter::default(),
             column: None,
             default_region: None,
+            phases: None,
         }
     }
 
@@ -289,6 +315,17 @@ impl PipelineBuilder {
         self
     }
 
+    /// Calls `report` on the calling thread as each [`Phase`] of a run
+    /// starts: for progress displays, which can show the steps after
+    /// the rows, which have no byte count.
+    pub fn phases(
+        &mut self,
+        report: impl Fn(Phase) + Send + Sync + 'static,
+    ) -> &mut Self {
+        self.phases = Some(PhaseHook(Arc::new(report)));
+        self
+    }
+
     /// Checks the options and compiles the rules.
     ///
     /// # Errors
@@ -391,6 +428,7 @@ impl PipelineBuilder {
             hash_seed: self.hash_seed,
             progress: self.progress.clone(),
             pool,
+            phases: self.phases.clone(),
         })
     }
 }
@@ -412,6 +450,7 @@ pub struct Pipeline {
     hash_seed: Option<u64>,
     progress: Option<Progress>,
     pool: Option<Arc<rayon::ThreadPool>>,
+    phases: Option<PhaseHook>,
 }
 
 impl Pipeline {
@@ -503,7 +542,14 @@ impl Pipeline {
         Ok(Arc::new(RowRules::new(self.rules.value.clone(), split)))
     }
 
+    fn phase(&self, phase: Phase) {
+        if let Some(PhaseHook(report)) = &self.phases {
+            report(phase);
+        }
+    }
+
     fn process_with(&self, input: Arc<Input>, rules: Arc<RowRules>) -> Run {
+        self.phase(Phase::Rows);
         let bytes = input.as_bytes();
         let bom = bytes.starts_with(BOM);
         let start = if bom { BOM.len() } else { 0 };
@@ -539,12 +585,14 @@ impl Pipeline {
             chunk.first_line = line;
             line += chunk.rows;
         }
+        self.phase(Phase::Duplicates);
         dedupe::mark_duplicates(
             bytes,
             &mut chunks,
             self.dedupe_table_rows,
             self.pool.as_deref(),
         );
+        self.phase(Phase::Counting);
         let mut stats = self.count(bytes, input.name(), bom, &chunks);
         if let Some(warning) = no_country_code(&rules, bytes, &chunks) {
             stats.warnings.push(warning);
@@ -741,4 +789,50 @@ fn no_country_code(
          platform may not match {them}; a default region writes {them} in \
          E.164"
     ))
+}
+
+#[cfg(test)]
+mod phase_tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    #[test]
+    fn phases_in_order_the_bytes_before_the_duplicates() {
+        #[derive(Debug, PartialEq)]
+        enum Heard {
+            Bytes(u64),
+            Phase(Phase),
+        }
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let (bytes, phases) = (Arc::clone(&heard), Arc::clone(&heard));
+        let input = b"a\nb\na\n".repeat(100_000);
+        let pipeline = PipelineBuilder::new()
+            .threads(2)
+            .chunk_bytes(64 << 10)
+            .progress(move |done| {
+                bytes.lock().unwrap().push(Heard::Bytes(done))
+            })
+            .phases(move |phase| {
+                phases.lock().unwrap().push(Heard::Phase(phase))
+            })
+            .build()
+            .unwrap();
+        let run = pipeline.process(Input::from_bytes(input.clone(), "x"));
+        assert_eq!(run.stats().values_processed, 2);
+        let heard = heard.lock().unwrap();
+        assert_eq!(heard[0], Heard::Phase(Phase::Rows));
+        let rows_end = heard.len() - 2;
+        assert!(rows_end > 2, "{} reports", heard.len());
+        // Threads report in any order; the most is the whole input.
+        let most = heard[1..rows_end].iter().map(|heard| match heard {
+            Heard::Bytes(done) => *done,
+            Heard::Phase(phase) => panic!("{phase:?} among the bytes"),
+        });
+        assert_eq!(most.max(), Some(input.len() as u64));
+        assert_eq!(
+            heard[rows_end..],
+            [Heard::Phase(Phase::Duplicates), Heard::Phase(Phase::Counting)]
+        );
+    }
 }

@@ -13,6 +13,7 @@ use crate::options::Order;
 use crate::pipeline::chunk::{self, Chunk, ChunkRow};
 use crate::pipeline::ordered;
 use crate::pipeline::row::RowRules;
+use crate::pipeline::Delimiter;
 use crate::rule::Rule;
 use crate::sink::sinks::RejectsCsv;
 use crate::sink::{Finding, FindingKind, Kept, Sink};
@@ -52,6 +53,12 @@ impl Run {
     /// The input the run read.
     pub fn input(&self) -> &Input {
         &self.input
+    }
+
+    /// The delimiter the run split rows with: the one
+    /// [`Delimiter::Auto`] picked for this input, or the one given.
+    pub fn delimiter(&self) -> Delimiter {
+        Delimiter::Char(self.rules.split.delimiter)
     }
 
     fn bytes(&self) -> &[u8] {

@@ -3,6 +3,7 @@ mod util;
 mod check;
 mod clean;
 mod decoding;
+mod echo;
 mod errors;
 mod exports;
 mod help;

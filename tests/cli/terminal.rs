@@ -147,3 +147,116 @@ fn reconcile_colours_its_verdict() {
     let piped = dir.cmd(&args).run();
     assert!(!piped.stdout_text().contains(ESC), "colour in a pipe");
 }
+
+/// `n` rows of 16-digit hex ids, each id twice: a few MB that decode and
+/// dedupe in well under a second, and do not compress to nothing.
+fn hex_ids(n: usize) -> Vec<u8> {
+    let mut state = 7u64;
+    let mut ids = Vec::with_capacity(n * 17);
+    for i in 0..n {
+        if i % 2 == 0 {
+            state = state.wrapping_mul(6364136223846793005) + 1442695;
+        }
+        ids.extend(format!("{state:016x}\n").into_bytes());
+    }
+    ids
+}
+
+/// The progress display waits for inputs of 64 MiB; tests lower that.
+const LOW_THRESHOLD: (&str, &str) = ("SEGPREP_PROGRESS_MIN_BYTES", "1");
+
+/// Where `needle` is first shown, or a failure listing what was.
+#[track_caller]
+fn shown_at(shown: &str, needle: &str) -> usize {
+    shown.find(needle).unwrap_or_else(|| panic!("no {needle:?} in {shown:?}"))
+}
+
+#[test]
+fn progress_names_each_phase_then_clears() {
+    let dir = Dir::new("terminal_progress_phases");
+    dir.create("in.csv", hex_ids(120_000));
+    let args = "clean in.csv -o out.csv --rejects rejects.csv";
+    let shown = on_terminal(&dir, args, &[LOW_THRESHOLD]);
+    // The rows with their bytes, then the phases that have none, each
+    // with a spinner, in the order they run.
+    let rows = shown_at(&shown, "cleaning [");
+    let deduping = shown_at(&shown, "deduping ");
+    let counting = shown_at(&shown, "counting ");
+    let writing = shown_at(&shown, "writing ");
+    assert!(rows < deduping && deduping < counting && counting < writing);
+    let total = indicatif::HumanBytes(120_000 * 17).to_string();
+    assert!(shown[rows..deduping].contains(&format!("/{total}")), "{shown}");
+    // The summary follows the cleared display.
+    let summary = shown_at(&shown, "segprep: in.csv: ");
+    assert!(writing < summary, "{shown:?}");
+    assert!(shown[writing..summary].ends_with("\r\x1b[2K"), "{shown:?}");
+
+    // check names its own first phase and shows no writing.
+    let shown = on_terminal(&dir, "check in.csv >/dev/null", &[LOW_THRESHOLD]);
+    shown_at(&shown, "checking [");
+    shown_at(&shown, "deduping ");
+    assert!(!shown.contains("writing"), "{shown:?}");
+    // Below the threshold, or quiet: nothing.
+    let shown = on_terminal(&dir, "check in.csv >/dev/null", &[]);
+    assert_eq!(shown, "", "{shown:?}");
+    let shown = on_terminal(&dir, "check -q in.csv", &[LOW_THRESHOLD]);
+    assert_eq!(shown, "", "{shown:?}");
+}
+
+#[test]
+fn progress_over_the_compressed_bytes_while_decoding() {
+    use std::io::Write;
+
+    let dir = Dir::new("terminal_progress_gzip");
+    // Stored blocks: as many compressed bytes as text, made fast.
+    let mut gz =
+        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::none());
+    gz.write_all(&hex_ids(130_000)).unwrap();
+    let gz = gz.finish().unwrap();
+    // Progress is reported each MiB of compressed bytes.
+    assert!(gz.len() > 2 << 20, "{} bytes", gz.len());
+    dir.create("in.csv.gz", &gz);
+    let args = "check in.csv.gz >/dev/null";
+    let shown = on_terminal(&dir, args, &[LOW_THRESHOLD]);
+    // Before any row is read: a bar over the compressed size, seen part
+    // way.
+    let decoding = shown_at(&shown, "decompressing [");
+    let rows = shown_at(&shown, "checking [");
+    assert!(decoding < rows, "{shown:?}");
+    let total = indicatif::HumanBytes(gz.len() as u64).to_string();
+    let positions: Vec<&str> = shown[decoding..rows]
+        .split("decompressing [")
+        .filter_map(|bar| {
+            bar.split_once(&format!("/{total} "))?.0.rsplit_once("] ")
+        })
+        .map(|(_, done)| done)
+        .collect();
+    assert!(positions.len() >= 2, "{shown:?}");
+    assert!(positions.iter().any(|&done| done != total), "{positions:?}");
+}
+
+#[test]
+fn no_progress_when_standard_error_is_not_a_terminal() {
+    let dir = Dir::new("terminal_progress_redirected");
+    dir.create("in.csv", hex_ids(120_000));
+    // Standard output on the terminal, standard error in a file or a
+    // pipe: the summary line alone, as when both are pipes.
+    let piped = dir.cmd(&["clean", "in.csv", "-o", "out.csv"]).run();
+    assert_eq!(piped.code(), 0, "{}", piped.render());
+    let line = piped.stderr_text();
+    assert!(
+        line.starts_with("segprep: in.csv: ") && line.lines().count() == 1
+    );
+    for args in [
+        "clean in.csv -o out.csv 2>err.txt",
+        "clean in.csv -o out.csv 2>&1 | cat >err.txt",
+    ] {
+        let shown = on_terminal(&dir, args, &[LOW_THRESHOLD]);
+        assert_eq!(shown, "", "{shown:?}");
+        assert_eq!(dir.read_text("err.txt"), line, "{args}");
+    }
+    // Nor with -q on a terminal.
+    let shown =
+        on_terminal(&dir, "clean -q in.csv -o out.csv", &[LOW_THRESHOLD]);
+    assert_eq!(shown, "", "{shown:?}");
+}

@@ -12,9 +12,10 @@ use crate::{
     stdout_has_color, ExitStatus,
 };
 
-/// The options of `common` as the JSON documents echo them, defaults
-/// resolved.
-pub fn run_options(common: &CommonArgs) -> RunOptions {
+/// The options of `common` as the JSON documents echo them for `run`,
+/// defaults resolved: the delimiter the run used (the one `auto` picked
+/// for its input).
+pub fn run_options(common: &CommonArgs, run: &Run) -> RunOptions {
     RunOptions {
         id_type: common.id_type,
         attribute_type: common.attribute_type,
@@ -22,7 +23,7 @@ pub fn run_options(common: &CommonArgs) -> RunOptions {
         header: common.header,
         attribute_name: common.attribute_name.clone(),
         column: common.column.clone(),
-        delimiter: common.delimiter,
+        delimiter: run.delimiter(),
         default_region: common.default_region.clone(),
         allow_chars: common.allow_chars.clone(),
         deny_chars: common.deny_chars.clone(),
@@ -150,7 +151,7 @@ fn check_file(
     let pipeline = build_pipeline(&args.common, &bar)?;
     let run = pipeline.try_process(input)?;
     bar.finish_and_clear();
-    let options = run_options(&args.common);
+    let options = run_options(&args.common, &run);
     let mut stats = run.stats().clone();
     stats.options = Some(options);
     let stats = &stats;

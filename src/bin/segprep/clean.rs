@@ -260,7 +260,9 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
     let bar = progress_bar(input.as_bytes().len() as u64, quiet, "cleaning");
     let pipeline = build_pipeline(&args.common, &bar)?;
     let run = pipeline.try_process(input)?;
-    bar.finish_and_clear();
+    let output = Some(args.output.as_path());
+    let paths = [output, args.rejects.as_deref(), args.stats.as_deref()];
+    crate::writing(&bar, &paths);
     let limit = args.common.max_bytes;
     let splitting = args.split_bytes.is_some() || args.split_values.is_some();
     let order = if args.sort { Order::Sorted } else { Order::FirstSeen };
@@ -268,7 +270,7 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         run.check_clean_size().map_err(|e| e.with_path(&args.output))?;
     }
     let mut stats = run.stats().clone();
-    stats.options = Some(crate::check::run_options(&args.common));
+    stats.options = Some(crate::check::run_options(&args.common, &run));
     if stats.content_bytes() > limit {
         let bytes = stats.content_bytes();
         stats.warnings.push(format!(
@@ -362,6 +364,7 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
     for file in [out_file, rejects_file, stats_file].into_iter().flatten() {
         file.commit()?;
     }
+    bar.finish_and_clear();
     // A standard error that cannot be written loses only these lines.
     let mut stderr = io::stderr();
     if !quiet {

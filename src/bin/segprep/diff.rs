@@ -95,7 +95,7 @@ fn release_free_memory() {
     }
 }
 
-pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
+pub fn run(args: DiffArgs, quiet: bool) -> Result<ExitStatus, Error> {
     let pipeline = args.common.builder().build()?;
     let targets = check_paths(&args)?;
     let old_input = open_input(&args.old, &args.common)?;
@@ -130,10 +130,10 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
     let mut added = added.map(AtomicFile::open).transpose()?;
     let mut removed = removed.map(AtomicFile::open).transpose()?;
     let mut stats_file = stats.map(AtomicFile::open).transpose()?;
-    let options = crate::check::run_options(&args.common);
+    // Each input's own options: auto may pick different delimiters.
     let with_options = |run: &segprep::Run| {
         let mut stats = run.stats().clone();
-        stats.options = Some(options.clone());
+        stats.options = Some(crate::check::run_options(&args.common, run));
         stats
     };
     let report = DiffStats {
@@ -179,8 +179,8 @@ pub fn run(args: DiffArgs) -> Result<ExitStatus, Error> {
         file.commit()?;
     }
     // Without an output, the counts are the answer: what a delta would
-    // move.
-    if nothing_named {
+    // move; with --quiet, the status alone.
+    if nothing_named && !quiet {
         let mut out = io::stdout().lock();
         let written = writeln!(
             out,

@@ -17,9 +17,13 @@ use std::io::{self, IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use clap::Parser;
-use segprep::{Error, Input, MmapChoice};
+use indicatif::{ProgressBar, ProgressFinish, ProgressStyle};
+use segprep::{Error, Input, MmapChoice, Phase};
 
 use crate::cli::{Cli, Color, Command, CommonArgs};
 
@@ -80,6 +84,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     choice.write_global();
     let quiet = cli.quiet;
+    QUIET.store(quiet, Ordering::Relaxed);
     if let Err(err) = signals::install() {
         let err = Error::io(None, "installing the signal handlers", err);
         return report(&err);
@@ -93,7 +98,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
         Command::Diff(args) => {
             outputs::set_fsync(args.fsync);
-            diff::run(args)
+            diff::run(args, quiet)
         }
         Command::Request(args) => request::run(args),
         Command::Reconcile(args) => reconcile::run(args, quiet),
@@ -229,9 +234,27 @@ pub fn open_input(path: &Path, common: &CommonArgs) -> Result<Input, Error> {
     signals::watch_input(path);
     let mut builder = common.input_builder();
     builder.mmap(mmap);
-    if !is_dash(path) {
-        return builder.open(path);
+    // Decoding a large gzip or zstd file takes seconds before any row is
+    // read: a bar over the compressed bytes, made once they are known.
+    let shown: Arc<OnceLock<ProgressBar>> = Arc::default();
+    let quiet = QUIET.load(Ordering::Relaxed);
+    if !quiet && stderr_is_terminal() {
+        let shown = Arc::clone(&shown);
+        builder.progress(move |done, total| {
+            shown
+                .get_or_init(|| progress_bar(total, false, "decompressing"))
+                .set_position(done);
+        });
     }
+    let input =
+        if !is_dash(path) { builder.open(path) } else { open_stdin(&builder) };
+    if let Some(bar) = shown.get() {
+        bar.finish_and_clear();
+    }
+    input
+}
+
+fn open_stdin(builder: &segprep::InputBuilder) -> Result<Input, Error> {
     // Standard input redirected from a file is mapped like a named one.
     #[cfg(unix)]
     if let Ok(stdin) = io::stdin().as_fd().try_clone_to_owned() {
@@ -263,40 +286,90 @@ pub fn stdout_has_color() -> bool {
     )
 }
 
-/// Inputs at least this large get a progress bar on a terminal: below,
-/// the run is over in well under a second.
+/// Inputs at least this large get a progress display on a terminal:
+/// below, the run is over in well under a second.
 const PROGRESS_MIN_BYTES: u64 = 64 << 20;
 
-/// A progress bar on standard error for a long run, or a hidden one:
-/// only when standard error is a terminal and not `--quiet`.
-pub fn progress_bar(
-    total: u64,
-    quiet: bool,
-    what: &str,
-) -> indicatif::ProgressBar {
-    if quiet || total < PROGRESS_MIN_BYTES || !stderr_is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    let style = indicatif::ProgressStyle::with_template(
-        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+/// The threshold of the progress display: `SEGPREP_PROGRESS_MIN_BYTES`,
+/// undocumented, lowers it so that tests need no large inputs.
+fn progress_min_bytes() -> u64 {
+    std::env::var("SEGPREP_PROGRESS_MIN_BYTES")
+        .ok()
+        .and_then(|bytes| bytes.parse().ok())
+        .unwrap_or(PROGRESS_MIN_BYTES)
+}
+
+/// Whether `--quiet` was given, for [`open_input`]'s decoding display.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// A phase with a byte count: the bar, the bytes and the rate.
+fn bytes_style() -> ProgressStyle {
+    ProgressStyle::with_template(
+        "{msg:>13} [{wide_bar}] {bytes}/{total_bytes} {bytes_per_sec}",
     )
     .expect("the template is valid")
-    .progress_chars("=> ");
-    bar.set_style(style);
+    .progress_chars("=> ")
+}
+
+/// A phase without one: a spinner and the time it has taken.
+fn spinner_style() -> ProgressStyle {
+    ProgressStyle::with_template("{msg:>13} {spinner} {elapsed}")
+        .expect("the template is valid")
+}
+
+/// A progress display on standard error for a long run, or a hidden
+/// one: only when standard error is a terminal and not `--quiet`. It
+/// starts with the phase `what`, counting `total` bytes, and clears
+/// itself when dropped, so an error line never follows a stale bar.
+pub fn progress_bar(total: u64, quiet: bool, what: &str) -> ProgressBar {
+    if quiet || total < progress_min_bytes() || !stderr_is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total).with_finish(ProgressFinish::AndClear);
+    bar.set_style(bytes_style());
     bar.set_message(what.to_string());
     bar
 }
 
-/// Builds the pipeline of `common`, reporting progress to `bar`.
+/// Names the phase `what`, which has no byte count: a spinner turns, so
+/// that a long phase does not look like a frozen bar.
+pub fn spin(bar: &ProgressBar, what: &str) {
+    if bar.is_hidden() {
+        return;
+    }
+    bar.set_style(spinner_style());
+    bar.set_message(what.to_string());
+    bar.reset_elapsed();
+    bar.enable_steady_tick(Duration::from_millis(100));
+}
+
+/// Starts the phase of writing the outputs, unless one of them is a
+/// terminal, where the spinner would mix with the values.
+pub fn writing(bar: &ProgressBar, outputs: &[Option<&Path>]) {
+    let to_terminal = outputs.iter().flatten().any(|path| is_dash(path))
+        && io::stdout().is_terminal();
+    match to_terminal {
+        true => bar.finish_and_clear(),
+        false => spin(bar, "writing"),
+    }
+}
+
+/// Builds the pipeline of `common`, reporting its phases and its bytes
+/// to `bar`.
 pub fn build_pipeline(
     common: &CommonArgs,
-    bar: &indicatif::ProgressBar,
+    bar: &ProgressBar,
 ) -> Result<segprep::Pipeline, Error> {
     let mut builder = common.builder();
     if !bar.is_hidden() {
-        let bar = bar.clone();
-        builder.progress(move |done| bar.set_position(done));
+        let (bytes, phases) = (bar.clone(), bar.clone());
+        builder.progress(move |done| bytes.set_position(done));
+        builder.phases(move |phase| match phase {
+            Phase::Duplicates => spin(&phases, "deduping"),
+            Phase::Counting => spin(&phases, "counting"),
+            // The rows: the bar's own bytes.
+            _ => {}
+        });
     }
     builder.build()
 }
