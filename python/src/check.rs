@@ -21,7 +21,9 @@ pub fn run(
     let input = engine::open(source, input)?;
     let run = engine::process(pipeline, input)?;
     let mut stats = run.stats().clone();
-    stats.options = Some(options.clone());
+    // The delimiter the run used: the one auto picked.
+    stats.options =
+        Some(RunOptions { delimiter: run.delimiter(), ..options.clone() });
     let mut sink = Diagnostics::new(&stats, max_diagnostics);
     let Ok(()) = run.emit(&mut sink);
     let report = CheckReport::new(&stats, sink.list);

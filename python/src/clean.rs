@@ -45,7 +45,9 @@ pub fn run(
     let run = engine::process(pipeline, input)?;
     run.check_clean_size().map_err(|e| e.with_path(&paths.output))?;
     let mut stats = run.stats().clone();
-    stats.options = Some(options.clone());
+    // The delimiter the run used: the one auto picked.
+    stats.options =
+        Some(RunOptions { delimiter: run.delimiter(), ..options.clone() });
     let max_bytes = options.max_bytes;
     // The command line's warning, so that the statistics are its own.
     if stats.content_bytes() > max_bytes {
