@@ -5,7 +5,7 @@
 //! bzip2 come with Debian; zip files by Python's zipfile), else by the
 //! crate segprep reads it with.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::Command;
 
 use crate::util::{assert_balanced, assert_error, check_json, Dir};
@@ -148,6 +148,50 @@ fn a_gzip_bomb_stops_at_the_cap_in_bounded_memory() {
         .stdin(&bomb)
         .run();
     assert_error(&out, &["<stdin>", "20000000"]);
+}
+
+/// A zstd frame of `blocks` RLE blocks of 128 KiB of `byte` each: a few
+/// bytes a block, so gigabytes fit in kilobytes.
+fn zstd_rle_bomb(byte: u8, blocks: usize) -> Vec<u8> {
+    const BLOCK: u32 = 128 * 1024;
+    // Magic; no content size, no checksum; a 128 KiB window.
+    let mut frame = vec![0x28, 0xB5, 0x2F, 0xFD, 0x00, 0x38];
+    for i in 0..blocks {
+        let last = u32::from(i + 1 == blocks);
+        // Block header: last flag, type 1 (RLE), regenerated size.
+        let header = (BLOCK << 3) | (1 << 1) | last;
+        frame.extend_from_slice(&header.to_le_bytes()[..3]);
+        frame.push(byte);
+    }
+    frame
+}
+
+#[test]
+fn a_zstd_bomb_stops_at_the_cap_in_bounded_memory() {
+    let dir = Dir::new("decoding_zstd_bomb");
+    // 2,400 blocks: 300 MiB of `a` in under 10 KB.
+    let bomb = zstd_rle_bomb(b'a', 2_400);
+    assert!(bomb.len() < 10_000, "{}", bomb.len());
+    // It is a zstd frame that decodes to `a`s.
+    let mut head = [0u8; 1 << 20];
+    let mut decoder = zstd::stream::read::Decoder::new(&bomb[..]).unwrap();
+    decoder.read_exact(&mut head).unwrap();
+    assert!(head.iter().all(|&b| b == b'a'));
+    dir.create("bomb.zst", &bomb);
+    // Decoding all 300 MiB under a 256 MiB address-space cap would abort,
+    // not exit 2.
+    let out = Command::new("sh")
+        .current_dir(dir.root())
+        .args([
+            "-c",
+            "ulimit -v 262144; exec \"$0\" check bomb.zst \
+             --max-input-bytes 20M --threads 2",
+            env!("CARGO_BIN_EXE_segprep"),
+        ])
+        .output()
+        .expect("run sh");
+    let out = crate::util::Output::from(out);
+    assert_error(&out, &["bomb.zst", "20000000", "--max-input-bytes"]);
 }
 
 /// `text` as UTF-16LE, with a byte order mark when `bom`.
