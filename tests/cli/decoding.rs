@@ -130,17 +130,7 @@ fn a_gzip_bomb_stops_at_the_cap_in_bounded_memory() {
     // The address space is capped at 256 MiB: decoding all 200 MB would
     // abort, not exit 2. With a cap of 20 MB the run must stop cleanly
     // inside it.
-    let out = Command::new("sh")
-        .current_dir(dir.root())
-        .args([
-            "-c",
-            "ulimit -v 262144; exec \"$0\" check bomb.gz \
-             --max-input-bytes 20M --threads 2",
-            env!("CARGO_BIN_EXE_segprep"),
-        ])
-        .output()
-        .expect("run sh");
-    let out = crate::util::Output::from(out);
+    let out = check_capped(&dir, "bomb.gz");
     assert_error(&out, &["bomb.gz", "20000000", "--max-input-bytes"]);
     // Standard input too.
     let out = dir
@@ -148,6 +138,21 @@ fn a_gzip_bomb_stops_at_the_cap_in_bounded_memory() {
         .stdin(&bomb)
         .run();
     assert_error(&out, &["<stdin>", "20000000"]);
+}
+
+/// `check FILE --max-input-bytes 20M` in `dir`, its address space capped
+/// at 256 MiB.
+fn check_capped(dir: &Dir, file: &str) -> crate::util::Output {
+    let script = format!(
+        "ulimit -v 262144; exec \"$0\" check {file} \
+         --max-input-bytes 20M --threads 2"
+    );
+    let out = Command::new("sh")
+        .current_dir(dir.root())
+        .args(["-c", &script, env!("CARGO_BIN_EXE_segprep")])
+        .output()
+        .expect("run sh");
+    crate::util::Output::from(out)
 }
 
 /// A zstd frame of `blocks` RLE blocks of 128 KiB of `byte` each: a few
@@ -180,17 +185,7 @@ fn a_zstd_bomb_stops_at_the_cap_in_bounded_memory() {
     dir.create("bomb.zst", &bomb);
     // Decoding all 300 MiB under a 256 MiB address-space cap would abort,
     // not exit 2.
-    let out = Command::new("sh")
-        .current_dir(dir.root())
-        .args([
-            "-c",
-            "ulimit -v 262144; exec \"$0\" check bomb.zst \
-             --max-input-bytes 20M --threads 2",
-            env!("CARGO_BIN_EXE_segprep"),
-        ])
-        .output()
-        .expect("run sh");
-    let out = crate::util::Output::from(out);
+    let out = check_capped(&dir, "bomb.zst");
     assert_error(&out, &["bomb.zst", "20000000", "--max-input-bytes"]);
 }
 
