@@ -6,11 +6,11 @@
 //! and each shard's table is small enough to stay in cache.
 //!
 //! The table maps 32 more bits of the hash to the first row that had
-//! them; a later row with the same bits is a candidate duplicate. The
-//! candidates are then compared with their first rows byte for byte,
-//! many at a time so that their cold reads overlap. Where two different
-//! values share the bits, their rows are deduped again exactly, so a hash
-//! collision can never drop a user.
+//! them; a later row with the same bits is a candidate duplicate. Each
+//! chunk then compares its candidates with their first rows byte for
+//! byte, in row order, the first rows' reads fetched ahead so that they
+//! overlap. Where two different values share the bits, their rows are
+//! deduped again exactly, so a hash collision can never drop a user.
 //!
 //! The hash is seeded at random for each run. Collisions cost no more than
 //! time, but with a fixed seed a file of distinct values can be made to

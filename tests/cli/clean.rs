@@ -592,10 +592,10 @@ fn a_split_replaces_an_earlier_unsplit_clean_file() {
          parts of clean.csv (3 rows, 0 duplicates, 0 rejected)\n",
         out.stderr_text()
     );
-    // The statistics name the parts, not the -o name.
+    // The statistics gain the parts; `output` is the name they follow.
     let stats = dir.read_json("stats.json");
     assert_eq!(stats["schema"], "segprep-stats/1");
-    assert!(stats.get("output").is_none(), "{stats:#}");
+    assert_eq!(stats["output"], "clean.csv");
     assert_eq!(stats["parts"][0]["path"], "clean.part-001.csv");
     // A folder of that name is not a clean file: left alone.
     let dir = Dir::new("clean_split_stale_folder");

@@ -297,14 +297,11 @@ pub fn run(args: CleanArgs, quiet: bool) -> Result<ExitStatus, Error> {
         outputs.rejects.map(AtomicFile::open).transpose()?;
     let mut stats_file = outputs.stats.map(AtomicFile::open).transpose()?;
 
-    // A split clean file is its parts: the statistics name those only,
-    // never the -o name, which is not written.
+    // SPEC: split stats "gain" the parts; `output` stays the -o name the
+    // parts are named after, `output_bytes` their total.
     let report = StatsFile {
         stats: stats.clone(),
-        output: match split {
-            Some(_) => None,
-            None => Some(args.output.display().to_string()),
-        },
+        output: Some(args.output.display().to_string()),
         parts: split.as_ref().map(|split| split.stats(&args.output)),
     };
     let write_stats = |out: &mut dyn Write| -> io::Result<()> {
