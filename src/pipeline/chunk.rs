@@ -18,7 +18,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use crate::pipeline::dedupe::{shard_of, ValueHash, SHARDS};
+use crate::pipeline::dedupe::{shard_of, ValueHash};
 use crate::pipeline::duplicates::Duplicates;
 use crate::pipeline::row::{RowRules, Scratch, Value};
 use crate::pipeline::rows::Rows;
@@ -413,7 +413,8 @@ impl Chunk {
     #[inline]
     fn keep(&mut self, row: KeptRow, hash: u64) {
         self.tally.count(&row);
-        self.shards[shard_of(hash)].push((self.kept_len, hash as u32));
+        let shard = shard_of(hash, self.shards.len());
+        self.shards[shard].push((self.kept_len, hash as u32));
         self.kept_len += 1;
         self.entries.push(row);
     }
@@ -443,8 +444,8 @@ impl Chunk {
             }
             rows.skip_uuid();
             let hash = hasher.hash(raw);
-            self.shards[shard_of(hash)]
-                .push((self.kept_len + count, hash as u32));
+            let shard = shard_of(hash, self.shards.len());
+            self.shards[shard].push((self.kept_len + count, hash as u32));
             count += 1;
         }
         if count == 0 {
@@ -480,8 +481,8 @@ impl Chunk {
         let mut chunk = Chunk {
             base,
             entries: Vec::with_capacity(rows),
-            shards: (0..SHARDS)
-                .map(|_| Vec::with_capacity(rows / SHARDS + 16))
+            shards: (0..hasher.shards())
+                .map(|_| shard_list(rows, hasher.shards()))
                 .collect(),
             ..Chunk::default()
         };
@@ -698,6 +699,17 @@ pub(crate) enum ChunkRow<'a> {
     Dropped(&'a DroppedRow, &'a [u8]),
 }
 
+/// A shard list for a chunk of about `rows` rows, one of `shards`.
+/// Small chunks start with none allocated: most of their lists stay
+/// empty, and allocating them all cost tiny inputs more than their rows.
+fn shard_list(rows: usize, shards: usize) -> Vec<(u32, u32)> {
+    if rows < shards * 16 {
+        Vec::new()
+    } else {
+        Vec::with_capacity(rows / shards + 16)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The store against plain loops: a model built row by row from a
@@ -707,7 +719,7 @@ mod tests {
 
     use super::*;
     use crate::options::{Case, IdType};
-    use crate::pipeline::dedupe::ValueHash;
+    use crate::pipeline::dedupe::{ValueHash, SHARDS};
     use crate::pipeline::row::Split;
     use crate::pipeline::rows::bounds;
     use crate::pipeline::special::SpecialChars;
@@ -728,7 +740,7 @@ mod tests {
 
     /// The hash the chunks are run with.
     fn hasher() -> ValueHash {
-        ValueHash::with_seed(0x5eed)
+        ValueHash::with_seed(0x5eed, SHARDS)
     }
 
     /// One row as the store should give it back.
@@ -946,7 +958,7 @@ mod tests {
             for &(index, low) in rows {
                 let row = chunk.kept_row(index);
                 let h = hasher().hash(&chunk.value(input, &row));
-                assert_eq!((shard_of(h), h as u32), (s, low));
+                assert_eq!((shard_of(h, SHARDS), h as u32), (s, low));
                 seen[index as usize] += 1;
             }
         }

@@ -31,39 +31,64 @@ use rayon::prelude::*;
 use crate::pipeline::chunk::{Chunk, KeptRow, Stored, ZERO_ROW};
 use crate::pipeline::duplicates::{Duplicates, Marks, Notes, DENSE_FROM};
 
-/// Number of dedupe shards: a power of two.
+/// The most dedupe shards: a power of two.
 pub(crate) const SHARDS: usize = 256;
+
+/// Input bytes per shard below `SHARDS` shards: a small input gets
+/// fewer, since each shard costs a list per chunk and a table.
+const SHARD_BYTES: usize = 16 << 10;
+
+/// The number of shards for an input of `len` bytes: a power of two.
+pub(crate) fn shards_for(len: usize) -> usize {
+    (len / SHARD_BYTES).next_power_of_two().min(SHARDS)
+}
 
 /// How many candidates ahead of the comparison their bytes are fetched.
 const AHEAD: usize = 8;
 
-/// The hash of kept values for one run.
+/// The hash of kept values for one run, and its number of shards.
 #[derive(Clone, Debug)]
-pub(crate) struct ValueHash(SeedableRandomState);
+pub(crate) struct ValueHash {
+    state: SeedableRandomState,
+    shards: usize,
+}
 
 impl ValueHash {
-    /// A hash seeded at random.
-    pub(crate) fn random() -> ValueHash {
-        ValueHash(SeedableRandomState::random())
+    /// A hash seeded at random, for `shards` shards (a power of two, at
+    /// most `SHARDS`).
+    pub(crate) fn random(shards: usize) -> ValueHash {
+        ValueHash::new(SeedableRandomState::random(), shards)
     }
 
     /// The hash seeded with `seed`, the same in every process.
-    pub(crate) fn with_seed(seed: u64) -> ValueHash {
+    pub(crate) fn with_seed(seed: u64, shards: usize) -> ValueHash {
         let shared = SharedSeed::global_fixed();
-        ValueHash(SeedableRandomState::with_seed(seed, shared))
+        ValueHash::new(SeedableRandomState::with_seed(seed, shared), shards)
+    }
+
+    fn new(state: SeedableRandomState, shards: usize) -> ValueHash {
+        debug_assert!(shards.is_power_of_two() && shards <= SHARDS);
+        ValueHash { state, shards }
+    }
+
+    pub(crate) fn shards(&self) -> usize {
+        self.shards
     }
 
     #[inline]
     pub(crate) fn hash(&self, value: &[u8]) -> u64 {
         // `write` takes in the length: no length prefix needed.
-        let mut hasher = self.0.build_hasher();
+        let mut hasher = self.state.build_hasher();
         hasher.write(value);
         hasher.finish()
     }
 }
 
-pub(crate) fn shard_of(hash: u64) -> usize {
-    (hash >> (64 - SHARDS.trailing_zeros())) as usize
+/// The shard of `hash` among `shards` (a power of two): its top bits.
+#[inline]
+pub(crate) fn shard_of(hash: u64, shards: usize) -> usize {
+    // Two shifts: one shard shifts by 64 in all.
+    (hash >> 32 >> (32 - shards.trailing_zeros())) as usize
 }
 
 /// The table's hash from the 32 bits kept per row: hashbrown takes the
@@ -113,10 +138,22 @@ fn mark_with_slots_for(
     // The shard lists move out of the chunks, a column per shard, so that
     // each shard frees its rows once deduped: a file of one value repeated
     // has them all in one shard.
+    // Empty shards are left out: a small input fills few of them.
+    let mut filled = vec![false; chunks.first().map_or(0, |c| c.shards.len())];
+    for chunk in chunks.iter() {
+        for (filled, rows) in filled.iter_mut().zip(&chunk.shards) {
+            *filled |= !rows.is_empty();
+        }
+    }
     let mut columns: Vec<Vec<ShardRows>> =
-        (0..SHARDS).map(|_| Vec::with_capacity(chunks.len())).collect();
+        (0..filled.iter().filter(|&&f| f).count())
+            .map(|_| Vec::with_capacity(chunks.len()))
+            .collect();
     for chunk in chunks.iter_mut() {
-        for (column, rows) in columns.iter_mut().zip(take(&mut chunk.shards)) {
+        let lists = take(&mut chunk.shards).into_iter();
+        let filled_lists =
+            lists.zip(filled.iter().copied()).filter(|(_, f)| *f);
+        for (column, (rows, _)) in columns.iter_mut().zip(filled_lists) {
             column.push(rows);
         }
     }
@@ -574,7 +611,7 @@ mod tests {
         bits: impl Fn(&mut Chunk),
     ) -> Vec<Chunk> {
         let rules = string_rules();
-        let hasher = ValueHash::with_seed(1);
+        let hasher = ValueHash::with_seed(1, SHARDS);
         let mut line = 0;
         bounds(input, 0, chunk_bytes)
             .into_iter()

@@ -24,7 +24,7 @@ pub(crate) mod value;
 
 use self::chunk::{Chunk, FirstRow};
 pub use self::column::{Column, Delimiter};
-use self::dedupe::ValueHash;
+use self::dedupe::{ValueHash, SHARDS};
 use self::phone::PhoneRegion;
 use self::row::{RowRules, Scratch, Split};
 use self::rows::Rows;
@@ -76,6 +76,7 @@ pub struct PipelineBuilder {
     chunk_bytes: Option<usize>,
     dedupe_table_rows: usize,
     hash_seed: Option<u64>,
+    dedupe_shards: Option<usize>,
     progress: Option<Progress>,
     delimiter: Delimiter,
     column: Option<Column>,
@@ -184,6 +185,7 @@ impl PipelineBuilder {
             chunk_bytes: None,
             dedupe_table_rows: dedupe::TABLE_ROWS,
             hash_seed: None,
+            dedupe_shards: None,
             progress: None,
             delimiter: Delimiter::default(),
             column: None,
@@ -297,6 +299,16 @@ impl PipelineBuilder {
         self
     }
 
+    /// Splits dedupe in `shards` shards (a power of two from 1 to 256;
+    /// others are rounded up to one, or down to 256) instead of a number
+    /// chosen from the input's size. For tests: the output must not
+    /// depend on it.
+    #[doc(hidden)]
+    pub fn dedupe_shards(&mut self, shards: usize) -> &mut Self {
+        self.dedupe_shards = Some(shards.next_power_of_two().min(SHARDS));
+        self
+    }
+
     /// Seeds the dedupe hash with `seed` instead of at random for each
     /// run. For tests: the output must not depend on it.
     #[doc(hidden)]
@@ -337,6 +349,29 @@ impl PipelineBuilder {
     /// or one without phone metadata; a thread pool that cannot be
     /// started.
     pub fn build(&self) -> Result<Pipeline, Error> {
+        self.build_with(None)
+    }
+
+    /// Like [`build`](Self::build), but the pipeline runs on the threads
+    /// of `other`, which keeps them: a service that builds a pipeline for
+    /// each request's options starts no threads per request. The
+    /// builder's own [`threads`](Self::threads) is not used.
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build), except for starting threads.
+    pub fn build_sharing_threads(
+        &self,
+        other: &Pipeline,
+    ) -> Result<Pipeline, Error> {
+        self.build_with(Some((other.threads, other.pool.clone())))
+    }
+
+    /// Builds with `threads`, the count and the pool, when given.
+    fn build_with(
+        &self,
+        threads: Option<(usize, Option<Arc<rayon::ThreadPool>>)>,
+    ) -> Result<Pipeline, Error> {
         self.delimiter.check()?;
         let column = match &self.column {
             None => None,
@@ -377,29 +412,9 @@ impl PipelineBuilder {
                 self.id_type
             )));
         }
-        let threads = match self.threads {
-            0 => std::thread::available_parallelism()
-                .map_or(1, |n| n.get())
-                .min(MAX_THREADS),
-            n if n > MAX_THREADS => {
-                return Err(Error::config(format!(
-                    "{n} threads: at most {MAX_THREADS}"
-                )));
-            }
-            n => n,
-        };
-        let pool = if threads > 1 {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .map_err(|e| {
-                    Error::config(format!(
-                        "cannot start {threads} threads: {e}"
-                    ))
-                })?;
-            Some(Arc::new(pool))
-        } else {
-            None
+        let (threads, pool) = match threads {
+            Some(shared) => shared,
+            None => self.start_threads()?,
         };
         let value = ValueRules {
             id_type: self.id_type,
@@ -426,10 +441,42 @@ impl PipelineBuilder {
             chunk_bytes: self.chunk_bytes,
             dedupe_table_rows: self.dedupe_table_rows,
             hash_seed: self.hash_seed,
+            dedupe_shards: self.dedupe_shards,
             progress: self.progress.clone(),
             pool,
             phases: self.phases.clone(),
         })
+    }
+
+    /// The thread count `threads` asks for, and its pool when over one.
+    fn start_threads(
+        &self,
+    ) -> Result<(usize, Option<Arc<rayon::ThreadPool>>), Error> {
+        let threads = match self.threads {
+            0 => std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_THREADS),
+            n if n > MAX_THREADS => {
+                return Err(Error::config(format!(
+                    "{n} threads: at most {MAX_THREADS}"
+                )));
+            }
+            n => n,
+        };
+        let pool = if threads > 1 {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .map_err(|e| {
+                    Error::config(format!(
+                        "cannot start {threads} threads: {e}"
+                    ))
+                })?;
+            Some(Arc::new(pool))
+        } else {
+            None
+        };
+        Ok((threads, pool))
     }
 }
 
@@ -448,6 +495,7 @@ pub struct Pipeline {
     chunk_bytes: Option<usize>,
     dedupe_table_rows: usize,
     hash_seed: Option<u64>,
+    dedupe_shards: Option<usize>,
     progress: Option<Progress>,
     pool: Option<Arc<rayon::ThreadPool>>,
     phases: Option<PhaseHook>,
@@ -560,9 +608,12 @@ impl Pipeline {
                 .clamp(MIN_CHUNK, MAX_CHUNK)
         });
         let bounds = rows::bounds(bytes, start, size);
+        let shards = self
+            .dedupe_shards
+            .unwrap_or_else(|| dedupe::shards_for(bytes.len() - start));
         let hasher = match self.hash_seed {
-            Some(seed) => ValueHash::with_seed(seed),
-            None => ValueHash::random(),
+            Some(seed) => ValueHash::with_seed(seed, shards),
+            None => ValueHash::random(shards),
         };
         let done = AtomicU64::new(0);
         let work = |(i, range): (usize, &Range<usize>)| {
@@ -834,5 +885,32 @@ mod phase_tests {
             heard[rows_end..],
             [Heard::Phase(Phase::Duplicates), Heard::Phase(Phase::Counting)]
         );
+    }
+}
+
+#[cfg(test)]
+mod sharing_tests {
+    use super::*;
+    use crate::Order;
+
+    #[test]
+    fn a_pipeline_built_sharing_threads_runs_on_the_others_pool() {
+        let owner = PipelineBuilder::new().threads(3).build().unwrap();
+        let mut builder = PipelineBuilder::new();
+        builder.id_type(IdType::Numeric).threads(1).chunk_bytes(8);
+        let shared = builder.build_sharing_threads(&owner).unwrap();
+        assert_eq!(shared.threads(), 3);
+        let (a, b) = (owner.pool.as_ref(), shared.pool.as_ref());
+        assert!(Arc::ptr_eq(a.unwrap(), b.unwrap()));
+        let input = b"007\n7\nx\n12\n7\n".repeat(50);
+        let clean = |pipeline: &Pipeline| {
+            let run = pipeline.process(Input::from_bytes(input.clone(), "x"));
+            let mut out = Vec::new();
+            run.write_clean(&mut out, Order::FirstSeen).unwrap();
+            (out, run.stats().clone())
+        };
+        let (out, stats) = clean(&shared);
+        assert_eq!(out, b"007\n7\n12\n");
+        assert_eq!((out, stats), clean(&builder.build().unwrap()));
     }
 }

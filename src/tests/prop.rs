@@ -18,7 +18,9 @@ fn reference(input: &[u8], opts: &Options) -> NaiveOutcome {
 }
 
 /// The pipeline of `opts` on one thread, and on three with chunks of
-/// `chunk` bytes, dedupe tables of `table_rows` rows and hash `seed`.
+/// `chunk` bytes, dedupe tables of `table_rows` rows, hash `seed`, and
+/// 1 to 256 dedupe shards from the seed's low bits (a small input gets
+/// one by default).
 fn one_and_three(
     opts: &Options,
     chunk: usize,
@@ -32,6 +34,7 @@ fn one_and_three(
         .chunk_bytes(chunk)
         .dedupe_table_rows(table_rows)
         .hash_seed(seed)
+        .dedupe_shards(1 << (seed % 9))
         .build()
         .unwrap();
     (single, three)
@@ -200,18 +203,21 @@ proptest! {
         chunk in 1usize..40,
         table_rows in 1usize..6,
         seed in any::<u64>(),
+        shard_bits in 0u32..=8,
     ) {
         let single = opts.builder().threads(1).build().unwrap();
         let want = engine(&single, &input);
         for threads in [1, 2, 3, 8] {
-            // Tiny dedupe tables split shards as a large input's are; the
-            // hash seed differs from the random one of `single`.
+            // Tiny dedupe tables split shards as a large input's are, and
+            // up to 256 shards as a large input has; the hash seed differs
+            // from the random one of `single`.
             let pipeline = opts
                 .builder()
                 .threads(threads)
                 .chunk_bytes(chunk)
                 .dedupe_table_rows(table_rows)
                 .hash_seed(seed)
+                .dedupe_shards(1 << shard_bits)
                 .build()
                 .unwrap();
             prop_assert_eq!(&engine(&pipeline, &input), &want, "threads {}", threads);
