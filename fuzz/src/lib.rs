@@ -10,7 +10,7 @@ pub use segprep::reference::Options;
 use segprep::reference::{NaiveDropped, NaiveKept, NaiveOutcome};
 use segprep::{
     Case, Column, Delimiter, Finding, FindingKind, Fix, HeaderMode, IdType,
-    Input, Kept, Order, Pipeline, Sink, Stats,
+    Input, Kept, Order, Pipeline, PipelineBuilder, Sink, Stats,
 };
 
 /// Every id type, in the documentation's order.
@@ -207,16 +207,17 @@ pub struct Layout {
     pub table_rows: Option<usize>,
     /// `hash_seed` of the chunked run.
     pub seed: u64,
-    /// Which of [`presets`] the threaded run uses.
-    pub preset: usize,
+    /// `dedupe_shards` of the chunked run: 2 to 256 (the other runs get
+    /// the one of a small input).
+    pub shards: usize,
     /// The least of [`THREADED_CHUNKS`] the threaded run uses.
     pub threaded_chunk: usize,
 }
 
 impl Layout {
     /// The layout from byte `at` of `data`: chunk size (bits 0-3, and 0-1
-    /// the threaded one's), preset (4-6), tiny dedupe tables (7); the
-    /// hash seed from the bytes before.
+    /// the threaded one's), dedupe shards (4-6), tiny dedupe tables (7);
+    /// the hash seed from the bytes before.
     pub fn new(data: &[u8], at: usize) -> Layout {
         let byte = data.get(at).copied().unwrap_or(0);
         let mut seed = [0; 8];
@@ -227,7 +228,7 @@ impl Layout {
             chunk: 1 + usize::from(byte & 15),
             table_rows: (byte & 0x80 != 0).then_some(1),
             seed: u64::from_le_bytes(seed),
-            preset: usize::from(byte >> 4 & 7) % PRESETS,
+            shards: 2 << (byte >> 4 & 7),
             threaded_chunk: usize::from(byte & 3) % THREADED_CHUNKS.len(),
         }
     }
@@ -278,64 +279,24 @@ pub fn single(opts: &Options) -> Pipeline {
 pub fn chunked(opts: &Options, layout: &Layout, input: &[u8]) -> Pipeline {
     let mut b = opts.builder();
     b.threads(1).chunk_bytes(layout.chunk_bytes(input)).hash_seed(layout.seed);
+    b.dedupe_shards(layout.shards);
     if let Some(rows) = layout.table_rows {
         b.dedupe_table_rows(rows);
     }
     b.build().unwrap()
 }
 
-/// The number of [`presets`].
-pub const PRESETS: usize = 6;
-
-/// The options of the threaded runs. Each sends rows through another
-/// part of the engine that the chunks must agree on: row 1 as the header
-/// by its name, case folding and canonical numbers that make duplicates
-/// of different rows, phones without a region (the summary's warning), a
-/// column by name and by number. (A default region is left to the
-/// `phone` target: its metadata costs this one 2 s and 500 MB.)
-pub fn presets() -> [Options; PRESETS] {
-    let default = Options::default;
-    [
-        default(),
-        Options { id_type: IdType::Uuid, ..default() },
-        Options { id_type: IdType::Numeric, double: true, ..default() },
-        Options { id_type: IdType::Phone, ..default() },
-        Options {
-            column: Some(Column::Name("id".to_string())),
-            delimiter: Delimiter::Auto,
-            ..default()
-        },
-        Options {
-            id_type: IdType::Idfa,
-            column: Some(Column::Number(2)),
-            delimiter: Delimiter::Char(b';'),
-            header: HeaderMode::No,
-            ..default()
-        },
-    ]
-}
-
-/// A preset's options, its one-thread pipeline, and its pipeline of
-/// [`THREADS`] threads over chunks of [`THREADED_CHUNKS`]`[chunk]` bytes.
-/// Built on first use and kept for the process: a pipeline owns its
-/// thread pool, and starting one cost more than a run (and a dropped
-/// one's threads freed their memory after the input had run).
-pub fn threaded(
-    preset: usize,
-    chunk: usize,
-) -> &'static (Options, Pipeline, Pipeline) {
-    type Cell = OnceLock<(Options, Pipeline, Pipeline)>;
-    const CHUNKS: usize = THREADED_CHUNKS.len();
-    static CACHE: [[Cell; CHUNKS]; PRESETS] =
-        [const { [const { OnceLock::new() }; CHUNKS] }; PRESETS];
-    CACHE[preset][chunk].get_or_init(|| {
-        let opts = presets()[preset].clone();
-        let one = single(&opts);
-        let mut b = opts.builder();
-        b.threads(THREADS).chunk_bytes(THREADED_CHUNKS[chunk]).hash_seed(SEED);
-        let many = b.build().unwrap();
-        (opts, one, many)
-    })
+/// The threaded run of `opts` on `input`: [`THREADS`] threads, kept
+/// for the process and shared by every pipeline (starting a pool cost
+/// more than a run), over chunks of [`THREADED_CHUNKS`]`[chunk]` bytes.
+pub fn threaded(opts: &Options, chunk: usize) -> Pipeline {
+    static POOL: OnceLock<Pipeline> = OnceLock::new();
+    let pool = POOL.get_or_init(|| {
+        PipelineBuilder::new().threads(THREADS).build().unwrap()
+    });
+    let mut b = opts.builder();
+    b.chunk_bytes(THREADED_CHUNKS[chunk]).hash_seed(SEED);
+    b.build_sharing_threads(pool).unwrap()
 }
 
 /// The reference's outcome on `input` with `opts`.
