@@ -214,9 +214,10 @@ pub(crate) struct Chunk {
     run_blocks: Vec<u32>,
     /// The number of kept rows, duplicates included.
     kept_len: u32,
-    /// (kept index, raw start, raw len) of each kept row that a fix
-    /// changed, in order; starts are relative to `base`.
-    pub(crate) changed_raws: Vec<(u32, u32, u32)>,
+    /// (kept index, raw start) of each kept row that a fix changed, in
+    /// order; starts are relative to `base`. The row ends at its line's
+    /// end, found again when asked for: 8 bytes a row, not 12.
+    pub(crate) changed_raws: Vec<(u32, u32)>,
     pub(crate) dropped: Vec<DroppedRow>,
     /// Whether the first dropped row is the header.
     pub(crate) header: bool,
@@ -571,11 +572,9 @@ impl Chunk {
             let text_len = number.map_or(0, |_| text.len() as u16);
             // A picked column's value is not its row either.
             if !fixes.is_empty() || rules.split.column.is_some() {
-                chunk.changed_raws.push((
-                    chunk.kept_len,
-                    (raw_start - base) as u32,
-                    raw.len() as u32,
-                ));
+                chunk
+                    .changed_raws
+                    .push((chunk.kept_len, (raw_start - base) as u32));
             }
             let row = KeptRow {
                 start: start as u32,
@@ -608,10 +607,16 @@ impl Chunk {
         input: &'a [u8],
         row: &DroppedRow,
     ) -> &'a [u8] {
-        let start = self.base + row.start as usize;
         if row.len != u32::MAX {
+            let start = self.base + row.start as usize;
             return &input[start..][..row.len as usize];
         }
+        self.row_at(input, row.start)
+    }
+
+    /// The raw text of the row that starts at `start` (from `base`).
+    fn row_at<'a>(&self, input: &'a [u8], start: u32) -> &'a [u8] {
+        let start = self.base + start as usize;
         let (raw, _) = Rows::new(&input[start..]).next().unwrap_or_default();
         raw
     }
@@ -665,9 +670,7 @@ impl Chunk {
             let (index, row) = kept.next().expect("peeked");
             let value = self.stored(input, &row);
             let raw = match changed.next_if(|c| c.0 == index) {
-                Some(&(_, start, len)) => Cow::Borrowed(
-                    &input[self.base + start as usize..][..len as usize],
-                ),
+                Some(&(_, start)) => Cow::Borrowed(self.row_at(input, start)),
                 None => value.text(),
             };
             let first = dups.next_if(|d| d.0 == index).map(|d| d.1);
@@ -921,10 +924,7 @@ mod tests {
         let changed: Vec<(u32, &[u8])> = chunk
             .changed_raws
             .iter()
-            .map(|&(at, start, len)| {
-                let start = chunk.base + start as usize;
-                (at, &input[start..start + len as usize])
-            })
+            .map(|&(at, start)| (at, chunk.row_at(input, start)))
             .collect();
         let want_changed: Vec<(u32, &[u8])> = (0..)
             .zip(&kept)
