@@ -292,12 +292,13 @@ fn dedupe_shard(
         .next_power_of_two()
         .trailing_zeros()
         .min(MAX_SUB_BITS);
-    // Two parts are not worth the extra pass.
+    // Two parts are not worth the extra pass. Each chunk's list is freed
+    // once read, as the slots of a shard of one value fill.
     if sub_bits <= 1 {
-        let all = column.iter().enumerate().flat_map(|(c, list)| {
-            list.iter().map(move |&(r, low)| ((c as u32, r), low))
-        });
-        find_candidates(all, table_cap, &mut note);
+        let mut firsts = Firsts::with_capacity(table_cap);
+        for (c, list) in column.into_iter().enumerate() {
+            firsts.see_all(c as u32, &list, &mut note);
+        }
         return listed;
     }
     let sub = |low: u32| (low >> SUB_SHIFT) as usize & ((1 << sub_bits) - 1);
@@ -311,16 +312,24 @@ fn dedupe_shard(
         .map(|list| partition(list, parts, sub, &mut scratch))
         .collect();
     drop(scratch);
+    // The last part with rows of each chunk: its list is freed there.
+    let last: Vec<usize> = starts
+        .iter()
+        .map(|s| (0..parts).rev().find(|&p| s[p + 1] > s[p]).unwrap_or(0))
+        .collect();
     for part in 0..parts {
         let size: usize = starts.iter().map(|s| s[part + 1] - s[part]).sum();
-        let rows = column.iter().zip(&starts).enumerate().flat_map(
-            |(c, (list, starts))| {
-                list[starts[part]..starts[part + 1]]
-                    .iter()
-                    .map(move |&(r, low)| ((c as u32, r), low))
-            },
-        );
-        find_candidates(rows, size.min(table_cap), &mut note);
+        let mut firsts = Firsts::with_capacity(size.min(table_cap));
+        for (c, list) in column.iter_mut().enumerate() {
+            if part > last[c] {
+                continue;
+            }
+            let stretch = &list[starts[c][part]..starts[c][part + 1]];
+            firsts.see_all(c as u32, stretch, &mut note);
+            if part == last[c] {
+                *list = Vec::new();
+            }
+        }
     }
     listed
 }
@@ -357,23 +366,32 @@ fn partition(
     starts
 }
 
-/// Hands `note` each of `rows` (in row order) whose hash bits an earlier
-/// one had, with that earlier row. `capacity` sizes the table.
-fn find_candidates(
-    rows: impl Iterator<Item = (RowId, u32)>,
-    capacity: usize,
-    mut note: impl FnMut(RowId, RowId),
-) {
-    let mut firsts: HashTable<(u32, u32, u32)> =
-        HashTable::with_capacity(capacity);
-    for ((c, r), low) in rows {
-        let hash = table_hash(low);
-        match firsts.find(hash, |slot| slot.2 == low) {
-            Some(&(fc, fr, _)) => note((c, r), (fc, fr)),
-            None => {
-                firsts.insert_unique(hash, (c, r, low), |slot| {
-                    table_hash(slot.2)
-                });
+/// The first row of each 32 hash bits seen in a table's rows.
+struct Firsts(HashTable<(u32, u32, u32)>);
+
+impl Firsts {
+    fn with_capacity(capacity: usize) -> Firsts {
+        Firsts(HashTable::with_capacity(capacity))
+    }
+
+    /// Hands `note` each of `rows` of chunk `c` (kept index, hash bits;
+    /// in row order) whose bits an earlier row had, with that row; the
+    /// others are their bits' first.
+    fn see_all(
+        &mut self,
+        c: u32,
+        rows: &[(u32, u32)],
+        note: &mut impl FnMut(RowId, RowId),
+    ) {
+        for &(r, low) in rows {
+            let hash = table_hash(low);
+            match self.0.find(hash, |slot| slot.2 == low) {
+                Some(&(fc, fr, _)) => note((c, r), (fc, fr)),
+                None => {
+                    self.0.insert_unique(hash, (c, r, low), |slot| {
+                        table_hash(slot.2)
+                    });
+                }
             }
         }
     }
