@@ -214,10 +214,8 @@ pub(crate) struct Chunk {
     run_blocks: Vec<u32>,
     /// The number of kept rows, duplicates included.
     kept_len: u32,
-    /// (kept index, raw start) of each kept row that a fix changed, in
-    /// order; starts are relative to `base`. The row ends at its line's
-    /// end, found again when asked for: 8 bytes a row, not 12.
-    pub(crate) changed_raws: Vec<(u32, u32)>,
+    /// Where the raw text of each kept row that a fix changed starts.
+    pub(crate) changed_raws: ChangedRaws,
     pub(crate) dropped: Vec<DroppedRow>,
     /// Whether the first dropped row is the header.
     pub(crate) header: bool,
@@ -574,7 +572,7 @@ impl Chunk {
             if !fixes.is_empty() || rules.split.column.is_some() {
                 chunk
                     .changed_raws
-                    .push((chunk.kept_len, (raw_start - base) as u32));
+                    .add(chunk.kept_len, (raw_start - base) as u32);
             }
             let row = KeptRow {
                 start: start as u32,
@@ -670,7 +668,7 @@ impl Chunk {
             let (index, row) = kept.next().expect("peeked");
             let value = self.stored(input, &row);
             let raw = match changed.next_if(|c| c.0 == index) {
-                Some(&(_, start)) => Cow::Borrowed(self.row_at(input, start)),
+                Some((_, start)) => Cow::Borrowed(self.row_at(input, start)),
                 None => value.text(),
             };
             let first = dups.next_if(|d| d.0 == index).map(|d| d.1);
@@ -700,6 +698,67 @@ pub(crate) enum ChunkRow<'a> {
         first: Option<u64>,
     },
     Dropped(&'a DroppedRow, &'a [u8]),
+}
+
+/// Where the raw text of each kept row that a fix changed starts,
+/// from the chunk's base; the row ends at its line's end, found again
+/// when asked for.
+#[derive(Debug)]
+pub(crate) enum ChangedRaws {
+    /// (kept index, raw start), in order, while changed rows are few.
+    Listed(Vec<(u32, u32)>),
+    /// A start for each kept row, `UNCHANGED` for rows no fix changed,
+    /// once at least half of them are changed (a CRLF file, canonical
+    /// numbers): 4 bytes a row, not 8.
+    Dense(Vec<u32>),
+}
+
+/// `ChangedRaws::Dense`'s start of a row that no fix changed.
+const UNCHANGED: u32 = u32::MAX;
+
+/// Changed rows listed before `ChangedRaws` may become dense.
+const DENSE_CHANGED_FROM: usize = 8;
+
+impl Default for ChangedRaws {
+    fn default() -> ChangedRaws {
+        ChangedRaws::Listed(Vec::new())
+    }
+}
+
+impl ChangedRaws {
+    /// Notes that kept row `index` (after every one noted before) starts
+    /// at `start`.
+    fn add(&mut self, index: u32, start: u32) {
+        match self {
+            ChangedRaws::Listed(list) => {
+                list.push((index, start));
+                let half = list.len() * 2 > index as usize + 1;
+                if list.len() >= DENSE_CHANGED_FROM && half {
+                    let mut dense = vec![UNCHANGED; index as usize + 1];
+                    for &(i, start) in list.iter() {
+                        dense[i as usize] = start;
+                    }
+                    *self = ChangedRaws::Dense(dense);
+                }
+            }
+            ChangedRaws::Dense(starts) => {
+                starts.resize(index as usize, UNCHANGED);
+                starts.push(start);
+            }
+        }
+    }
+
+    /// (kept index, raw start) of each changed row, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let (listed, dense) = match self {
+            ChangedRaws::Listed(list) => (Some(list.iter().copied()), None),
+            ChangedRaws::Dense(starts) => (None, Some(starts)),
+        };
+        let dense = dense.into_iter().flat_map(|starts| {
+            (0..).zip(starts.iter().copied()).filter(|c| c.1 != UNCHANGED)
+        });
+        listed.into_iter().flatten().chain(dense)
+    }
 }
 
 /// A shard list for a chunk of about `rows` rows, one of `shards`.
@@ -924,7 +983,7 @@ mod tests {
         let changed: Vec<(u32, &[u8])> = chunk
             .changed_raws
             .iter()
-            .map(|&(at, start)| (at, chunk.row_at(input, start)))
+            .map(|(at, start)| (at, chunk.row_at(input, start)))
             .collect();
         let want_changed: Vec<(u32, &[u8])> = (0..)
             .zip(&kept)
@@ -1102,6 +1161,34 @@ mod tests {
     /// A lower-case UUID numbered `n`.
     fn uuid(n: u32) -> String {
         format!("{:08x}-8cf0-11bd-b23e-{:012x}", n % 5, n)
+    }
+
+    #[test]
+    fn mostly_changed_rows_keep_a_start_each_and_give_their_raw_text() {
+        let rules = rules(IdType::String, Case::Lower, 256);
+        // CRLF rows, some unchanged between them and after the last.
+        let mut input = Vec::new();
+        for i in 0..40 {
+            let row = match i % 5 {
+                3 => format!("plain{i}\n"),
+                _ => format!(" Fixed{i}\r\n"),
+            };
+            input.extend_from_slice(row.as_bytes());
+        }
+        input.extend_from_slice(b"last\nend");
+        let chunk =
+            Chunk::run(&rules, &hasher(), &input, 0..input.len(), None);
+        assert!(matches!(chunk.changed_raws, ChangedRaws::Dense(_)));
+        check_input(&rules, &input, FirstRow::default(), 1 << 20, |i| {
+            i % 9 == 4
+        });
+        let raws: Vec<(u32, &[u8])> = chunk
+            .changed_raws
+            .iter()
+            .map(|(at, start)| (at, chunk.row_at(&input, start)))
+            .collect();
+        assert_eq!(raws.len(), 32);
+        assert_eq!(raws[3], (4, &b" Fixed4"[..]));
     }
 
     #[test]
