@@ -29,7 +29,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 
 use crate::pipeline::chunk::{Chunk, KeptRow, Stored, ZERO_ROW};
-use crate::pipeline::duplicates::{Duplicates, Marks, Notes, DENSE_FROM};
+use crate::pipeline::duplicates::{Duplicates, Notes, Slot};
 
 /// The most dedupe shards: a power of two.
 pub(crate) const SHARDS: usize = 256;
@@ -126,8 +126,8 @@ pub(crate) fn mark_duplicates(
     mark_with_slots_for(input, chunks, table_rows, pool, lines);
 }
 
-/// `mark_duplicates` with slots wide enough for `lines` lines (tests
-/// pass more than the input has, to try 64-bit slots).
+/// `mark_duplicates` with notes wide enough for `lines` lines (tests
+/// pass more than the input has, to try 64-bit notes).
 fn mark_with_slots_for(
     input: &[u8],
     chunks: &mut [Chunk],
@@ -163,29 +163,14 @@ fn mark_with_slots_for(
         offsets.push(kept);
         kept += u64::from(chunk.kept_len());
     }
-    // Kept rows number fewer than lines: slots that fit every line fit
-    // every kept row's number, plus one.
-    let marks =
-        Marks::new(chunks.iter().map(Chunk::kept_len).collect(), lines);
     let rows = Rows { input, chunks, offsets };
-    let shard = |column| dedupe_shard(&rows, column, table_rows, &marks);
-    let listed: Vec<Listed> = match pool {
-        Some(pool) => {
-            pool.install(|| columns.into_par_iter().map(shard).collect())
-        }
-        None => columns.into_iter().map(shard).collect(),
+    // Kept rows number fewer than lines: 32 bits that fit every line fit
+    // every kept row's number, plus one.
+    let mut notes = if lines < u64::from(u32::MAX) {
+        find_notes::<u32>(&rows, columns, table_rows, pool)
+    } else {
+        find_notes::<u64>(&rows, columns, table_rows, pool)
     };
-    let mut notes = marks.into_notes();
-    // The shards' lists, by chunk.
-    let mut by_chunk: Vec<Vec<(u32, u64)>> = vec![Vec::new(); chunks.len()];
-    for (c, r, number) in listed.into_iter().flatten() {
-        by_chunk[c as usize].push((r, number));
-    }
-    for (notes, listed) in notes.iter_mut().zip(by_chunk) {
-        if !listed.is_empty() {
-            notes.add(listed);
-        }
-    }
     let confirm = |(c, notes): (usize, &mut Notes)| {
         let c = c as u32;
         match notes {
@@ -248,42 +233,63 @@ const SUB_SHIFT: u32 = 16;
 /// tag's.
 const MAX_SUB_BITS: u32 = 9;
 
-/// A shard's candidates while they are few: (chunk, kept index, first
-/// row's number plus one).
-type Listed = Vec<(u32, u32, u64)>;
+/// One shard's candidates in each chunk, by the chunk's place in the
+/// column: (kept index, first row's number plus one).
+type Found<N> = Vec<Vec<(u32, N)>>;
+
+/// Each chunk's notes: its candidates, with their first rows' numbers
+/// plus one. The shards list their candidates by chunk as they free
+/// their rows; each chunk then gathers its lists from every shard into
+/// its notes, freeing them. Rows and candidates are never held twice:
+/// a file of duplicates costs no more than one of unique values.
+fn find_notes<N: Slot>(
+    rows: &Rows,
+    columns: Vec<Vec<ShardRows>>,
+    table_rows: usize,
+    pool: Option<&rayon::ThreadPool>,
+) -> Vec<Notes> {
+    let shard = |column| dedupe_shard::<N>(rows, column, table_rows);
+    let found: Vec<Found<N>> = match pool {
+        Some(pool) => {
+            pool.install(|| columns.into_par_iter().map(shard).collect())
+        }
+        None => columns.into_iter().map(shard).collect(),
+    };
+    let mut by_chunk: Vec<Vec<Vec<(u32, N)>>> =
+        (0..rows.chunks.len()).map(|_| Vec::new()).collect();
+    for shard in found {
+        for (lists, list) in by_chunk.iter_mut().zip(shard) {
+            if !list.is_empty() {
+                lists.push(list);
+            }
+        }
+    }
+    let gather = |(c, lists): (usize, Vec<Vec<(u32, N)>>)| {
+        Notes::gather(rows.chunks[c].kept_len(), lists)
+    };
+    match pool {
+        Some(pool) => pool.install(|| {
+            by_chunk.into_par_iter().enumerate().map(gather).collect()
+        }),
+        None => by_chunk.into_iter().enumerate().map(gather).collect(),
+    }
+}
 
 /// Finds one shard's candidates, `column` holding its rows of each
-/// chunk, in chunk order, with each one's first row. They are listed
-/// while fewer than one in `DENSE_FROM` of the shard's rows, else noted
-/// in `marks`, a slot per kept row: few duplicates cost no more than
-/// their list, many no more than 4 bytes a row.
-fn dedupe_shard(
+/// chunk, in chunk order, with each one's first row; frees each chunk's
+/// rows once read.
+fn dedupe_shard<N: Slot>(
     rows: &Rows,
     mut column: Vec<ShardRows>,
     table_rows: usize,
-    marks: &Marks,
-) -> Listed {
+) -> Found<N> {
     let size: usize = column.iter().map(Vec::len).sum();
     // A table never starts larger than this: where rows share few values
     // it would stay mostly empty.
     let table_cap = size.min(table_rows.max(1) * 4);
-    let most = size / DENSE_FROM;
-    let mut listed = Vec::new();
-    let mut spilled = false;
+    let mut found: Found<N> = (0..column.len()).map(|_| Vec::new()).collect();
     let mut note = |(c, r): RowId, first: RowId| {
-        let number = rows.number(first) + 1;
-        if spilled {
-            marks.mark(c, r, number);
-            return;
-        }
-        listed.push((c, r, number));
-        if listed.len() > most {
-            for (c, r, number) in listed.drain(..) {
-                marks.mark(c, r, number);
-            }
-            listed = Vec::new();
-            spilled = true;
-        }
+        found[c as usize].push((r, N::put(rows.number(first) + 1)));
     };
     // A large input makes a shard's table outgrow the cache. Its rows are
     // then split again by more hash bits, keeping their order, and each
@@ -293,13 +299,13 @@ fn dedupe_shard(
         .trailing_zeros()
         .min(MAX_SUB_BITS);
     // Two parts are not worth the extra pass. Each chunk's list is freed
-    // once read, as the slots of a shard of one value fill.
+    // once read, as its candidates are listed.
     if sub_bits <= 1 {
         let mut firsts = Firsts::with_capacity(table_cap);
         for (c, list) in column.into_iter().enumerate() {
             firsts.see_all(c as u32, &list, &mut note);
         }
-        return listed;
+        return found;
     }
     let sub = |low: u32| (low >> SUB_SHIFT) as usize & ((1 << sub_bits) - 1);
     // Each chunk's list is put in part order, keeping row order within a
@@ -331,7 +337,7 @@ fn dedupe_shard(
             }
         }
     }
-    listed
+    found
 }
 
 /// Puts `list` in the order of `part` of its rows, keeping their order
@@ -450,31 +456,6 @@ impl<'a> Rows<'a> {
 
     fn line_of(&self, id: RowId) -> u64 {
         self.line(self.row(self.place(id)))
-    }
-}
-
-/// A slot of `Notes`, of either width.
-trait Slot: Copy {
-    fn get(self) -> u64;
-    fn put(value: u64) -> Self;
-}
-
-impl Slot for u32 {
-    fn get(self) -> u64 {
-        u64::from(self)
-    }
-    fn put(value: u64) -> u32 {
-        // `Marks::new` chose 32 bits where every value fits.
-        value as u32
-    }
-}
-
-impl Slot for u64 {
-    fn get(self) -> u64 {
-        self
-    }
-    fn put(value: u64) -> u64 {
-        value
     }
 }
 

@@ -7,9 +7,6 @@
 //! bytes per kept row, the first line or 0 (lines count from 1), or 8
 //! bytes when the input has more lines than 32 bits count.
 
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-use std::sync::OnceLock;
-
 /// Below one duplicate in this many kept rows, a list costs less than a
 /// slot per row.
 pub(crate) const DENSE_FROM: usize = 8;
@@ -102,85 +99,37 @@ impl Iterator for Iter<'_> {
     }
 }
 
-/// Where the dedupe shards, running in parallel, note a value for some
-/// kept rows: a slot per kept row of each chunk, made on the first note
-/// there (an input with no duplicates makes none). Each row is in one
-/// shard, so no slot is written twice.
-pub(crate) struct Marks {
-    lens: Vec<u32>,
-    slots: Slots,
+/// A note for a kept row: 32 bits where every value fits (an input of
+/// fewer lines than 32 bits count), else 64.
+pub(crate) trait Slot: Copy + Default + PartialEq + Send {
+    fn get(self) -> u64;
+    fn put(value: u64) -> Self;
+    /// Notes of a slot per kept row.
+    fn dense(slots: Vec<Self>) -> Notes;
 }
 
-enum Slots {
-    Narrow(Vec<OnceLock<Box<[AtomicU32]>>>),
-    Wide(Vec<OnceLock<Box<[AtomicU64]>>>),
+impl Slot for u32 {
+    fn get(self) -> u64 {
+        u64::from(self)
+    }
+    fn put(value: u64) -> u32 {
+        // Chosen only where every value fits.
+        value as u32
+    }
+    fn dense(slots: Vec<u32>) -> Notes {
+        Notes::Narrow(slots)
+    }
 }
 
-impl Marks {
-    /// Marks for chunks of `lens` kept rows, in an input of `lines`
-    /// lines: slots of 32 bits hold any line or kept row's number there.
-    pub(crate) fn new(lens: Vec<u32>, lines: u64) -> Marks {
-        let slots = if lines < u64::from(u32::MAX) {
-            Slots::Narrow(lens.iter().map(|_| OnceLock::new()).collect())
-        } else {
-            Slots::Wide(lens.iter().map(|_| OnceLock::new()).collect())
-        };
-        Marks { lens, slots }
+impl Slot for u64 {
+    fn get(self) -> u64 {
+        self
     }
-
-    /// Notes `value` (not 0; below `lines + 1`) for kept row `row` of
-    /// chunk `chunk`.
-    #[inline]
-    pub(crate) fn mark(&self, chunk: u32, row: u32, value: u64) {
-        let (c, r) = (chunk as usize, row as usize);
-        let len = self.lens[c] as usize;
-        // Relaxed: the shards' join orders these stores before any read.
-        match &self.slots {
-            Slots::Narrow(slots) => {
-                let slots = slots[c].get_or_init(|| {
-                    (0..len).map(|_| AtomicU32::new(0)).collect()
-                });
-                // Narrow only where every value fits.
-                slots[r].store(value as u32, Ordering::Relaxed);
-            }
-            Slots::Wide(slots) => {
-                let slots = slots[c].get_or_init(|| {
-                    (0..len).map(|_| AtomicU64::new(0)).collect()
-                });
-                slots[r].store(value, Ordering::Relaxed);
-            }
-        }
+    fn put(value: u64) -> u64 {
+        value
     }
-
-    /// Each chunk's notes, in chunk order.
-    pub(crate) fn into_notes(self) -> Vec<Notes> {
-        // Collecting from the atomics' own iterator reuses their memory.
-        match self.slots {
-            Slots::Narrow(slots) => slots
-                .into_iter()
-                .map(|slot| match slot.into_inner() {
-                    None => Notes::Empty,
-                    Some(all) => Notes::Narrow(
-                        all.into_vec()
-                            .into_iter()
-                            .map(AtomicU32::into_inner)
-                            .collect(),
-                    ),
-                })
-                .collect(),
-            Slots::Wide(slots) => slots
-                .into_iter()
-                .map(|slot| match slot.into_inner() {
-                    None => Notes::Empty,
-                    Some(all) => Notes::Wide(
-                        all.into_vec()
-                            .into_iter()
-                            .map(AtomicU64::into_inner)
-                            .collect(),
-                    ),
-                })
-                .collect(),
-        }
+    fn dense(slots: Vec<u64>) -> Notes {
+        Notes::Wide(slots)
     }
 }
 
@@ -197,24 +146,36 @@ pub(crate) enum Notes {
 }
 
 impl Notes {
-    /// Adds notes (kept index, value) for rows with none yet.
-    pub(crate) fn add(&mut self, mut notes: Vec<(u32, u64)>) {
-        match self {
-            Notes::Empty => {
-                notes.sort_unstable();
-                *self = Notes::Listed(notes);
+    /// The notes of a chunk of `kept` kept rows from the shards' lists
+    /// of (kept index, value), each list freed once read: a list when
+    /// they are few, else a slot per row.
+    pub(crate) fn gather<N: Slot>(
+        kept: u32,
+        lists: Vec<Vec<(u32, N)>>,
+    ) -> Notes {
+        let total: usize = lists.iter().map(Vec::len).sum();
+        if total == 0 {
+            return Notes::Empty;
+        }
+        if total * DENSE_FROM < kept as usize {
+            let mut list = Vec::with_capacity(total);
+            for found in lists {
+                list.extend(found.into_iter().map(|(r, n)| (r, n.get())));
             }
-            Notes::Listed(_) => unreachable!("notes are listed at once"),
-            Notes::Narrow(_) | Notes::Wide(_) => {
-                for (index, value) in notes {
-                    self.set(index, value);
-                }
+            list.sort_unstable();
+            return Notes::Listed(list);
+        }
+        let mut slots = vec![N::default(); kept as usize];
+        for found in lists {
+            for (r, note) in found {
+                slots[r as usize] = note;
             }
         }
+        N::dense(slots)
     }
 
     /// Sets the note of kept row `index`, which has one, to `value`
-    /// (below `lines + 1` of `Marks::new`).
+    /// (that fits its notes' width).
     #[inline]
     pub(crate) fn set(&mut self, index: u32, value: u64) {
         match self {
@@ -269,24 +230,41 @@ where
 mod tests {
     use super::*;
 
-    /// Marks `dups` (chunk, row, first) in chunks of `lens` rows and
-    /// reads them back.
-    fn round_trip(
+    /// Gathers `dups` (chunk, row, first) in chunks of `lens` rows, two
+    /// lists a chunk as two shards would give them, with notes of `N`,
+    /// and reads them back.
+    fn round_trip_with<N: Slot>(
         lens: &[u32],
-        lines: u64,
         dups: &[(u32, u32, u64)],
     ) -> Vec<Vec<(u32, u64)>> {
-        let marks = Marks::new(lens.to_vec(), lines);
-        for &(c, r, first) in dups {
-            marks.mark(c, r, first);
-        }
-        let sealed: Vec<Duplicates> =
-            marks.into_notes().into_iter().map(Duplicates::seal).collect();
+        let sealed: Vec<Duplicates> = (0..lens.len() as u32)
+            .map(|c| {
+                let mut lists = vec![Vec::new(), Vec::new()];
+                for &(_, r, first) in dups.iter().filter(|d| d.0 == c) {
+                    lists[(r % 2) as usize].push((r, N::put(first)));
+                }
+                Duplicates::seal(Notes::gather(lens[c as usize], lists))
+            })
+            .collect();
         for (d, &len) in sealed.iter().zip(lens) {
             assert!(d.iter().all(|(index, _)| index < len));
             assert_eq!(d.len() as usize, d.iter().count());
         }
         sealed.iter().map(|d| d.iter().collect()).collect()
+    }
+
+    /// `round_trip_with` 32-bit notes where every line fits, as
+    /// `mark_duplicates` chooses.
+    fn round_trip(
+        lens: &[u32],
+        lines: u64,
+        dups: &[(u32, u32, u64)],
+    ) -> Vec<Vec<(u32, u64)>> {
+        if lines < u64::from(u32::MAX) {
+            round_trip_with::<u32>(lens, dups)
+        } else {
+            round_trip_with::<u64>(lens, dups)
+        }
     }
 
     #[test]
