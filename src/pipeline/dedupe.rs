@@ -265,7 +265,12 @@ fn find_notes<N: Slot>(
         }
     }
     let gather = |(c, lists): (usize, Vec<Vec<(u32, N)>>)| {
-        Notes::gather(rows.chunks[c].kept_len(), lists)
+        let listed: usize = lists.iter().map(Vec::len).sum();
+        let notes = Notes::gather(rows.chunks[c].kept_len(), lists);
+        if listed * size_of::<(u32, N)>() >= RELEASE_FROM {
+            release_free_memory();
+        }
+        notes
     };
     match pool {
         Some(pool) => pool.install(|| {
@@ -556,6 +561,27 @@ fn confirm(
         }
     }
     mismatched
+}
+
+/// Bytes of lists a chunk frees in `find_notes` from which their memory
+/// is given back at once: a trim costs a system call a page.
+const RELEASE_FROM: usize = 1 << 20;
+
+/// Gives the allocator's free memory back to the system, where the
+/// allocator keeps it (glibc). A chunk's notes are new memory, while the
+/// lists they are gathered from were small and are freed among others
+/// still held: without this, a file of duplicates held both.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim only returns free memory to the system.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
 
 /// Asks for the cache line holding `data`'s start.
