@@ -34,6 +34,10 @@ const IN_ARENA: u16 = 1 << 14;
 /// `KeptRow::flags` of an entry of `Chunk::entries`: a run of UUID rows
 /// kept as they were read, 36 bytes and an LF each; `len` is their number.
 const RUN: u16 = 1 << 15;
+/// `KeptRow::flags` of a `RUN` entry whose rows, kept as they were read,
+/// have any length: `start` indexes `Chunk::run_starts`, which holds
+/// each row's start and then the run's end. 4 bytes a row, not 16.
+const VAR: u16 = 1 << 12;
 /// A UUID row's bytes, LF included.
 const UUID_LINE: u32 = 37;
 /// Kept indices per block of `Chunk::run_blocks`.
@@ -118,8 +122,10 @@ impl KeptRow {
         }
     }
 
-    /// Row `k` of an entry.
-    pub(crate) fn row(&self, k: u32) -> KeptRow {
+    /// Row `k` of an entry that is not a `VAR` run (see
+    /// `Chunk::entry_row`).
+    fn row(&self, k: u32) -> KeptRow {
+        debug_assert!(self.flags & VAR == 0);
         if self.flags & RUN == 0 {
             return *self;
         }
@@ -205,8 +211,13 @@ pub(crate) struct Chunk {
     pub(crate) first_line: u64,
     pub(crate) rows: u64,
     /// The kept rows in line order, duplicates included: a row an entry,
-    /// or a run of UUID rows an entry.
+    /// or a run of UUID rows, or of rows kept as read, an entry.
     entries: Vec<KeptRow>,
+    /// The starts of the rows of each `VAR` run, then its end.
+    run_starts: Vec<u32>,
+    /// Whether the last entry is a single row kept as read, which the
+    /// next such row makes a `VAR` run.
+    single_as_read: bool,
     /// (entry index, kept index of its first row) of each run.
     runs: Vec<(u32, u32)>,
     /// For each block of `BLOCK` kept indices, the runs that start before
@@ -333,7 +344,25 @@ impl Chunk {
     /// Kept row `index`.
     pub(crate) fn kept_row(&self, index: u32) -> KeptRow {
         let (entry, k) = self.locate(index);
-        self.entries[entry].row(k)
+        self.entry_row(&self.entries[entry], k)
+    }
+
+    /// Row `k` of `entry`, one of the chunk's entries.
+    #[inline]
+    pub(crate) fn entry_row(&self, entry: &KeptRow, k: u32) -> KeptRow {
+        if entry.flags & VAR == 0 {
+            return entry.row(k);
+        }
+        let at = (entry.start + k) as usize;
+        let start = self.run_starts[at];
+        KeptRow {
+            start,
+            // Less the LF.
+            len: self.run_starts[at + 1] - start - 1,
+            line: entry.line + k,
+            flags: 0,
+            text_len: 0,
+        }
     }
 
     /// Entry `index` of `entries`.
@@ -346,10 +375,9 @@ impl Chunk {
     pub(crate) fn kept_rows(
         &self,
     ) -> impl Iterator<Item = (u32, KeptRow)> + '_ {
-        let rows = self
-            .entries
-            .iter()
-            .flat_map(|entry| (0..entry.rows()).map(|k| entry.row(k)));
+        let rows = self.entries.iter().flat_map(move |entry| {
+            (0..entry.rows()).map(move |k| self.entry_row(entry, k))
+        });
         (0..).zip(rows)
     }
 
@@ -382,7 +410,11 @@ impl Chunk {
                 continue;
             }
             let at = |k: u32| {
-                self.base + (entry.start + (k - index) * UUID_LINE) as usize
+                let start = match entry.flags & VAR {
+                    0 => entry.start + (k - index) * UUID_LINE,
+                    _ => self.run_starts[(entry.start + k - index) as usize],
+                };
+                self.base + start as usize
             };
             let mut from = index;
             while let Some(duplicate) = duplicates.next_if(|&d| d < end) {
@@ -411,11 +443,56 @@ impl Chunk {
     /// Adds a kept row whose value has `hash`.
     #[inline]
     fn keep(&mut self, row: KeptRow, hash: u64) {
-        self.tally.count(&row);
+        self.count(&row, hash);
+        self.entries.push(row);
+        self.single_as_read = false;
+    }
+
+    /// Adds a kept row whose value has `hash` and is its raw text, which
+    /// an LF ends: rows like it in a row share an entry.
+    #[inline]
+    fn keep_as_read(&mut self, row: KeptRow, hash: u64) {
+        self.count(&row, hash);
+        let end = row.start + row.len + 1;
+        match self.entries.last_mut() {
+            Some(last)
+                if last.flags == RUN | VAR
+                    && last.line + last.len == row.line =>
+            {
+                debug_assert_eq!(self.run_starts.last(), Some(&row.start));
+                last.len += 1;
+                self.run_starts.push(end);
+            }
+            Some(last) if self.single_as_read && last.line + 1 == row.line => {
+                debug_assert_eq!(last.start + last.len + 1, row.start);
+                let first = self.run_starts.len() as u32;
+                self.run_starts.extend([last.start, row.start, end]);
+                *last = KeptRow {
+                    start: first,
+                    len: 2,
+                    line: last.line,
+                    flags: RUN | VAR,
+                    text_len: 0,
+                };
+                self.runs
+                    .push((self.entries.len() as u32 - 1, self.kept_len - 2));
+                self.single_as_read = false;
+            }
+            _ => {
+                self.entries.push(row);
+                self.single_as_read = true;
+            }
+        }
+    }
+
+    /// Counts a kept row whose value has `hash`, and puts it in its
+    /// dedupe shard.
+    #[inline]
+    fn count(&mut self, row: &KeptRow, hash: u64) {
+        self.tally.count(row);
         let shard = shard_of(hash, self.shards.len());
         self.shards[shard].push((self.kept_len, hash as u32));
         self.kept_len += 1;
-        self.entries.push(row);
     }
 
     /// Keeps the UUID rows at the front of `rows` that steps 3 to 10
@@ -460,6 +537,7 @@ impl Chunk {
             flags: RUN,
             text_len: 0,
         });
+        self.single_as_read = false;
         self.kept_len += count;
         count
     }
@@ -581,7 +659,16 @@ impl Chunk {
                 flags: fixes.bits() | flags,
                 text_len,
             };
-            chunk.keep(row, hash);
+            // The value is the row as read, and an LF ends it.
+            let as_read = row.flags == 0
+                && start == raw_start - base
+                && len == raw.len()
+                && input.get(raw_start + len) == Some(&b'\n');
+            if as_read {
+                chunk.keep_as_read(row, hash);
+            } else {
+                chunk.keep(row, hash);
+            }
         }
         chunk.rows = u64::from(line);
         if !chunk.runs.is_empty() {
@@ -971,12 +1058,25 @@ mod tests {
                 chunk.kept_len().div_ceil(BLOCK)
             );
         }
-        // Runs hold UUID rows as read, one after the other.
+        // Runs hold UUID rows, or rows of any length, as read, one after
+        // the other; a run of rows of any length has two or more, each
+        // ended by an LF.
         for &(entry, first) in &chunk.runs {
             let run = chunk.entries[entry as usize];
-            assert_eq!(run.flags, RUN);
+            assert!(run.flags == RUN || run.flags == RUN | VAR);
             assert!(run.len > 0);
             assert_eq!(walk(&chunk, first), (entry as usize, 0));
+            if run.flags & VAR != 0 {
+                assert!(run.len >= 2);
+                let at = run.start as usize;
+                let starts = &chunk.run_starts[at..=at + run.len as usize];
+                for pair in starts.windows(2) {
+                    assert_eq!(
+                        input[chunk.base + pair[1] as usize - 1],
+                        b'\n'
+                    );
+                }
+            }
         }
 
         // Changed rows' raw text, and the dropped rows.

@@ -444,7 +444,8 @@ impl<'a> Rows<'a> {
 
     /// The row at `place`, with its chunk.
     fn row(&self, place: Place) -> (u32, KeptRow) {
-        (place.0, self.entry(place).row(place.2))
+        let chunk = &self.chunks[place.0 as usize];
+        (place.0, chunk.entry_row(self.entry(place), place.2))
     }
 
     fn value(&self, (c, row): (u32, KeptRow)) -> Stored<'a> {
