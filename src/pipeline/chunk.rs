@@ -139,6 +139,33 @@ impl KeptRow {
     }
 }
 
+/// The iterator of `Chunk::kept_rows`: a walk over the entries, which
+/// flattening each entry's rows cost a tenth more in `diff`.
+struct KeptRows<'c> {
+    chunk: &'c Chunk,
+    entry: usize,
+    /// The next row's place in its entry, and its kept index.
+    k: u32,
+    index: u32,
+}
+
+impl Iterator for KeptRows<'_> {
+    type Item = (u32, KeptRow);
+
+    #[inline]
+    fn next(&mut self) -> Option<(u32, KeptRow)> {
+        let entry = self.chunk.entries.get(self.entry)?;
+        let row = self.chunk.entry_row(entry, self.k);
+        self.k += 1;
+        if self.k == entry.rows() {
+            self.entry += 1;
+            self.k = 0;
+        }
+        self.index += 1;
+        Some((self.index - 1, row))
+    }
+}
+
 /// A rejected row or the header.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DroppedRow {
@@ -375,10 +402,7 @@ impl Chunk {
     pub(crate) fn kept_rows(
         &self,
     ) -> impl Iterator<Item = (u32, KeptRow)> + '_ {
-        let rows = self.entries.iter().flat_map(move |entry| {
-            (0..entry.rows()).map(move |k| self.entry_row(entry, k))
-        });
-        (0..).zip(rows)
+        KeptRows { chunk: self, entry: 0, k: 0, index: 0 }
     }
 
     /// The kept rows that are not duplicates, in line order.
