@@ -2,10 +2,12 @@
 //!
 //! A kept row costs 16 bytes: its value's place, its line and its fixes.
 //! UUID rows that the fast path keeps as they were read cost nothing of
-//! their own: a run of them, one after the other, is one entry. A kept
-//! row's raw text is its value unless a fix changed it; the raw text of
-//! changed rows is kept aside, in order, because only the ordered
-//! hand-over to a sink reads it. A dropped row costs 12 bytes: its place
+//! their own: a run of them, one after the other, is one entry. Other
+//! rows kept as they were read, two or more in a row, are one entry too,
+//! with each row's start: 4 bytes a row. A kept row's raw text is its
+//! value unless a fix changed it; where the raw text of changed rows
+//! starts is kept aside, in order, because only the ordered hand-over to
+//! a sink reads it. A dropped row costs 12 bytes: its place
 //! and line. Its reason is counted at once and worked out again, from the
 //! same bytes by the same rules, only when a sink asks for it.
 //!

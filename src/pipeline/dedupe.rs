@@ -1,16 +1,19 @@
 //! Step 11: first-occurrence dedupe, sharded by hash.
 //!
 //! While chunks are processed, each kept row's index goes into one of
-//! `SHARDS` lists by the top bits of its value's hash. A shard's rows are
-//! then deduped on their own, in input order, so shards run in parallel
-//! and each shard's table is small enough to stay in cache.
+//! the run's shard lists by the top bits of its value's hash: one shard
+//! per 16 KiB of input, up to `SHARDS`. A shard's rows are then deduped
+//! on their own, in input order, so shards run in parallel and each
+//! shard's table is small enough to stay in cache.
 //!
 //! The table maps 32 more bits of the hash to the first row that had
-//! them; a later row with the same bits is a candidate duplicate. Each
-//! chunk then compares its candidates with their first rows byte for
-//! byte, in row order, the first rows' reads fetched ahead so that they
-//! overlap. Where two different values share the bits, their rows are
-//! deduped again exactly, so a hash collision can never drop a user.
+//! them; a later row with the same bits is a candidate duplicate. A
+//! shard lists its candidates by chunk as it frees its rows, and each
+//! chunk gathers its lists from every shard. Each chunk then compares
+//! its candidates with their first rows byte for byte, in row order, the
+//! first rows' reads fetched ahead so that they overlap. Where two
+//! different values share the bits, their rows are deduped again
+//! exactly, so a hash collision can never drop a user.
 //!
 //! The hash is seeded at random for each run. Collisions cost no more than
 //! time, but with a fixed seed a file of distinct values can be made to
@@ -306,7 +309,7 @@ fn dedupe_shard<N: Slot>(
     // Two parts are not worth the extra pass. Each chunk's list is freed
     // once read, as its candidates are listed.
     if sub_bits <= 1 {
-        let mut firsts = Firsts::with_capacity(table_cap);
+        let mut firsts = FirstRows::with_capacity(table_cap);
         for (c, list) in column.into_iter().enumerate() {
             firsts.see_all(c as u32, &list, &mut note);
         }
@@ -330,7 +333,7 @@ fn dedupe_shard<N: Slot>(
         .collect();
     for part in 0..parts {
         let size: usize = starts.iter().map(|s| s[part + 1] - s[part]).sum();
-        let mut firsts = Firsts::with_capacity(size.min(table_cap));
+        let mut firsts = FirstRows::with_capacity(size.min(table_cap));
         for (c, list) in column.iter_mut().enumerate() {
             if part > last[c] {
                 continue;
@@ -378,11 +381,11 @@ fn partition(
 }
 
 /// The first row of each 32 hash bits seen in a table's rows.
-struct Firsts(HashTable<(u32, u32, u32)>);
+struct FirstRows(HashTable<(u32, u32, u32)>);
 
-impl Firsts {
-    fn with_capacity(capacity: usize) -> Firsts {
-        Firsts(HashTable::with_capacity(capacity))
+impl FirstRows {
+    fn with_capacity(capacity: usize) -> FirstRows {
+        FirstRows(HashTable::with_capacity(capacity))
     }
 
     /// Hands `note` each of `rows` of chunk `c` (kept index, hash bits;
