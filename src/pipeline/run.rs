@@ -61,7 +61,7 @@ impl Run {
         Delimiter::Char(self.rules.split.delimiter)
     }
 
-    fn bytes(&self) -> &[u8] {
+    pub(crate) fn bytes(&self) -> &[u8] {
         self.input.as_bytes()
     }
 

@@ -7,6 +7,8 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 use rayon::prelude::*;
 
+use crate::Run;
+
 /// Values of a new clean file that are not in the old one, and values of
 /// the old one that are not in the new one.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -108,6 +110,114 @@ fn marked<'m, 'v>(
     values.filter_map(move |(i, v)| bit(words, i).then_some(v))
 }
 
+/// OLD's values, by position.
+trait Listed: Sync {
+    fn len(&self) -> usize;
+    fn value(&self, index: usize) -> &[u8];
+}
+
+impl Listed for [&[u8]] {
+    fn len(&self) -> usize {
+        <[&[u8]]>::len(self)
+    }
+    fn value(&self, index: usize) -> &[u8] {
+        self[index]
+    }
+}
+
+impl Listed for PackedValues<'_> {
+    fn len(&self) -> usize {
+        self.packed.len()
+    }
+    fn value(&self, index: usize) -> &[u8] {
+        self.unpack(self.packed[index])
+    }
+}
+
+/// A list of values, 8 bytes a value where a list of slices takes 16:
+/// a value that lies in one buffer, such as a run's input, is held as
+/// its place there, any other as a slice aside.
+#[derive(Clone, Debug, Default)]
+pub struct PackedValues<'a> {
+    base: &'a [u8],
+    packed: Vec<u64>,
+    aside: Vec<&'a [u8]>,
+}
+
+/// A packed value with this bit set is the slice aside at the index in
+/// the other bits; else it is `LEN_BITS` of length under a start.
+const ASIDE: u64 = 1 << 63;
+const LEN_BITS: u32 = 24;
+
+impl<'a> PackedValues<'a> {
+    /// An empty list for values that lie mostly in `base`.
+    pub fn new(base: &'a [u8]) -> Self {
+        PackedValues { base, packed: Vec::new(), aside: Vec::new() }
+    }
+
+    /// A run's kept values, in first-occurrence order, as
+    /// [`Run::values`] gives them.
+    pub fn of_run(run: &'a Run) -> Self {
+        let mut list = PackedValues::new(run.bytes());
+        list.packed.reserve(run.stats().values_processed as usize);
+        list.extend(run.values());
+        list
+    }
+
+    /// Adds `value` at the end.
+    pub fn push(&mut self, value: &'a [u8]) {
+        let base = self.base.as_ptr() as usize;
+        let start = (value.as_ptr() as usize).wrapping_sub(base);
+        let inside =
+            start <= self.base.len() && value.len() <= self.base.len() - start;
+        let fits = (start as u64) < 1 << (63 - LEN_BITS)
+            && (value.len() as u64) < 1 << LEN_BITS;
+        if inside && fits {
+            self.packed.push((start as u64) << LEN_BITS | value.len() as u64);
+        } else {
+            self.packed.push(ASIDE | self.aside.len() as u64);
+            self.aside.push(value);
+        }
+    }
+
+    fn unpack(&self, packed: u64) -> &'a [u8] {
+        if packed & ASIDE != 0 {
+            return self.aside[(packed & !ASIDE) as usize];
+        }
+        let start = (packed >> LEN_BITS) as usize;
+        let len = (packed & ((1 << LEN_BITS) - 1)) as usize;
+        &self.base[start..start + len]
+    }
+
+    /// The number of values.
+    pub fn len(&self) -> usize {
+        self.packed.len()
+    }
+
+    /// Whether the list has no value.
+    pub fn is_empty(&self) -> bool {
+        self.packed.is_empty()
+    }
+
+    /// The value at `index`, if there is one.
+    pub fn get(&self, index: usize) -> Option<&'a [u8]> {
+        self.packed.get(index).map(|&packed| self.unpack(packed))
+    }
+
+    /// The values, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
+        self.packed.iter().map(|&packed| self.unpack(packed))
+    }
+}
+
+impl<'a> Extend<&'a [u8]> for PackedValues<'a> {
+    fn extend<T: IntoIterator<Item = &'a [u8]>>(&mut self, values: T) {
+        for value in values {
+            self.push(value);
+        }
+    }
+}
+
 /// A position in OLD's list: `u32` halves the table when it fits.
 trait Ordinal: Copy + Send + Sync {
     fn new(index: usize) -> Self;
@@ -139,8 +249,8 @@ impl Ordinal for usize {
 /// random: with a fixed one, a file of distinct values made to share a
 /// hash makes every probe walk all of them (issue 16: `diff` took 192 s
 /// instead of 1).
-struct ValueSet<'s, 'a, I> {
-    values: &'s [&'a [u8]],
+struct ValueSet<'s, L: ?Sized, I> {
+    values: &'s L,
     table: HashTable<I>,
     state: RandomState,
     /// (position, position of its first copy) of values given again.
@@ -155,8 +265,8 @@ const BLOCK: usize = 64;
 /// of them all.
 const BATCH: usize = 1 << 16;
 
-impl<'s, 'a, I: Ordinal> ValueSet<'s, 'a, I> {
-    fn new(values: &'s [&'a [u8]]) -> Self {
+impl<'s, L: Listed + ?Sized, I: Ordinal> ValueSet<'s, L, I> {
+    fn new(values: &'s L) -> Self {
         let mut set = ValueSet {
             values,
             table: HashTable::with_capacity(values.len()),
@@ -164,19 +274,23 @@ impl<'s, 'a, I: Ordinal> ValueSet<'s, 'a, I> {
             copies: Vec::new(),
         };
         let mut hashes = [0; BLOCK];
-        for (b, block) in values.chunks(BLOCK).enumerate() {
-            set.hash_all(block, &mut hashes);
+        let mut block = Vec::with_capacity(BLOCK);
+        for from in (0..values.len()).step_by(BLOCK) {
+            block.clear();
+            let to = values.len().min(from + BLOCK);
+            block.extend((from..to).map(|i| values.value(i)));
+            set.hash_all(&block, &mut hashes);
             // Looked up before each insert: a value given many times is
             // held once, so its copies cannot make one probe chain grow
             // with them.
             for (i, (&value, &hash)) in block.iter().zip(&hashes).enumerate() {
-                let at = b * BLOCK + i;
+                let at = from + i;
                 match set.find(hash, value) {
                     Some(first) => set.copies.push((at, first)),
                     None => {
                         let (state, all) = (&set.state, set.values);
                         set.table.insert_unique(hash, I::new(at), |&j| {
-                            hash_with(state, all[j.get()])
+                            hash_with(state, all.value(j.get()))
                         });
                     }
                 }
@@ -199,7 +313,7 @@ impl<'s, 'a, I: Ordinal> ValueSet<'s, 'a, I> {
     /// The position of `value`'s first copy.
     fn find(&self, hash: u64, value: &[u8]) -> Option<I> {
         let all = self.values;
-        self.table.find(hash, |&j| all[j.get()] == value).copied()
+        self.table.find(hash, |&j| all.value(j.get()) == value).copied()
     }
 
     #[cfg(test)]
@@ -273,19 +387,50 @@ pub fn delta_marks<'v>(
     new: impl IntoIterator<Item = &'v [u8]>,
     threads: usize,
 ) -> DeltaMarks {
+    marks_for(old, new.into_iter(), threads)
+}
+
+/// [`delta_marks`] with OLD's values packed, 8 bytes a value where a
+/// list of slices takes 16: what `diff` uses on files of millions.
+///
+/// ```
+/// use segprep::workflow::delta::{delta_marks_packed, PackedValues};
+///
+/// let input = b"u1\nu2\nu3\n";
+/// let mut old = PackedValues::new(input);
+/// old.extend(input.split(|&b| b == b'\n').filter(|v| !v.is_empty()));
+/// let new: Vec<&[u8]> = vec![b"u3", b"u4"];
+/// let marks = delta_marks_packed(&old, new.iter().copied(), 1);
+/// assert_eq!((marks.added(), marks.removed()), (1, 2));
+/// let removed: Vec<&[u8]> = marks.removed_in(old.iter()).collect();
+/// assert_eq!(removed, [b"u1", b"u2"]);
+/// ```
+pub fn delta_marks_packed<'v>(
+    old: &PackedValues<'_>,
+    new: impl IntoIterator<Item = &'v [u8]>,
+    threads: usize,
+) -> DeltaMarks {
+    marks_for(old, new.into_iter(), threads)
+}
+
+fn marks_for<'v, L: Listed + ?Sized>(
+    old: &L,
+    new: impl Iterator<Item = &'v [u8]>,
+    threads: usize,
+) -> DeltaMarks {
     if u32::try_from(old.len()).is_ok() {
-        marks_with::<u32>(old, new.into_iter(), threads)
+        marks_with::<L, u32>(old, new, threads)
     } else {
-        marks_with::<usize>(old, new.into_iter(), threads)
+        marks_with::<L, usize>(old, new, threads)
     }
 }
 
-fn marks_with<'v, I: Ordinal>(
-    old: &[&[u8]],
+fn marks_with<'v, L: Listed + ?Sized, I: Ordinal>(
+    old: &L,
     mut new: impl Iterator<Item = &'v [u8]>,
     threads: usize,
 ) -> DeltaMarks {
-    let set = ValueSet::<I>::new(old);
+    let set = ValueSet::<L, I>::new(old);
     let seen: Vec<AtomicU64> =
         (0..old.len().div_ceil(64)).map(|_| AtomicU64::new(0)).collect();
     let mut marks = DeltaMarks::default();
@@ -323,12 +468,12 @@ fn marks_with<'v, I: Ordinal>(
         }
     }
     marks.removed = seen;
-    for (i, value) in old.iter().enumerate() {
+    for i in 0..old.len() {
         let word = &mut marks.removed[i / 64];
         *word ^= 1 << (i % 64);
         if *word >> (i % 64) & 1 == 1 {
             marks.removed_count += 1;
-            marks.removed_bytes += value.len() as u64 + 1;
+            marks.removed_bytes += old.value(i).len() as u64 + 1;
         }
     }
     marks
@@ -418,7 +563,7 @@ mod tests {
     fn values_made_to_share_a_fixed_hash_get_distinct_hashes() {
         let values = fx_colliding(2_000);
         let values: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
-        let set = ValueSet::<u32>::new(&values);
+        let set = ValueSet::<[&[u8]], u32>::new(&values[..]);
         let hashes: std::collections::HashSet<u64> =
             values.iter().map(|v| set.hash(v)).collect();
         // Random 64-bit hashes of 2,000 values all differ but about once
@@ -499,9 +644,81 @@ mod tests {
     }
 
     #[test]
+    fn packed_values_are_the_values_pushed() {
+        let base = b"u1\nu22\n\nu333";
+        let elsewhere = b"x1".to_vec();
+        let values: Vec<&[u8]> = vec![
+            &base[..2],
+            &base[3..6],
+            &elsewhere,
+            &base[7..7],
+            &base[8..],
+            &base[..0],
+            &base[base.len()..],
+            b"",
+            &base[3..6],
+        ];
+        let mut packed = PackedValues::new(&base[2..]);
+        packed.extend(values.iter().copied());
+        assert_eq!(packed.len(), values.len());
+        assert_eq!(packed.iter().collect::<Vec<_>>(), values);
+        // Only what lies wholly in the base is packed.
+        assert_eq!(
+            packed.aside,
+            [&base[..2], &elsewhere[..], &base[..0], b""]
+        );
+        assert_eq!(packed.get(values.len()), None);
+        assert!(PackedValues::new(base).is_empty());
+    }
+
+    #[test]
+    fn packed_marks_equal_listed_marks() {
+        let old_text: Vec<u8> = (0..BATCH + 100)
+            .flat_map(|i| format!("v{}\n", 2 * (i % 900)).into_bytes())
+            .collect();
+        let aside: Vec<Vec<u8>> =
+            (0..300).map(|i| format!("v{}", 5 * i).into()).collect();
+        let mut old: Vec<&[u8]> = old_text
+            .split(|&b| b == b'\n')
+            .filter(|v| !v.is_empty())
+            .collect();
+        old.extend(aside.iter().map(Vec::as_slice));
+        let new: Vec<Vec<u8>> =
+            (0..2_000).map(|i| format!("v{}", 3 * i).into()).collect();
+        let new: Vec<&[u8]> = new.iter().map(Vec::as_slice).collect();
+        let mut packed = PackedValues::new(&old_text);
+        packed.extend(old.iter().copied());
+        assert_eq!(packed.aside.len(), aside.len());
+        for threads in [1, 2, 3] {
+            let want = delta_marks(&old, new.iter().copied(), threads);
+            let got =
+                delta_marks_packed(&packed, new.iter().copied(), threads);
+            assert_eq!(got, want, "{threads}");
+        }
+    }
+
+    #[test]
+    fn a_runs_packed_values_are_its_values() {
+        use crate::{IdType, Input, PipelineBuilder};
+        // Kept as read, fixed (case, CRLF, quotes) and duplicated rows.
+        let text = "a@x.io\nB@X.IO\r\n\"c@x.io\"\nb@x.io\nd@x.io\n";
+        let pipeline = PipelineBuilder::new()
+            .id_type(IdType::Email)
+            .case(Some(crate::Case::Lower))
+            .build()
+            .unwrap();
+        let run = pipeline.process(Input::from_bytes(text.into(), "t.csv"));
+        let packed = PackedValues::of_run(&run);
+        let values: Vec<&[u8]> = run.values().collect();
+        assert_eq!(values, [&b"a@x.io"[..], b"b@x.io", b"c@x.io", b"d@x.io"]);
+        assert_eq!(packed.iter().collect::<Vec<_>>(), values);
+        assert!(!packed.aside.is_empty() && packed.aside.len() < values.len());
+    }
+
+    #[test]
     fn a_value_given_many_times_is_held_once() {
         let copies: Vec<&[u8]> = vec![b"a"; 10_000];
-        let set = ValueSet::<u32>::new(&copies);
+        let set = ValueSet::<[&[u8]], u32>::new(&copies[..]);
         assert_eq!(set.table.len(), 1);
         assert_eq!(set.copies.len(), copies.len() - 1);
         assert!(set.contains(b"a"));
