@@ -25,6 +25,7 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
 use std::mem::take;
+use std::ops::Range;
 
 use foldhash::fast::SeedableRandomState;
 use foldhash::SharedSeed;
@@ -241,10 +242,11 @@ const MAX_SUB_BITS: u32 = 9;
 type Found<N> = Vec<Vec<(u32, N)>>;
 
 /// Each chunk's notes: its candidates, with their first rows' numbers
-/// plus one. The shards list their candidates by chunk as they free
-/// their rows; each chunk then gathers its lists from every shard into
-/// its notes, freeing them. Rows and candidates are never held twice:
-/// a file of duplicates costs no more than one of unique values.
+/// plus one. The shards turn each chunk's list of rows into its list of
+/// candidates in place; each chunk then gathers its lists from every
+/// shard into its notes, freeing them. Rows and candidates are never
+/// held twice: a file of duplicates costs no more than one of unique
+/// values.
 fn find_notes<N: Slot>(
     rows: &Rows,
     columns: Vec<Vec<ShardRows>>,
@@ -268,7 +270,7 @@ fn find_notes<N: Slot>(
         }
     }
     let gather = |(c, lists): (usize, Vec<Vec<(u32, N)>>)| {
-        let listed: usize = lists.iter().map(Vec::len).sum();
+        let listed: usize = lists.iter().map(Vec::capacity).sum();
         let notes = Notes::gather(rows.chunks[c].kept_len(), lists);
         if listed * size_of::<(u32, N)>() >= RELEASE_FROM {
             release_free_memory();
@@ -284,21 +286,19 @@ fn find_notes<N: Slot>(
 }
 
 /// Finds one shard's candidates, `column` holding its rows of each
-/// chunk, in chunk order, with each one's first row; frees each chunk's
-/// rows once read.
+/// chunk, in chunk order, with each one's first row. Each chunk's list
+/// of rows becomes its list of candidates, in place where a note is as
+/// wide as the hash bits it replaces.
 fn dedupe_shard<N: Slot>(
     rows: &Rows,
-    mut column: Vec<ShardRows>,
+    column: Vec<ShardRows>,
     table_rows: usize,
 ) -> Found<N> {
     let size: usize = column.iter().map(Vec::len).sum();
     // A table never starts larger than this: where rows share few values
     // it would stay mostly empty.
     let table_cap = size.min(table_rows.max(1) * 4);
-    let mut found: Found<N> = (0..column.len()).map(|_| Vec::new()).collect();
-    let mut note = |(c, r): RowId, first: RowId| {
-        found[c as usize].push((r, N::put(rows.number(first) + 1)));
-    };
+    let first_note = |first: RowId| N::put(rows.number(first) + 1);
     // A large input makes a shard's table outgrow the cache. Its rows are
     // then split again by more hash bits, keeping their order, and each
     // part gets a table of its own: equal values stay together.
@@ -306,12 +306,16 @@ fn dedupe_shard<N: Slot>(
         .next_power_of_two()
         .trailing_zeros()
         .min(MAX_SUB_BITS);
-    // Two parts are not worth the extra pass. Each chunk's list is freed
-    // once read, as its candidates are listed.
+    // Two parts are not worth the extra pass.
     if sub_bits <= 1 {
         let mut firsts = FirstRows::with_capacity(table_cap);
+        let mut found = Vec::with_capacity(column.len());
         for (c, list) in column.into_iter().enumerate() {
-            firsts.see_all(c as u32, &list, &mut note);
+            let mut list = N::list(list);
+            let mut listed = 0;
+            let all = 0..list.len();
+            firsts.see_all(c as u32, &mut list, all, &mut listed, first_note);
+            found.push(candidates_only(list, listed));
         }
         return found;
     }
@@ -321,31 +325,44 @@ fn dedupe_shard<N: Slot>(
     // whole shard.
     let parts = 1 << sub_bits;
     let mut scratch = Vec::new();
+    let mut column: Vec<ShardRows> = column;
     let starts: Vec<Vec<usize>> = column
         .iter_mut()
         .map(|list| partition(list, parts, sub, &mut scratch))
         .collect();
     drop(scratch);
-    // The last part with rows of each chunk: its list is freed there.
-    let last: Vec<usize> = starts
-        .iter()
-        .map(|s| (0..parts).rev().find(|&p| s[p + 1] > s[p]).unwrap_or(0))
-        .collect();
+    let mut found: Found<N> = column.into_iter().map(N::list).collect();
+    let mut listed = vec![0; found.len()];
     for part in 0..parts {
         let size: usize = starts.iter().map(|s| s[part + 1] - s[part]).sum();
         let mut firsts = FirstRows::with_capacity(size.min(table_cap));
-        for (c, list) in column.iter_mut().enumerate() {
-            if part > last[c] {
-                continue;
-            }
-            let stretch = &list[starts[c][part]..starts[c][part + 1]];
-            firsts.see_all(c as u32, stretch, &mut note);
-            if part == last[c] {
-                *list = Vec::new();
-            }
+        for (c, list) in found.iter_mut().enumerate() {
+            let stretch = starts[c][part]..starts[c][part + 1];
+            let listed = &mut listed[c];
+            firsts.see_all(c as u32, list, stretch, listed, first_note);
         }
     }
     found
+        .into_iter()
+        .zip(listed)
+        .map(|(list, listed)| candidates_only(list, listed))
+        .collect()
+}
+
+/// The first `listed` of `list`, its candidates, in memory that fits
+/// them when they are few.
+fn candidates_only<N: Copy>(
+    mut list: Vec<(u32, N)>,
+    listed: usize,
+) -> Vec<(u32, N)> {
+    if listed == 0 {
+        return Vec::new();
+    }
+    if listed < list.capacity() / 2 {
+        return list[..listed].to_vec();
+    }
+    list.truncate(listed);
+    list
 }
 
 /// Puts `list` in the order of `part` of its rows, keeping their order
@@ -388,19 +405,28 @@ impl FirstRows {
         FirstRows(HashTable::with_capacity(capacity))
     }
 
-    /// Hands `note` each of `rows` of chunk `c` (kept index, hash bits;
-    /// in row order) whose bits an earlier row had, with that row; the
-    /// others are their bits' first.
-    fn see_all(
+    /// Sees `stretch` of `list`, rows of chunk `c` (kept index, hash
+    /// bits; in row order): a row whose bits an earlier row had is a
+    /// candidate, written with its first row's note over the list from
+    /// `listed` on, which stays behind the rows still to see; the others
+    /// are their bits' first.
+    fn see_all<N: Slot>(
         &mut self,
         c: u32,
-        rows: &[(u32, u32)],
-        note: &mut impl FnMut(RowId, RowId),
+        list: &mut [(u32, N)],
+        stretch: Range<usize>,
+        listed: &mut usize,
+        first_note: impl Fn(RowId) -> N,
     ) {
-        for &(r, low) in rows {
+        for i in stretch {
+            let (r, low) = list[i];
+            let low = low.get() as u32;
             let hash = table_hash(low);
             match self.0.find(hash, |slot| slot.2 == low) {
-                Some(&(fc, fr, _)) => note((c, r), (fc, fr)),
+                Some(&(fc, fr, _)) => {
+                    list[*listed] = (r, first_note((fc, fr)));
+                    *listed += 1;
+                }
                 None => {
                     self.0.insert_unique(hash, (c, r, low), |slot| {
                         table_hash(slot.2)
@@ -798,7 +824,7 @@ mod tests {
             for table_rows in [1, 3, 16, TABLE_ROWS] {
                 // The values `v0`, `v5`, `v10`... all get the same hash
                 // bits, in one shard; others keep theirs.
-                let mut chunks = chunks_of(&input, chunk_bytes, |chunk| {
+                let reshard = |chunk: &mut Chunk| {
                     let mut rows: Vec<(u32, u32, usize)> = chunk
                         .shards
                         .iter_mut()
@@ -823,7 +849,8 @@ mod tests {
                         };
                         chunk.shards[s].push((r, low));
                     }
-                });
+                };
+                let mut chunks = chunks_of(&input, chunk_bytes, reshard);
                 let largest = (0..SHARDS)
                     .map(|s| chunks.iter().map(|c| c.shards[s].len()).sum())
                     .max();
@@ -834,6 +861,16 @@ mod tests {
                     want,
                     "chunks of {chunk_bytes} bytes, tables of {table_rows}"
                 );
+                // 64-bit notes, whose lists cannot reuse the rows' memory.
+                let mut chunks = chunks_of(&input, chunk_bytes, reshard);
+                mark_with_slots_for(
+                    &input,
+                    &mut chunks,
+                    table_rows,
+                    None,
+                    u64::MAX,
+                );
+                assert_eq!(firsts(&chunks), want, "64-bit, {table_rows}");
             }
         }
     }

@@ -106,6 +106,9 @@ pub(crate) trait Slot: Copy + Default + PartialEq + Send {
     fn put(value: u64) -> Self;
     /// Notes of a slot per kept row.
     fn dense(slots: Vec<Self>) -> Notes;
+    /// A shard's list of (kept index, 32 hash bits) with the bits in a
+    /// slot: the same list where a slot is 32 bits.
+    fn list(rows: Vec<(u32, u32)>) -> Vec<(u32, Self)>;
 }
 
 impl Slot for u32 {
@@ -119,6 +122,9 @@ impl Slot for u32 {
     fn dense(slots: Vec<u32>) -> Notes {
         Notes::Narrow(slots)
     }
+    fn list(rows: Vec<(u32, u32)>) -> Vec<(u32, u32)> {
+        rows
+    }
 }
 
 impl Slot for u64 {
@@ -130,6 +136,9 @@ impl Slot for u64 {
     }
     fn dense(slots: Vec<u64>) -> Notes {
         Notes::Wide(slots)
+    }
+    fn list(rows: Vec<(u32, u32)>) -> Vec<(u32, u64)> {
+        rows.into_iter().map(|(r, low)| (r, u64::from(low))).collect()
     }
 }
 
