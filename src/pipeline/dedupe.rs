@@ -8,8 +8,9 @@
 //!
 //! The table maps 32 more bits of the hash to the first row that had
 //! them; a later row with the same bits is a candidate duplicate. A
-//! shard lists its candidates by chunk as it frees its rows, and each
-//! chunk gathers its lists from every shard. Each chunk then compares
+//! shard turns each chunk's list of its rows into that chunk's list of
+//! candidates, in place, and each chunk gathers its lists from every
+//! shard. Each chunk then compares
 //! its candidates with their first rows byte for byte, in row order, the
 //! first rows' reads fetched ahead so that they overlap. Where two
 //! different values share the bits, their rows are deduped again
@@ -291,7 +292,7 @@ fn find_notes<N: Slot>(
 /// wide as the hash bits it replaces.
 fn dedupe_shard<N: Slot>(
     rows: &Rows,
-    column: Vec<ShardRows>,
+    mut column: Vec<ShardRows>,
     table_rows: usize,
 ) -> Found<N> {
     let size: usize = column.iter().map(Vec::len).sum();
@@ -325,7 +326,6 @@ fn dedupe_shard<N: Slot>(
     // whole shard.
     let parts = 1 << sub_bits;
     let mut scratch = Vec::new();
-    let mut column: Vec<ShardRows> = column;
     let starts: Vec<Vec<usize>> = column
         .iter_mut()
         .map(|list| partition(list, parts, sub, &mut scratch))
