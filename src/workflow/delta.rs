@@ -137,7 +137,7 @@ impl Listed for PackedValues<'_> {
 /// A list of values, 8 bytes a value where a list of slices takes 16:
 /// a value that lies in one buffer, such as a run's input, is held as
 /// its place there, any other as a slice aside.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct PackedValues<'a> {
     base: &'a [u8],
     packed: Vec<u64>,
@@ -207,6 +207,17 @@ impl<'a> PackedValues<'a> {
     /// The values, in order.
     pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         self.packed.iter().map(|&packed| self.unpack(packed))
+    }
+}
+
+/// The counts, not the buffer: that is a whole input.
+impl std::fmt::Debug for PackedValues<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackedValues")
+            .field("len", &self.packed.len())
+            .field("aside", &self.aside.len())
+            .field("base_len", &self.base.len())
+            .finish()
     }
 }
 
@@ -668,6 +679,10 @@ mod tests {
             [&base[..2], &elsewhere[..], &base[..0], b""]
         );
         assert_eq!(packed.get(values.len()), None);
+        assert_eq!(
+            format!("{packed:?}"),
+            "PackedValues { len: 9, aside: 4, base_len: 10 }"
+        );
         assert!(PackedValues::new(base).is_empty());
     }
 
