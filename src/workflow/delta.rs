@@ -130,15 +130,20 @@ impl Listed for PackedValues<'_> {
         self.packed.len()
     }
     fn value(&self, index: usize) -> &[u8] {
-        self.unpack(self.packed[index])
+        let packed = self.packed[index];
+        if packed & ASIDE != 0 {
+            return self.aside[(packed & !ASIDE) as usize];
+        }
+        let start = (packed >> LEN_BITS) as usize;
+        let len = (packed & ((1 << LEN_BITS) - 1)) as usize;
+        &self.base[start..start + len]
     }
 }
 
-/// A list of values, 8 bytes a value where a list of slices takes 16:
-/// a value that lies in one buffer, such as a run's input, is held as
-/// its place there, any other as a slice aside.
-#[derive(Clone, Default)]
-pub struct PackedValues<'a> {
+/// A run's values, 8 bytes a value where a list of slices takes 16: a
+/// value that lies in the run's input is held as its place there, any
+/// other (a fixed value) as a slice aside.
+struct PackedValues<'a> {
     base: &'a [u8],
     packed: Vec<u64>,
     aside: Vec<&'a [u8]>,
@@ -151,21 +156,24 @@ const LEN_BITS: u32 = 24;
 
 impl<'a> PackedValues<'a> {
     /// An empty list for values that lie mostly in `base`.
-    pub fn new(base: &'a [u8]) -> Self {
+    fn new(base: &'a [u8]) -> Self {
         PackedValues { base, packed: Vec::new(), aside: Vec::new() }
     }
 
     /// A run's kept values, in first-occurrence order, as
     /// [`Run::values`] gives them.
-    pub fn of_run(run: &'a Run) -> Self {
+    fn of_run(run: &'a Run) -> Self {
         let mut list = PackedValues::new(run.bytes());
         list.packed.reserve(run.stats().values_processed as usize);
-        list.extend(run.values());
+        for value in run.values() {
+            list.push(value);
+        }
         list
     }
 
-    /// Adds `value` at the end.
-    pub fn push(&mut self, value: &'a [u8]) {
+    fn push(&mut self, value: &'a [u8]) {
+        // Addresses only compared, never followed: a value elsewhere
+        // goes aside.
         let base = self.base.as_ptr() as usize;
         let start = (value.as_ptr() as usize).wrapping_sub(base);
         let inside =
@@ -177,54 +185,6 @@ impl<'a> PackedValues<'a> {
         } else {
             self.packed.push(ASIDE | self.aside.len() as u64);
             self.aside.push(value);
-        }
-    }
-
-    fn unpack(&self, packed: u64) -> &'a [u8] {
-        if packed & ASIDE != 0 {
-            return self.aside[(packed & !ASIDE) as usize];
-        }
-        let start = (packed >> LEN_BITS) as usize;
-        let len = (packed & ((1 << LEN_BITS) - 1)) as usize;
-        &self.base[start..start + len]
-    }
-
-    /// The number of values.
-    pub fn len(&self) -> usize {
-        self.packed.len()
-    }
-
-    /// Whether the list has no value.
-    pub fn is_empty(&self) -> bool {
-        self.packed.is_empty()
-    }
-
-    /// The value at `index`, if there is one.
-    pub fn get(&self, index: usize) -> Option<&'a [u8]> {
-        self.packed.get(index).map(|&packed| self.unpack(packed))
-    }
-
-    /// The values, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
-        self.packed.iter().map(|&packed| self.unpack(packed))
-    }
-}
-
-/// The counts, not the buffer: that is a whole input.
-impl std::fmt::Debug for PackedValues<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PackedValues")
-            .field("len", &self.packed.len())
-            .field("aside", &self.aside.len())
-            .field("base_len", &self.base.len())
-            .finish()
-    }
-}
-
-impl<'a> Extend<&'a [u8]> for PackedValues<'a> {
-    fn extend<T: IntoIterator<Item = &'a [u8]>>(&mut self, values: T) {
-        for value in values {
-            self.push(value);
         }
     }
 }
@@ -401,27 +361,32 @@ pub fn delta_marks<'v>(
     marks_for(old, new.into_iter(), threads)
 }
 
-/// [`delta_marks`] with OLD's values packed, 8 bytes a value where a
-/// list of slices takes 16: what `diff` uses on files of millions.
+/// [`delta_marks`] of two runs' clean files: OLD's values are listed at
+/// 8 bytes each, where a list of slices takes 16, so that the delta of
+/// two large files costs the table and little more. Walk the marks with
+/// [`Run::values`] of each run.
 ///
 /// ```
-/// use segprep::workflow::delta::{delta_marks_packed, PackedValues};
+/// use segprep::workflow::delta::delta_marks_of_runs;
+/// use segprep::{Input, PipelineBuilder};
 ///
-/// let input = b"u1\nu2\nu3\n";
-/// let mut old = PackedValues::new(input);
-/// old.extend(input.split(|&b| b == b'\n').filter(|v| !v.is_empty()));
-/// let new: Vec<&[u8]> = vec![b"u3", b"u4"];
-/// let marks = delta_marks_packed(&old, new.iter().copied(), 1);
+/// let pipeline = PipelineBuilder::new().build()?;
+/// let old = pipeline.process(Input::from_bytes(b"u1\nu2\nu3\n".to_vec(), "old"));
+/// let new = pipeline.process(Input::from_bytes(b"u3\nU4 \n".to_vec(), "new"));
+/// let marks = delta_marks_of_runs(&old, &new, 1);
 /// assert_eq!((marks.added(), marks.removed()), (1, 2));
-/// let removed: Vec<&[u8]> = marks.removed_in(old.iter()).collect();
+/// let added: Vec<&[u8]> = marks.added_in(new.values()).collect();
+/// assert_eq!(added, [b"U4"]);
+/// let removed: Vec<&[u8]> = marks.removed_in(old.values()).collect();
 /// assert_eq!(removed, [b"u1", b"u2"]);
+/// # Ok::<(), segprep::Error>(())
 /// ```
-pub fn delta_marks_packed<'v>(
-    old: &PackedValues<'_>,
-    new: impl IntoIterator<Item = &'v [u8]>,
+pub fn delta_marks_of_runs(
+    old: &Run,
+    new: &Run,
     threads: usize,
 ) -> DeltaMarks {
-    marks_for(old, new.into_iter(), threads)
+    marks_for(&PackedValues::of_run(old), new.values(), threads)
 }
 
 fn marks_for<'v, L: Listed + ?Sized>(
@@ -654,6 +619,10 @@ mod tests {
         }
     }
 
+    fn unpacked<'a>(packed: &'a PackedValues<'_>) -> Vec<&'a [u8]> {
+        (0..packed.len()).map(|i| packed.value(i)).collect()
+    }
+
     #[test]
     fn packed_values_are_the_values_pushed() {
         let base = b"u1\nu22\n\nu333";
@@ -670,20 +639,15 @@ mod tests {
             &base[3..6],
         ];
         let mut packed = PackedValues::new(&base[2..]);
-        packed.extend(values.iter().copied());
-        assert_eq!(packed.len(), values.len());
-        assert_eq!(packed.iter().collect::<Vec<_>>(), values);
+        for &value in &values {
+            packed.push(value);
+        }
+        assert_eq!(unpacked(&packed), values);
         // Only what lies wholly in the base is packed.
         assert_eq!(
             packed.aside,
             [&base[..2], &elsewhere[..], &base[..0], b""]
         );
-        assert_eq!(packed.get(values.len()), None);
-        assert_eq!(
-            format!("{packed:?}"),
-            "PackedValues { len: 9, aside: 4, base_len: 10 }"
-        );
-        assert!(PackedValues::new(base).is_empty());
     }
 
     #[test]
@@ -702,32 +666,46 @@ mod tests {
             (0..2_000).map(|i| format!("v{}", 3 * i).into()).collect();
         let new: Vec<&[u8]> = new.iter().map(Vec::as_slice).collect();
         let mut packed = PackedValues::new(&old_text);
-        packed.extend(old.iter().copied());
+        for &value in &old {
+            packed.push(value);
+        }
         assert_eq!(packed.aside.len(), aside.len());
         for threads in [1, 2, 3] {
             let want = delta_marks(&old, new.iter().copied(), threads);
-            let got =
-                delta_marks_packed(&packed, new.iter().copied(), threads);
+            let got = marks_for(&packed, new.iter().copied(), threads);
             assert_eq!(got, want, "{threads}");
         }
     }
 
     #[test]
-    fn a_runs_packed_values_are_its_values() {
+    fn runs_marks_equal_listed_marks() {
         use crate::{IdType, Input, PipelineBuilder};
         // Kept as read, fixed (case, CRLF, quotes) and duplicated rows.
-        let text = "a@x.io\nB@X.IO\r\n\"c@x.io\"\nb@x.io\nd@x.io\n";
+        let old_text = "a@x.io\nB@X.IO\r\n\"c@x.io\"\nb@x.io\nd@x.io\n";
+        let new_text = "D@x.io\ne@x.io\r\na@x.io\n";
         let pipeline = PipelineBuilder::new()
             .id_type(IdType::Email)
             .case(Some(crate::Case::Lower))
             .build()
             .unwrap();
-        let run = pipeline.process(Input::from_bytes(text.into(), "t.csv"));
-        let packed = PackedValues::of_run(&run);
-        let values: Vec<&[u8]> = run.values().collect();
+        let run = |text: &str| {
+            pipeline.process(Input::from_bytes(text.into(), "t.csv"))
+        };
+        let (old, new) = (run(old_text), run(new_text));
+        let packed = PackedValues::of_run(&old);
+        let values: Vec<&[u8]> = old.values().collect();
         assert_eq!(values, [&b"a@x.io"[..], b"b@x.io", b"c@x.io", b"d@x.io"]);
-        assert_eq!(packed.iter().collect::<Vec<_>>(), values);
+        assert_eq!(unpacked(&packed), values);
         assert!(!packed.aside.is_empty() && packed.aside.len() < values.len());
+        let new_values: Vec<&[u8]> = new.values().collect();
+        for threads in [1, 2] {
+            let want =
+                delta_marks(&values, new_values.iter().copied(), threads);
+            let got = delta_marks_of_runs(&old, &new, threads);
+            assert_eq!(got, want, "{threads}");
+            let added: Vec<&[u8]> = got.added_in(new.values()).collect();
+            assert_eq!(added, [b"e@x.io"]);
+        }
     }
 
     #[test]

@@ -103,14 +103,8 @@ pub fn run(args: DiffArgs, quiet: bool) -> Result<ExitStatus, Error> {
     let old = pipeline.try_process(old_input)?;
     let new = pipeline.try_process(new_input)?;
     release_free_memory();
-    // OLD's values listed, 8 bytes each, NEW's taken as they come and
-    // marked: the delta costs a table of OLD and a bit a value (issue 18).
-    let old_values = delta::PackedValues::of_run(&old);
-    let marks = delta::delta_marks_packed(
-        &old_values,
-        new.values(),
-        pipeline.threads(),
-    );
+    // The delta costs a table of OLD and a bit a value (issue 18).
+    let marks = delta::delta_marks_of_runs(&old, &new, pipeline.threads());
     let limit = args.common.max_bytes;
     let sizes = [
         (&args.added, marks.added_bytes()),
@@ -161,7 +155,7 @@ pub fn run(args: DiffArgs, quiet: bool) -> Result<ExitStatus, Error> {
                 .map_err(|e| file.error(e))?;
         }
         if let Some(file) = removed.as_mut().filter(this_pass) {
-            let values = marks.removed_in(old_values.iter());
+            let values = marks.removed_in(old.values());
             write_values(file.writer(), values).map_err(|e| file.error(e))?;
         }
         if let Some(file) = stats_file.as_mut().filter(this_pass) {
